@@ -1,0 +1,140 @@
+"""The `mentorbot` command: run | demo | db upgrade | match."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.config import ConfigError, configure_logging, load_env, load_settings
+
+log = logging.getLogger("mentorbot")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mentorbot", description="Run a mentorship program in Slack.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="serve a real Slack workspace (Socket Mode or HTTP)")
+    run.add_argument("--workers", type=int, default=None, help="gunicorn workers (HTTP mode; default 1 on SQLite)")
+
+    demo = sub.add_parser("demo", help="run a simulated workspace against the built-in Slack sandbox")
+    demo.add_argument("--people", type=int, default=12, help="how many simulated people sign up (default 12)")
+    demo.add_argument("--seed", type=int, default=7, help="random seed for the simulated workspace")
+    demo.add_argument("--record", type=Path, default=None, help="write every Web API call as JSON Lines to FILE")
+    demo.add_argument("--days", type=int, default=180, help="how many simulated days the program runs")
+    demo.add_argument("--database", default=None, help="database URL (default: a fresh SQLite file)")
+
+    db = sub.add_parser("db", help="database maintenance")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    db_sub.add_parser("upgrade", help="apply migrations up to the newest")
+
+    match = sub.add_parser("match", help="match people from a CSV file, without Slack")
+    match.add_argument("--input", type=Path, required=True, help="people.csv (format: see README)")
+    match.add_argument("--output", type=Path, required=True, help="where to write pairs.csv")
+    return parser
+
+
+def _database_settings(env: dict[str, str]):  # type: ignore[no-untyped-def]
+    return load_settings(env, require_slack=False)
+
+
+def cmd_db_upgrade(env: dict[str, str]) -> int:
+    from storage.db import make_engine
+    from storage.migrate import current_revision, upgrade
+
+    settings = _database_settings(env)
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    log.info("database upgraded revision=%s", current_revision(engine))
+    return 0
+
+
+def cmd_run(env: dict[str, str], workers: int | None) -> int:
+    settings = load_settings(env)
+    from slack_sdk.errors import SlackApiError
+
+    from bot.app import build_app, build_client
+    from bot.server import SlackWSGI, serve_gunicorn, serve_socket_mode
+    from bot.services import Services
+    from storage.db import make_engine, session_factory
+    from storage.migrate import upgrade
+
+    configure_logging(settings.log_level)
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+
+    def build() -> tuple[Services, object]:
+        worker_engine = make_engine(settings.database_url)
+        services = Services(
+            settings=settings,
+            engine=worker_engine,
+            sessions=session_factory(worker_engine),
+            client=build_client(settings),
+        )
+        return services, build_app(services)
+
+    try:
+        services, app = build()
+    except SlackApiError as exc:
+        raise ConfigError(
+            f"SLACK_BOT_TOKEN was refused by Slack ({exc.response.get('error')}): reinstall the app and copy the "
+            "Bot User OAuth Token again"
+        ) from None
+    if settings.socket_mode:
+        log.info("starting in Socket Mode")
+        serve_socket_mode(app, settings.app_token or "")  # type: ignore[arg-type]
+        return 0
+    sqlite = settings.database_url.startswith("sqlite")
+    count = workers or (1 if sqlite else int(os.environ.get("WEB_CONCURRENCY", "2")))
+    if sqlite and count > 1:
+        raise ConfigError("DATABASE_URL is SQLite, which has a single writer: use PostgreSQL to run several workers")
+    log.info("starting HTTP mode port=%s workers=%s", settings.port, count)
+    del app  # each gunicorn worker builds its own after the fork
+
+    def factory() -> SlackWSGI:
+        worker_services, worker_app = build()
+        return SlackWSGI(worker_app, worker_services)  # type: ignore[arg-type]
+
+    serve_gunicorn(factory, port=settings.port, workers=count)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from bot.demo import run_demo
+
+    return run_demo(people=args.people, seed=args.seed, record=args.record, days=args.days, database_url=args.database)
+
+
+def cmd_match(args: argparse.Namespace) -> int:
+    from bot.matching.offline import run_offline
+
+    return run_offline(args.input, args.output, stream=sys.stdout)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script."""
+    args = _parser().parse_args(argv)
+    env = load_env()
+    try:
+        level = load_settings(env, require_slack=False).log_level
+        configure_logging(level)
+        if args.command == "run":
+            return cmd_run(env, args.workers)
+        if args.command == "db":
+            return cmd_db_upgrade(env)
+        if args.command == "demo":
+            return cmd_demo(args)
+        if args.command == "match":
+            return cmd_match(args)
+    except ConfigError as exc:
+        print(f"mentorbot: {exc}", file=sys.stderr)
+        return 2
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

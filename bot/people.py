@@ -1,0 +1,89 @@
+"""Signup and self-service: the domain side of /mentor join, profile, pause, resume, leave."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlmodel import Session
+
+from bot.forms import SignupForm
+from bot.profiles import Profile, Role, Status
+from storage import participants
+from storage.models import Participant
+from storage.models import Profile as ProfileRow
+
+log = logging.getLogger(__name__)
+
+
+def to_profile(participant: Participant, row: ProfileRow) -> Profile:
+    """The domain profile of a stored participant."""
+    return Profile(
+        user_id=participant.user_id,
+        role=Role(participant.role),
+        name=participant.display_name,
+        skills_offered=tuple(row.skills_offered or ()),
+        skills_wanted=tuple(row.skills_wanted or ()),
+        interests=tuple(row.interests or ()),
+        career_goals=tuple(row.career_goals or ()),
+        department=row.department,
+        industry=row.industry,
+        seniority=row.seniority,
+        communication_style=row.communication_style,
+        personality=row.personality,
+        timezone=participant.timezone,
+        days=tuple(row.days or ()),
+        time_slots=tuple(row.time_slots or ()),
+        meeting_format=row.meeting_format,
+        capacity=row.capacity,
+        languages=tuple(row.languages or ()),
+        status=Status(participant.status),
+        manager_id=row.manager_id,
+        email=row.email,
+    )
+
+
+def load_profile(*, session: Session, team_id: str, user_id: str) -> tuple[Participant, Profile, str] | None:
+    """A person's participant row, domain profile and bio; None when they have not signed up."""
+    participant = participants.get_participant(session=session, team_id=team_id, user_id=user_id)
+    if participant is None or participant.id is None:
+        return None
+    row = participants.get_profile(session=session, participant_id=participant.id)
+    if row is None:
+        return None
+    return participant, to_profile(participant, row), row.bio
+
+
+def lookup_user(client: WebClient, user_id: str) -> dict[str, Any]:
+    """Name and timezone from Slack's users.info; an empty dict when Slack cannot say."""
+    try:
+        user = client.users_info(user=user_id).get("user") or {}
+    except SlackApiError as exc:
+        log.warning("users.info failed user=%s error=%s", user_id, exc.response.get("error"))
+        return {}
+    profile = user.get("profile") or {}
+    return {
+        "name": profile.get("display_name") or user.get("real_name") or profile.get("real_name") or user.get("name"),
+        "timezone": user.get("tz") or "UTC",
+        "email": profile.get("email"),
+    }
+
+
+def save_signup(
+    *, session: Session, team_id: str, user_id: str, form: SignupForm, display_name: str, email: str | None = None
+) -> tuple[Participant, bool]:
+    """Store a validated signup; returns the participant and whether it is new."""
+    fields = form.profile_fields()
+    if email:
+        fields["email"] = email
+    return participants.upsert_profile(
+        session=session,
+        team_id=team_id,
+        user_id=user_id,
+        role=form.role,
+        display_name=display_name,
+        timezone=form.timezone,
+        fields=fields,
+    )

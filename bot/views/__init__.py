@@ -1,0 +1,1 @@
+"""Block Kit builders: pure functions returning views and messages as dicts."""

@@ -1,0 +1,169 @@
+"""Small helpers for Block Kit elements, so builders read like the form they build."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from bot import ids
+
+
+def plain(text: str, *, emoji: bool = True) -> dict[str, Any]:
+    return {"type": "plain_text", "text": text[:150] if len(text) > 150 else text, "emoji": emoji}
+
+
+def mrkdwn(text: str) -> dict[str, Any]:
+    return {"type": "mrkdwn", "text": text[:3000]}
+
+
+def label(tag: str) -> str:
+    """Display form of a normalised tag: 'data platforms' -> 'Data platforms'."""
+    return tag[:1].upper() + tag[1:].replace("_", " ")
+
+
+def option(value: str, text: str | None = None) -> dict[str, Any]:
+    return {"text": plain((text or label(value))[:75]), "value": value[:150]}
+
+
+def options(values: Iterable[str], labels: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    return [option(v, (labels or {}).get(v)) for v in values]
+
+
+def section(text: str, accessory: dict[str, Any] | None = None, *, block_id: str | None = None) -> dict[str, Any]:
+    block: dict[str, Any] = {"type": "section", "text": mrkdwn(text)}
+    if accessory:
+        block["accessory"] = accessory
+    if block_id:
+        block["block_id"] = block_id
+    return block
+
+
+def header(text: str) -> dict[str, Any]:
+    return {"type": "header", "text": plain(text)}
+
+
+def context(text: str) -> dict[str, Any]:
+    return {"type": "context", "elements": [mrkdwn(text)]}
+
+
+def divider() -> dict[str, Any]:
+    return {"type": "divider"}
+
+
+def button(text: str, action_id: str, *, value: str | None = None, style: str | None = None) -> dict[str, Any]:
+    element: dict[str, Any] = {"type": "button", "text": plain(text), "action_id": action_id}
+    if value is not None:
+        element["value"] = value[:2000]
+    if style:
+        element["style"] = style
+    return element
+
+
+def actions(*elements: dict[str, Any], block_id: str | None = None) -> dict[str, Any]:
+    block: dict[str, Any] = {"type": "actions", "elements": list(elements)}
+    if block_id:
+        block["block_id"] = block_id
+    return block
+
+
+def input_block(
+    block_id: str, text: str, element: dict[str, Any], *, optional: bool = False, hint: str | None = None
+) -> dict[str, Any]:
+    element = {**element, "action_id": ids.INPUT}
+    block: dict[str, Any] = {
+        "type": "input",
+        "block_id": block_id,
+        "label": plain(text),
+        "element": element,
+        "optional": optional,
+    }
+    if hint:
+        block["hint"] = plain(hint)
+    return block
+
+
+def text_input(
+    *,
+    initial: str | None = None,
+    multiline: bool = False,
+    max_length: int | None = None,
+    placeholder: str | None = None,
+) -> dict[str, Any]:
+    element: dict[str, Any] = {"type": "plain_text_input", "multiline": multiline}
+    if initial:
+        element["initial_value"] = initial
+    if max_length:
+        element["max_length"] = max_length
+    if placeholder:
+        element["placeholder"] = plain(placeholder)
+    return element
+
+
+def static_select(choices: Sequence[dict[str, Any]], *, initial: str | None = None, placeholder: str = "Choose"):
+    element: dict[str, Any] = {"type": "static_select", "options": list(choices), "placeholder": plain(placeholder)}
+    chosen = [o for o in choices if o["value"] == initial]
+    if chosen:
+        element["initial_option"] = chosen[0]
+    return element
+
+
+def multi_select(
+    choices: Sequence[dict[str, Any]] | None = None,
+    *,
+    groups: Sequence[dict[str, Any]] | None = None,
+    initial: Iterable[str] = (),
+    placeholder: str = "Choose",
+    max_selected: int | None = None,
+) -> dict[str, Any]:
+    element: dict[str, Any] = {"type": "multi_static_select", "placeholder": plain(placeholder)}
+    all_options = list(choices or [])
+    if groups:
+        element["option_groups"] = list(groups)
+        all_options = [o for g in groups for o in g["options"]]
+    else:
+        element["options"] = all_options
+    wanted = set(initial)
+    chosen = [o for o in all_options if o["value"] in wanted]
+    if chosen:
+        element["initial_options"] = chosen
+    if max_selected:
+        element["max_selected_items"] = max_selected
+    return element
+
+
+def choice_list(kind: str, choices: Sequence[dict[str, Any]], *, initial: Iterable[str] | str | None = None):
+    """checkboxes (several) or radio_buttons (one)."""
+    element: dict[str, Any] = {"type": kind, "options": list(choices)}
+    if kind == "radio_buttons":
+        chosen = [o for o in choices if o["value"] == initial]
+        if chosen:
+            element["initial_option"] = chosen[0]
+    else:
+        wanted = set(initial or ())
+        chosen = [o for o in choices if o["value"] in wanted]
+        if chosen:
+            element["initial_options"] = chosen
+    return element
+
+
+def modal(
+    *,
+    callback_id: str,
+    title: str,
+    blocks: list[dict[str, Any]],
+    submit: str | None = "Submit",
+    close: str = "Cancel",
+    private_metadata: str = "",
+) -> dict[str, Any]:
+    view: dict[str, Any] = {
+        "type": "modal",
+        "callback_id": callback_id,
+        "title": plain(title[:24]),
+        "close": plain(close),
+        "blocks": blocks,
+    }
+    if submit:
+        view["submit"] = plain(submit)
+    if private_metadata:
+        view["private_metadata"] = private_metadata[:3000]
+    return view

@@ -1,0 +1,250 @@
+"""The signup / profile modal, the leave confirmation, and the messages around them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot import ids
+from bot.forms import MAX_BIO, MAX_CAPACITY, MAX_FREE_TEXT, MAX_TAGS, MIN_CAPACITY
+from bot.profiles import COMMUNICATION_STYLES, MEETING_FORMATS, PERSONALITIES, SENIORITY_LEVELS, Profile
+from bot.taxonomy import Taxonomy
+from bot.views.blocks import (
+    choice_list,
+    context,
+    header,
+    input_block,
+    label,
+    modal,
+    multi_select,
+    options,
+    plain,
+    section,
+    static_select,
+    text_input,
+)
+
+ROLE_LABELS = {
+    "mentee": "Mentee: I'd like a mentor",
+    "mentor": "Mentor: I'd like to mentor someone",
+    "both": "Both: mentor someone and be mentored",
+}
+DAY_LABELS = {"mon": "Mon", "tue": "Tue", "wed": "Wed", "thu": "Thu", "fri": "Fri", "sat": "Sat", "sun": "Sun"}
+SLOT_LABELS = {
+    "early": "Early (07-09)",
+    "morning": "Morning (09-12)",
+    "midday": "Midday (12-14)",
+    "afternoon": "Afternoon (14-17)",
+    "evening": "Evening (17-19)",
+}
+FORMAT_LABELS = {"video": "Video call", "in_person": "In person", "chat": "Chat / async", "any": "No preference"}
+STYLE_LABELS = {
+    "direct": "Direct: tell it to me straight",
+    "supportive": "Supportive: encourage me",
+    "structured": "Structured: agendas and plans",
+    "exploratory": "Exploratory: let's see where it goes",
+}
+
+
+def build_signup_modal(
+    *,
+    taxonomy: Taxonomy,
+    timezone: str = "UTC",
+    prefill: Profile | None = None,
+    bio: str = "",
+    editing: bool = False,
+) -> dict[str, Any]:
+    """The modal asking what matching needs. ``prefill`` fills it with saved answers."""
+    p = prefill
+    skill_groups = [
+        {"label": plain(label(group)[:75]), "options": options(skills)}
+        for group, skills in taxonomy.skill_groups.items()
+        if skills
+    ]
+    known = set(taxonomy.skills)
+    offered_other = ", ".join(s for s in (p.skills_offered if p else ()) if s not in known)
+    wanted_other = ", ".join(s for s in (p.skills_wanted if p else ()) if s not in known)
+    blocks: list[dict[str, Any]] = [
+        section(
+            "Tell us a little about yourself so we can find you a great match. It takes about two minutes, "
+            "and you can change your answers any time with `/mentor profile`."
+        ),
+        input_block(
+            ids.ROLE,
+            "I'm joining as",
+            choice_list("radio_buttons", options(ROLE_LABELS, ROLE_LABELS), initial=p.role.value if p else None),
+        ),
+        header("What you bring and what you want"),
+        input_block(
+            ids.SKILLS_OFFERED,
+            "Skills you can help others with",
+            multi_select(
+                groups=skill_groups,
+                initial=p.skills_offered if p else (),
+                placeholder="Pick skills",
+                max_selected=MAX_TAGS,
+            ),
+            optional=True,
+            hint="Mentors: pick at least one.",
+        ),
+        input_block(
+            ids.SKILLS_OFFERED_OTHER,
+            "Other skills you can help with",
+            text_input(initial=offered_other, max_length=MAX_FREE_TEXT, placeholder="Comma-separated"),
+            optional=True,
+        ),
+        input_block(
+            ids.SKILLS_WANTED,
+            "Skills you want to grow",
+            multi_select(
+                groups=skill_groups,
+                initial=p.skills_wanted if p else (),
+                placeholder="Pick skills",
+                max_selected=MAX_TAGS,
+            ),
+            optional=True,
+            hint="Mentees: pick at least one skill or career goal.",
+        ),
+        input_block(
+            ids.SKILLS_WANTED_OTHER,
+            "Other skills you want to grow",
+            text_input(initial=wanted_other, max_length=MAX_FREE_TEXT, placeholder="Comma-separated"),
+            optional=True,
+        ),
+        input_block(
+            ids.CAREER_GOALS,
+            "Career goals (mentors: paths you can advise on)",
+            multi_select(options(taxonomy.career_goals), initial=p.career_goals if p else (), placeholder="Pick goals"),
+            optional=True,
+        ),
+        input_block(
+            ids.INTERESTS,
+            "Interests outside your day job",
+            multi_select(options(taxonomy.interests), initial=p.interests if p else (), placeholder="Pick interests"),
+            optional=True,
+        ),
+        header("About you"),
+        input_block(
+            ids.DEPARTMENT,
+            "Department",
+            static_select(options(taxonomy.departments), initial=p.department if p else None),
+        ),
+        input_block(
+            ids.INDUSTRY,
+            "Industry you work in",
+            static_select(options(taxonomy.industries), initial=p.industry if p else None),
+        ),
+        input_block(
+            ids.SENIORITY,
+            "Seniority",
+            static_select(options(SENIORITY_LEVELS), initial=p.seniority if p else None),
+        ),
+        input_block(
+            ids.COMMUNICATION,
+            "How you like to communicate",
+            static_select(options(COMMUNICATION_STYLES, STYLE_LABELS), initial=p.communication_style if p else None),
+            optional=True,
+        ),
+        input_block(
+            ids.PERSONALITY,
+            "You would describe yourself as",
+            static_select(options(PERSONALITIES), initial=p.personality if p else None),
+            optional=True,
+        ),
+        input_block(
+            ids.LANGUAGES,
+            "Languages you can meet in",
+            multi_select(
+                options(taxonomy.languages),
+                initial=p.languages if p else ("english",),
+                placeholder="Pick languages",
+            ),
+        ),
+        header("When and how you can meet"),
+        input_block(
+            ids.TIMEZONE,
+            "Your timezone",
+            text_input(initial=(p.timezone if p else timezone) or "UTC", max_length=64),
+            hint="Taken from your Slack profile; an IANA name such as Europe/Berlin.",
+        ),
+        input_block(
+            ids.DAYS,
+            "Days you could meet",
+            choice_list("checkboxes", options(DAY_LABELS, DAY_LABELS), initial=p.days if p else ("tue", "wed", "thu")),
+        ),
+        input_block(
+            ids.TIME_SLOTS,
+            "Times of day (your local time)",
+            choice_list("checkboxes", options(SLOT_LABELS, SLOT_LABELS), initial=p.time_slots if p else ("afternoon",)),
+        ),
+        input_block(
+            ids.MEETING_FORMAT,
+            "Preferred meeting format",
+            choice_list(
+                "radio_buttons", options(MEETING_FORMATS, FORMAT_LABELS), initial=p.meeting_format if p else "any"
+            ),
+        ),
+        input_block(
+            ids.CAPACITY,
+            f"Mentors: how many mentees can you take ({MIN_CAPACITY}-{MAX_CAPACITY})?",
+            {
+                "type": "number_input",
+                "is_decimal_allowed": False,
+                "min_value": str(MIN_CAPACITY),
+                "max_value": str(MAX_CAPACITY),
+                **({"initial_value": str(p.capacity)} if p and p.is_mentor else {}),
+            },
+            optional=True,
+        ),
+        input_block(
+            ids.BIO,
+            "Anything a match should know?",
+            text_input(initial=bio or None, multiline=True, max_length=MAX_BIO),
+            optional=True,
+        ),
+        context("Only the program's coordinators and your match see these answers."),
+    ]
+    return modal(
+        callback_id=ids.SIGNUP_VIEW,
+        title="Your mentoring profile" if editing else "Join mentoring",
+        submit="Save" if editing else "Join",
+        blocks=blocks,
+    )
+
+
+def build_leave_modal() -> dict[str, Any]:
+    """Confirmation before deleting someone's data."""
+    return modal(
+        callback_id=ids.LEAVE_VIEW,
+        title="Leave the program",
+        submit="Delete my data",
+        close="Keep me in",
+        blocks=[
+            section(
+                "*Leave the mentorship program?*\n"
+                "Your profile and answers will be deleted. The program keeps only an anonymous count "
+                "that someone left. You can join again any time with `/mentor join`."
+            )
+        ],
+    )
+
+
+def signup_confirmation(*, role: str, created: bool, skills: tuple[str, ...] | list[str]) -> dict[str, Any]:
+    """The DM that confirms a saved profile."""
+    what = {"mentor": "as a mentor", "mentee": "as a mentee", "both": "as both a mentor and a mentee"}.get(role, "")
+    if created:
+        text = f":tada: You're in the mentorship program {what}! We'll message you here when you're matched."
+    else:
+        text = f":white_check_mark: Your mentoring profile is updated ({what})."
+    detail = ", ".join(label(s) for s in list(skills)[:6])
+    blocks = [section(text)]
+    if detail:
+        blocks.append(context(f"Matching will use your skills and goals: {detail}"))
+    blocks.append(context("Change your answers with `/mentor profile`, take a break with `/mentor pause`."))
+    return {"text": text, "blocks": blocks}
+
+
+def help_message(lines: list[tuple[str, str]], *, unknown: str | None = None) -> dict[str, Any]:
+    """Every command with one line each; ``unknown`` explains a mistyped subcommand first."""
+    body = "\n".join(f"`{usage}`  {desc}" for usage, desc in lines)
+    intro = f"I don't know `/mentor {unknown[:40]}`. Here is what I can do:" if unknown else "*mentorbot commands*"
+    return {"text": f"{intro}\n{body}", "blocks": [section(intro), section(body)]}

@@ -1,0 +1,16 @@
+"""Slack glue: listeners that parse a payload, call bot/, ack, and render."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.services import Services
+from handlers import commands, home, signup
+
+
+def register_handlers(app: App, services: Services) -> None:
+    """The one place listeners are attached."""
+    router = commands.CommandRouter()
+    signup.register(app, services, router)
+    home.register(app, services, router)
+    commands.register(app, services, router)

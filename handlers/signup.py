@@ -1,0 +1,156 @@
+"""Signup and self-service: /mentor join | profile | pause | resume | leave."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from bot import forms, ids, people
+from bot.services import Services
+from bot.views.signup import build_leave_modal, build_signup_modal, signup_confirmation
+from handlers.commands import CommandContext, CommandRouter
+from handlers.home import publish_home
+from storage import events, participants
+
+log = logging.getLogger(__name__)
+
+
+def open_signup_modal(services: Services, client: WebClient, *, team_id: str, user_id: str, trigger_id: str) -> None:
+    """Open the signup modal, prefilled when the person already has a profile."""
+    with services.sessions() as session:
+        saved = people.load_profile(session=session, team_id=team_id, user_id=user_id)
+    if saved is not None:
+        _, profile, bio = saved
+        view = build_signup_modal(taxonomy=services.taxonomy, prefill=profile, bio=bio, editing=True)
+    else:
+        timezone = people.lookup_user(client, user_id).get("timezone") or "UTC"
+        view = build_signup_modal(taxonomy=services.taxonomy, timezone=timezone)
+    client.views_open(trigger_id=trigger_id, view=view)
+
+
+def _first_submission(services: Services, body: dict[str, Any]) -> bool:
+    """A double click submits the same view (same id and hash) twice: handle it once."""
+    view = body.get("view") or {}
+    key = f"view:{view.get('id', '')}:{view.get('hash', '')}"
+    if key == "view::":
+        return True
+    with services.sessions() as session:
+        return events.claim_event(session=session, team_id=_team_id(body), event_id=key[:64], event_type="view")
+
+
+def _team_id(body: dict[str, Any]) -> str:
+    team = body.get("team") or {}
+    return str(team.get("id") or (body.get("user") or {}).get("team_id") or "")
+
+
+def register(app: App, services: Services, router: CommandRouter) -> None:
+    """Attach the signup listeners and self-service subcommands."""
+
+    def join(ctx: CommandContext) -> None:
+        ctx.ack()
+        open_signup_modal(services, ctx.client, team_id=ctx.team_id, user_id=ctx.user_id, trigger_id=ctx.trigger_id)
+
+    def profile(ctx: CommandContext) -> None:
+        with services.sessions() as session:
+            signed_up = participants.get_participant(session=session, team_id=ctx.team_id, user_id=ctx.user_id)
+        if signed_up is None:
+            ctx.reply("You haven't joined yet: `/mentor join` opens the signup form.")
+            return
+        join(ctx)
+
+    def set_paused(ctx: CommandContext, paused: bool) -> None:
+        with services.sessions() as session:
+            participant = participants.set_status(
+                session=session, team_id=ctx.team_id, user_id=ctx.user_id, status="paused" if paused else "active"
+            )
+        if participant is None:
+            ctx.reply("You haven't joined yet: `/mentor join` opens the signup form.")
+            return
+        if paused:
+            ctx.reply(":double_vertical_bar: Paused. You won't be matched or get prompts until `/mentor resume`.")
+        else:
+            ctx.reply(":arrow_forward: Welcome back! You're active again and will be in the next match round.")
+        publish_home(services, ctx.client, team_id=ctx.team_id, user_id=ctx.user_id)
+
+    def leave(ctx: CommandContext) -> None:
+        with services.sessions() as session:
+            signed_up = participants.get_participant(session=session, team_id=ctx.team_id, user_id=ctx.user_id)
+        if signed_up is None:
+            ctx.reply("You're not in the program, so there's nothing to delete.")
+            return
+        ctx.ack()
+        ctx.client.views_open(trigger_id=ctx.trigger_id, view=build_leave_modal())
+
+    router.add("join", join, help="sign up as a mentor, mentee, or both")
+    router.add("profile", profile, help="see and edit your mentoring profile")
+    router.add("pause", lambda ctx: set_paused(ctx, True), help="take a break: no matching and no prompts")
+    router.add("resume", lambda ctx: set_paused(ctx, False), help="come back from a pause")
+    router.add("leave", leave, help="leave the program and delete your data")
+
+    @app.view(ids.SIGNUP_VIEW)
+    def on_signup_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        form = forms.parse_signup((view.get("state") or {}).get("values") or {})
+        if errors := forms.validate_signup(form, services.taxonomy):
+            ack(response_action="errors", errors=errors)
+            return
+        ack()
+        if not _first_submission(services, body):
+            log.info("duplicate signup submission ignored view=%s", view.get("id"))
+            return
+        team_id, user_id = _team_id(body), str((body.get("user") or {}).get("id", ""))
+        user = people.lookup_user(client, user_id)
+        with services.sessions() as session:
+            participant, created = people.save_signup(
+                session=session,
+                team_id=team_id,
+                user_id=user_id,
+                form=form,
+                display_name=str(user.get("name") or (body.get("user") or {}).get("name") or user_id)[:200],
+                email=user.get("email"),
+            )
+        log.info("profile saved team=%s user=%s created=%s role=%s", team_id, user_id, created, form.role)
+        message = signup_confirmation(
+            role=form.role, created=created, skills=form.all_skills_wanted() or form.all_skills_offered()
+        )
+        client.chat_postMessage(channel=user_id, **message)
+        publish_home(services, client, team_id=team_id, user_id=user_id)
+
+    @app.view(ids.LEAVE_VIEW)
+    def on_leave_confirmed(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        team_id, user_id = _team_id(body), str((body.get("user") or {}).get("id", ""))
+        with services.sessions() as session:
+            deleted = participants.delete_person(session=session, team_id=team_id, user_id=user_id, now=services.now())
+        if deleted:
+            log.info("participant left team=%s", team_id)
+            client.chat_postMessage(
+                channel=user_id,
+                text="You've left the mentorship program and your data is deleted. Thank you for taking part! "
+                "`/mentor join` brings you back any time.",
+            )
+        publish_home(services, client, team_id=team_id, user_id=user_id)
+
+    @app.action(ids.HOME_JOIN)
+    @app.action(ids.HOME_EDIT)
+    def on_join_clicked(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        open_signup_modal(
+            services,
+            client,
+            team_id=_team_id(body),
+            user_id=str((body.get("user") or {}).get("id", "")),
+            trigger_id=str(body.get("trigger_id", "")),
+        )
+
+    @app.action(ids.HOME_PAUSE)
+    @app.action(ids.HOME_RESUME)
+    def on_pause_clicked(ack: Ack, body: dict[str, Any], client: WebClient, action: dict[str, Any]) -> None:
+        ack()
+        team_id, user_id = _team_id(body), str((body.get("user") or {}).get("id", ""))
+        status = "paused" if action.get("action_id") == ids.HOME_PAUSE else "active"
+        with services.sessions() as session:
+            participants.set_status(session=session, team_id=team_id, user_id=user_id, status=status)
+        publish_home(services, client, team_id=team_id, user_id=user_id)

@@ -1,0 +1,170 @@
+"""Queries for participants and their profiles."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from storage.models import AnonymousDeparture, Participant, Profile
+from storage.types import utcnow
+
+PROFILE_FIELDS = (
+    "skills_offered",
+    "skills_wanted",
+    "interests",
+    "career_goals",
+    "department",
+    "industry",
+    "seniority",
+    "communication_style",
+    "personality",
+    "days",
+    "time_slots",
+    "meeting_format",
+    "capacity",
+    "languages",
+    "bio",
+    "manager_id",
+    "email",
+)
+
+
+def get_participant(*, session: Session, team_id: str, user_id: str) -> Participant | None:
+    """The participant row for a Slack user in a workspace, if they signed up."""
+    return session.exec(
+        select(Participant).where(Participant.team_id == team_id, Participant.user_id == user_id)
+    ).first()
+
+
+def get_profile(*, session: Session, participant_id: int) -> Profile | None:
+    """The profile row of a participant."""
+    return session.get(Profile, participant_id)
+
+
+def upsert_profile(
+    *,
+    session: Session,
+    team_id: str,
+    user_id: str,
+    role: str,
+    display_name: str,
+    timezone: str,
+    fields: Mapping[str, Any],
+    cohort_id: int | None = None,
+    now: datetime | None = None,
+) -> tuple[Participant, bool]:
+    """Create or update a participant and their profile in one transaction.
+
+    Safe under a double submission: two concurrent calls leave one participant and one profile.
+
+    Returns:
+        The participant and whether it was created by this call.
+    """
+    now = now or utcnow()
+    unknown = set(fields) - set(PROFILE_FIELDS)
+    if unknown:
+        raise ValueError(f"unknown profile fields: {sorted(unknown)}")
+    created = False
+    participant = get_participant(session=session, team_id=team_id, user_id=user_id)
+    if participant is None:
+        participant = Participant(
+            team_id=team_id,
+            user_id=user_id,
+            role=role,
+            display_name=display_name,
+            timezone=timezone,
+            cohort_id=cohort_id,
+            created_at=now,
+            updated_at=now,
+        )
+        try:
+            with session.begin_nested():
+                session.add(participant)
+            created = True
+        except IntegrityError:  # a concurrent submission created it first: update that one instead
+            participant = get_participant(session=session, team_id=team_id, user_id=user_id)
+            assert participant is not None
+    if not created:
+        participant.role = role
+        participant.display_name = display_name
+        participant.timezone = timezone
+        if cohort_id is not None:
+            participant.cohort_id = cohort_id
+        if participant.status == "departed":
+            participant.status = "active"
+        participant.updated_at = now
+        session.add(participant)
+    session.flush()
+    assert participant.id is not None
+    profile = session.get(Profile, participant.id)
+    if profile is None:
+        profile = Profile(participant_id=participant.id, team_id=team_id)
+    for name, value in fields.items():
+        setattr(profile, name, list(value) if isinstance(value, tuple) else value)
+    profile.updated_at = now
+    session.add(profile)
+    session.commit()
+    return participant, created
+
+
+def set_status(
+    *, session: Session, team_id: str, user_id: str, status: str, paused_until: datetime | None = None
+) -> Participant | None:
+    """Set a participant's status (active | paused | departed); None when they never signed up."""
+    participant = get_participant(session=session, team_id=team_id, user_id=user_id)
+    if participant is None:
+        return None
+    participant.status = status
+    participant.paused_until = paused_until if status == "paused" else None
+    participant.updated_at = utcnow()
+    session.add(participant)
+    session.commit()
+    return participant
+
+
+def delete_person(*, session: Session, team_id: str, user_id: str, now: datetime | None = None) -> bool:
+    """Remove a person's personal data, keeping only an anonymous count for stats.
+
+    Returns:
+        True when something was deleted.
+    """
+    participant = get_participant(session=session, team_id=team_id, user_id=user_id)
+    if participant is None:
+        return False
+    session.add(
+        AnonymousDeparture(
+            team_id=team_id, cohort_id=participant.cohort_id, role=participant.role, left_at=now or utcnow()
+        )
+    )
+    session.execute(delete(Profile).where(Profile.participant_id == participant.id))
+    session.delete(participant)
+    session.commit()
+    return True
+
+
+def list_participants(
+    *, session: Session, team_id: str, cohort_id: int | None = None, status: str | None = "active"
+) -> list[tuple[Participant, Profile]]:
+    """Participants with their profiles, optionally limited to a cohort and a status."""
+    query = select(Participant, Profile).join(Profile, Profile.participant_id == Participant.id)
+    query = query.where(Participant.team_id == team_id)
+    if cohort_id is not None:
+        query = query.where(Participant.cohort_id == cohort_id)
+    if status is not None:
+        query = query.where(Participant.status == status)
+    return [(p, prof) for p, prof in session.exec(query.order_by(Participant.id)).all()]
+
+
+def count_by_role(*, session: Session, team_id: str) -> dict[str, int]:
+    """How many active participants per role."""
+    rows = session.exec(
+        select(Participant.role, func.count())
+        .where(Participant.team_id == team_id, Participant.status == "active")
+        .group_by(Participant.role)
+    ).all()
+    return {role: count for role, count in rows}
