@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from http.client import RemoteDisconnected
+from urllib.error import URLError
 from typing import Any
 
 from slack_bolt import App, BoltResponse
@@ -30,7 +32,9 @@ def build_client(settings: Settings, *, token: str | None = None, timeout: int =
         base_url=settings.slack_api_url,
         timeout=timeout,
         retry_handlers=[
-            ConnectionErrorRetryHandler(max_retry_count=3),
+            ConnectionErrorRetryHandler(
+                max_retry_count=3, error_types=[TimeoutError, URLError, ConnectionResetError, RemoteDisconnected]
+            ),
             ServerErrorRetryHandler(max_retry_count=3),
             RateLimitErrorRetryHandler(max_retry_count=5),
         ],

@@ -1315,8 +1315,8 @@ def _make_handler(sandbox: SlackSandbox) -> type[BaseHTTPRequestHandler]:
             elif path.startswith("/files/") and self.command == "GET":
                 method, kind = "download", "download"
             else:
-                self._send_json(404, {"ok": False, "error": "not_found"})
                 sandbox._note_attempt(path, 404, {"ok": False, "error": "not_found"}, injected=False, args={}, at=at)
+                self._send_json(404, {"ok": False, "error": "not_found"})
                 return
             try:
                 args = self._args_from_request(body) if kind in ("api", "response") else {}
@@ -1342,24 +1342,24 @@ def _make_handler(sandbox: SlackSandbox) -> type[BaseHTTPRequestHandler]:
                 token = self._token(args)
                 args.pop("token", None)
                 answer = sandbox.handle_api(method, args, token)
-                self._send_json(200, answer)
                 sandbox._note_attempt(method, 200, answer, injected=False, args=recorded_args, at=at)
+                self._send_json(200, answer)
             elif kind == "upload":
                 self._handle_upload(path, body, at)
             elif kind == "response":
                 key = unquote(path.removeprefix("/response/"))
                 sandbox._store_response(key, recorded_args)
-                self._send(200, b"ok", "text/plain; charset=utf-8")
                 sandbox._note_attempt(method, 200, {"ok": True}, injected=False, args=recorded_args, at=at)
+                self._send(200, b"ok", "text/plain; charset=utf-8")
             else:
                 file_id = path.removeprefix("/files/").split("/", 1)[0]
                 content = sandbox._download(file_id)
+                status = 404 if content is None else 200
+                sandbox._note_attempt(method, status, {"ok": content is not None}, injected=False, args={}, at=at)
                 if content is None:
                     self._send(404, b"file not found", "text/plain")
                 else:
                     self._send(200, content, "application/octet-stream")
-                status = 404 if content is None else 200
-                sandbox._note_attempt(method, status, {"ok": content is not None}, injected=False, args={}, at=at)
 
         def _handle_upload(self, path: str, body: bytes, at: float) -> None:
             file_id = path.removeprefix("/upload/").strip("/")
@@ -1371,28 +1371,30 @@ def _make_handler(sandbox: SlackSandbox) -> type[BaseHTTPRequestHandler]:
                 if files:
                     content = (files.get("file") or files.get("filename") or next(iter(files.values())))[1]
             if sandbox._store_upload(file_id, content):
-                self._send(200, f"OK - {len(content)}".encode(), "text/plain; charset=utf-8")
                 sandbox._note_attempt(
                     "upload", 200, {"ok": True}, injected=False, args={"file_id": file_id, "size": len(content)}, at=at
                 )
+                self._send(200, f"OK - {len(content)}".encode(), "text/plain; charset=utf-8")
             else:
-                self._send(404, b"upload url not found", "text/plain; charset=utf-8")
                 sandbox._note_attempt(
                     "upload", 404, {"ok": False, "error": "not_found"}, injected=False, args={"file_id": file_id}, at=at
                 )
+                self._send(404, b"upload url not found", "text/plain; charset=utf-8")
 
         def _send_fault(self, fault: _Fault, method: str, args: dict[str, Any], at: float) -> None:
             status = fault.status
             if status == 429:
                 body = {"ok": False, "error": fault.error or "ratelimited"}
+                sandbox._note_attempt(method, status, body, injected=True, args=args, at=at)
                 self._send_json(429, body, {"Retry-After": str(fault.retry_after)})
             elif status >= 500:
                 body = {"ok": False, "error": fault.error or f"http_{status}"}
+                sandbox._note_attempt(method, status, body, injected=True, args=args, at=at)
                 self._send(status, _ERROR_PAGE.encode("utf-8"), "text/html; charset=utf-8")
             else:
                 body = {"ok": False, "error": fault.error or ("fatal_error" if status == 200 else "invalid_request")}
+                sandbox._note_attempt(method, status, body, injected=True, args=args, at=at)
                 self._send_json(status, body)
-            sandbox._note_attempt(method, status, body, injected=True, args=args, at=at)
 
     return Handler
 

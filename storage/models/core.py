@@ -45,6 +45,9 @@ class Participant(SQLModel, table=True):
     display_name: str = Field(default="", max_length=200)
     timezone: str = Field(default="UTC", max_length=64)
     paused_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # first in line next round: left unmatched, or asked for a rematch
+    priority: bool = Field(default=False)
+    unmatched_reason: str = Field(default="", max_length=300)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
