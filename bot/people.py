@@ -9,6 +9,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
+from bot.cohorts import current_cohort
 from bot.forms import SignupForm
 from bot.profiles import Profile, Role, Status
 from storage import participants
@@ -78,7 +79,9 @@ def save_signup(
     fields = form.profile_fields()
     if email:
         fields["email"] = email
+    cohort = current_cohort(session=session, team_id=team_id)
     return participants.upsert_profile(
+        cohort_id=cohort.id,
         session=session,
         team_id=team_id,
         user_id=user_id,

@@ -73,3 +73,4 @@ def sign_up(app: RunningApp, profile: Profile) -> None:
     response = app.driver.view_submission(profile.user_id, view, fill.signup_values(view, profile))
     assert response.status == 200 and not response.body.strip(), response.body
     app.sandbox.wait_for("chat.postMessage", lambda c: c.args.get("channel") == profile.user_id)
+    app.sandbox.wait_for("views.publish", lambda c: c.args.get("user_id") == profile.user_id)
