@@ -1,4 +1,4 @@
-"""coordinators: audit log, cohort settings, digests, HR imports
+"""the pair's journey: goals, meetings, check-ins, surveys, closure
 
 Revision ID: 0004
 Revises: 0003

@@ -1,4 +1,4 @@
-"""the pair's journey: scheduled prompts (outbox), goals, meetings, surveys, closure
+"""the outbox of scheduled prompts
 
 Revision ID: 0003
 Revises: 0002
