@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.services import Services
-from handlers import commands, home, signup
+from handlers import commands, home, matching, signup
 
 
 def register_handlers(app: App, services: Services) -> None:
@@ -13,4 +13,5 @@ def register_handlers(app: App, services: Services) -> None:
     router = commands.CommandRouter()
     signup.register(app, services, router)
     home.register(app, services, router)
+    matching.register(app, services, router)
     commands.register(app, services, router)
