@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import socket
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -32,6 +33,10 @@ def _parser() -> argparse.ArgumentParser:
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="apply migrations up to the newest")
 
+    imp = sub.add_parser("import", help="import HR fields (manager, department, ...) from a CSV into profiles")
+    imp.add_argument("file", type=Path, help="people.csv with user_id or email, manager, department, ...")
+    imp.add_argument("--team", default=None, help="workspace id (default: the only one in the database)")
+
     match = sub.add_parser("match", help="match people from a CSV file, without Slack")
     match.add_argument("--input", type=Path, required=True, help="people.csv (format: see README)")
     match.add_argument("--output", type=Path, required=True, help="where to write pairs.csv")
@@ -58,6 +63,7 @@ def cmd_run(env: dict[str, str], workers: int | None) -> int:
     from slack_sdk.errors import SlackApiError
 
     from bot.app import build_app, build_client
+    from bot.dispatch import Dispatcher, shutdown, start_scheduler
     from bot.server import SlackWSGI, serve_gunicorn, serve_socket_mode
     from bot.services import Services
     from storage.db import make_engine, session_factory
@@ -86,7 +92,12 @@ def cmd_run(env: dict[str, str], workers: int | None) -> int:
         ) from None
     if settings.socket_mode:
         log.info("starting in Socket Mode")
-        serve_socket_mode(app, settings.app_token or "")  # type: ignore[arg-type]
+        dispatcher = Dispatcher(services, owner=f"{socket.gethostname()}:{os.getpid()}")
+        scheduler = start_scheduler(dispatcher)
+        try:
+            serve_socket_mode(app, settings.app_token or "")  # type: ignore[arg-type]
+        finally:
+            shutdown(scheduler, dispatcher)
         return 0
     sqlite = settings.database_url.startswith("sqlite")
     count = workers or (1 if sqlite else int(os.environ.get("WEB_CONCURRENCY", "2")))
@@ -95,11 +106,19 @@ def cmd_run(env: dict[str, str], workers: int | None) -> int:
     log.info("starting HTTP mode port=%s workers=%s", settings.port, count)
     del app  # each gunicorn worker builds its own after the fork
 
+    running: list[tuple[object, object]] = []
+
     def factory() -> SlackWSGI:
         worker_services, worker_app = build()
+        dispatcher = Dispatcher(worker_services, owner=f"{socket.gethostname()}:{os.getpid()}")
+        running.append((start_scheduler(dispatcher), dispatcher))
         return SlackWSGI(worker_app, worker_services)  # type: ignore[arg-type]
 
-    serve_gunicorn(factory, port=settings.port, workers=count)
+    def drain() -> None:
+        for scheduler, dispatcher in running:
+            shutdown(scheduler, dispatcher)  # type: ignore[arg-type]
+
+    serve_gunicorn(factory, port=settings.port, workers=count, on_worker_exit=drain)
     return 0
 
 
@@ -107,6 +126,39 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from bot.demo import run_demo
 
     return run_demo(people=args.people, seed=args.seed, record=args.record, days=args.days, database_url=args.database)
+
+
+def cmd_import(env: dict[str, str], args: argparse.Namespace) -> int:
+    from bot.hr_import import import_people
+    from storage import coordination
+    from storage.db import make_engine, session_factory
+    from storage.migrate import upgrade
+    from storage.types import utcnow
+
+    settings = _database_settings(env)
+    try:
+        text = args.file.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"mentorbot: cannot read {args.file}: {exc}", file=sys.stderr)
+        return 2
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    with session_factory(engine)() as session:
+        team = args.team
+        if team is None:
+            teams = coordination.known_teams(session=session)
+            if len(teams) != 1:
+                print(
+                    f"mentorbot: pass --team (workspaces in the database: {', '.join(teams) or 'none'})",
+                    file=sys.stderr,
+                )
+                return 2
+            team = teams[0]
+        report = import_people(
+            session=session, team_id=team, text=text, actor="cli", now=utcnow(), source=str(args.file)
+        )
+    print(report.summary(limit=1000))
+    return 0 if report.ok else 1
 
 
 def cmd_match(args: argparse.Namespace) -> int:
@@ -128,6 +180,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_db_upgrade(env)
         if args.command == "demo":
             return cmd_demo(args)
+        if args.command == "import":
+            return cmd_import(env, args)
         if args.command == "match":
             return cmd_match(args)
     except ConfigError as exc:

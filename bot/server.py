@@ -136,8 +136,19 @@ class LocalServer:
         self.httpd.server_close()
 
 
-def serve_gunicorn(factory: Callable[[], SlackWSGI], *, port: int, workers: int = 1, threads: int = 8) -> None:
-    """Serve with gunicorn's threaded workers; ``factory`` runs in each worker after the fork."""
+def serve_gunicorn(
+    factory: Callable[[], SlackWSGI],
+    *,
+    port: int,
+    workers: int = 1,
+    threads: int = 8,
+    on_worker_exit: Callable[[], None] | None = None,
+) -> None:
+    """Serve with gunicorn's threaded workers; ``factory`` runs in each worker after the fork.
+
+    ``on_worker_exit`` runs in the worker when it stops (SIGTERM drains: gunicorn finishes in-flight
+    requests, then the hook releases what the worker's dispatcher had leased).
+    """
     from gunicorn.app.base import BaseApplication
 
     class _Gunicorn(BaseApplication):  # type: ignore[misc]
@@ -149,6 +160,8 @@ def serve_gunicorn(factory: Callable[[], SlackWSGI], *, port: int, workers: int 
             self.cfg.set("timeout", 30)
             self.cfg.set("graceful_timeout", 20)
             self.cfg.set("accesslog", None)
+            if on_worker_exit is not None:
+                self.cfg.set("worker_exit", lambda _server, _worker: on_worker_exit())
 
         def load(self) -> SlackWSGI:
             return factory()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
+from pathlib import Path
 
 import yaml
 
@@ -46,5 +46,5 @@ def taxonomy_from_dict(data: dict) -> Taxonomy:
 @lru_cache(maxsize=1)
 def default_taxonomy() -> Taxonomy:
     """The taxonomy that ships with mentorbot."""
-    text = resources.files("bot").joinpath("data/taxonomy.yml").read_text(encoding="utf-8")
+    text = (Path(__file__).parent / "data" / "taxonomy.yml").read_text(encoding="utf-8")
     return taxonomy_from_dict(yaml.safe_load(text))

@@ -95,7 +95,7 @@ def announce_publication(
     services: Services, client: WebClient, pairs: list[Pair], unmatched: dict[str, str] | None = None
 ) -> None:
     """Start every new pair's journey and tell each unmatched mentee why, privately."""
-    from bot.lifecycle import start_pair
+    from bot.lifecycle.journey import start_pair
 
     for pair in pairs:
         with services.sessions() as session:
