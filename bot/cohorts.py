@@ -32,6 +32,8 @@ class CohortSettings:
     same_department_excluded: bool = False
     min_shared_hours: float = 1.0
     score_floor: float = 0.2
+    priority_boost: float = 0.1  # extra solver weight for mentees left out or rematching last round
+    max_share: float | None = None  # cap any mentor at this share of the round's mentees (None: off)
     weights: dict[str, float] = field(default_factory=dict)  # empty = matching's documented defaults
     signup_opens: date | None = None
     signup_closes: date | None = None

@@ -163,6 +163,8 @@ def round_settings(cohort_settings: Any) -> tuple[Weights, MatchSettings]:
         min_shared_hours=cohort_settings.min_shared_hours,
         score_floor=cohort_settings.score_floor,
         same_department_excluded=cohort_settings.same_department_excluded,
+        priority_boost=cohort_settings.priority_boost,
+        max_share=cohort_settings.max_share,
     )
     return weights, settings
 
