@@ -357,7 +357,7 @@ class SlackSandbox:
         self,
         method: str,
         predicate: Callable[[Call], bool] = lambda call: True,
-        timeout: float = 5.0,
+        timeout: float = 15.0,
         *,
         after: float | None = None,
     ) -> Call:

@@ -1,0 +1,82 @@
+"""People-to-meet benchmark: suggestions for every mentee of a 20,000-person workspace with 500 skills.
+
+    python bench/bench_suggestions.py                 # 20,000 people, 500 skills
+    python bench/bench_suggestions.py --people 2000   # smaller
+
+Every mentee already has a mentor (a pairing edge), 5% of mentors opted out and 2% of people are
+alumni. Times the whole of ``plan_people_to_meet`` (graph build, sparse scoring in chunks, greedy
+capped assignment, reasons) and reports per-mentee time, coverage and the load spread.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import random
+import resource
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+def main() -> None:
+    from bot.networking import DEFAULT_SHARE, MIN_CAP, plan_people_to_meet, suggestion_load
+    from bot.sandbox.people import generate_people
+    from bot.taxonomy import Taxonomy
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--people", type=int, default=20_000)
+    parser.add_argument("--skills", type=int, default=500)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+
+    skills = tuple(f"skill {i:03d}" for i in range(args.skills))
+    groups = {f"group {g}": skills[g::10] for g in range(10)}
+    goals = {f"goal {g}": skills[g * 5 : g * 5 + 4] for g in range(20)}
+    taxonomy = Taxonomy(
+        skill_groups=groups,
+        interests=("open source", "teaching"),
+        career_goals=goals,
+        industries=("software",),
+        departments=("engineering", "product", "data", "design", "sales", "finance", "people"),
+        languages=("english",),
+    )
+    started = time.perf_counter()
+    people = generate_people(args.people, seed=args.seed, taxonomy=taxonomy)
+    generated = time.perf_counter() - started
+    rng = random.Random(args.seed)
+    mentors = [p.user_id for p in people if p.is_mentor]
+    mentees = [p.user_id for p in people if p.is_mentee]
+    pairings = [(m, rng.choice(mentors)) for m in mentees]
+    opted_out = set(rng.sample(mentors, len(mentors) // 20))
+    alumni = set(rng.sample([p.user_id for p in people], len(people) // 50))
+
+    started = time.perf_counter()
+    plan = plan_people_to_meet(people, pairings=pairings, alumni=alumni, opted_out=opted_out, taxonomy=taxonomy)
+    total = time.perf_counter() - started
+
+    load = suggestion_load(plan)
+    cap = max(MIN_CAP, math.ceil(DEFAULT_SHARE * len(plan)))
+    counts = [len(v) for v in plan.values()]
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        f"people={len(people):,} skills={args.skills} mentees={len(plan):,} "
+        f"candidates={len(set(mentors) - opted_out):,}"
+    )
+    print(f"generate people: {generated:.2f} s (not part of the measured time)")
+    print(f"suggestions for every mentee: total {total:.2f} s, per mentee {1e6 * total / max(1, len(plan)):.0f} µs")
+    print(
+        f"mentees with 3 / 2 / 1 / 0 suggestions: {counts.count(3):,} / {counts.count(2):,} / "
+        f"{counts.count(1):,} / {counts.count(0):,}"
+    )
+    print(
+        f"load: {len(load):,} people suggested, max {max(load.values(), default=0)} mentees each "
+        f"(cap {cap} = ceil({DEFAULT_SHARE} x {len(plan):,})), mean {sum(load.values()) / max(1, len(load)):.1f}"
+    )
+    print(f"peak memory: {peak:.0f} MiB; target < 10 s: {'OK' if total < 10 else 'MISSED'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,672 @@
+"""Networking: warm introductions, "people to meet", opt-outs and the alumni pool.
+
+``plan_people_to_meet`` is pure and vectorised: a networkx graph of people, skills and past pairings
+is turned into sparse matrices (``biadjacency_matrix``); one sparse product per chunk of mentees scores
+every candidate; a greedy pass over the best candidates of every mentee assigns suggestions under a
+per-person cap, so the same few people are not suggested to everyone.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import networkx as nx
+import numpy as np
+import scipy.sparse as sp
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlmodel import Session
+
+from bot import people
+from bot.cohorts import current_cohort
+from bot.knowledge import goal_skills, pair_for
+from bot.profiles import Profile, Role, Status
+from bot.taxonomy import Taxonomy, default_taxonomy
+from storage import knowledge as store
+from storage import participants
+from storage.models import Introduction
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+MAX_PENDING_INTROS = 3
+INTRO_TTL = timedelta(days=7)
+MAX_REASON = 500
+PER_MENTEE = 3
+DEFAULT_SHARE = 0.01  # nobody is suggested to more than 1% of mentees (never fewer than MIN_CAP)
+MIN_CAP = 3
+OUTSIDE_DEPARTMENT_BONUS = 0.15
+SHARED_MENTOR_BONUS = 0.1
+ALUMNI_GREW_WEIGHT = 0.6  # an alumnus can speak to what they grew in, a little less than to what they offer
+PEOPLE_TO_MEET_KIND = "people_to_meet"
+NUDGE_EVERY = timedelta(days=30)
+REFRESH_AFTER = timedelta(hours=1)
+_MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
+_BARE_ID = re.compile(r"^@?([UW][A-Z0-9]{2,})$")
+
+
+def not_available_text(target_id: str) -> str:
+    """What a requester hears when an introduction does not happen, whatever the reason (decline or expiry)."""
+    return (
+        f":hourglass: <@{target_id}> is not available right now for an introduction. "
+        "No action needed from you; you could try again later or ask someone else."
+    )
+
+
+# ------------------------------------------------------------------ pure: people to meet
+
+
+@dataclass(frozen=True)
+class PersonSuggestion:
+    """Someone a mentee could meet, and why."""
+
+    user_id: str
+    score: float
+    shared_skills: tuple[str, ...]
+    reason: str
+
+    def as_row(self) -> dict[str, Any]:
+        return {
+            "user_id": self.user_id,
+            "score": self.score,
+            "shared_skills": list(self.shared_skills),
+            "reason": self.reason,
+        }
+
+
+def build_people_graph(
+    people_list: Sequence[Profile],
+    *,
+    pairings: Iterable[tuple[str, str]] = (),
+    alumni: Collection[str] = (),
+    taxonomy: Taxonomy | None = None,
+) -> nx.Graph:
+    """People, skills and past pairings as one graph.
+
+    Person nodes are user ids (attributes ``kind="person"``, ``department``, ``mentee``, ``candidate``);
+    skill nodes are ``("skill", name)``. A person-skill edge carries ``want`` (what a mentee works on:
+    1.0 for skills wanted, 0.5 behind a career goal) and ``offer`` (1.0 offered; an alumnus's grown
+    skills 0.6). Person-person edges (``kind="paired"``) are past and current pairings.
+    """
+    taxonomy = taxonomy or default_taxonomy()
+    alumni = set(alumni)
+    graph = nx.Graph()
+    for p in people_list:
+        active = p.status == Status.ACTIVE
+        graph.add_node(
+            p.user_id,
+            kind="person",
+            department=p.department,
+            mentee=active and p.is_mentee,
+            candidate=active and (p.is_mentor or p.user_id in alumni),
+            alumni=p.user_id in alumni,
+            manager_id=p.manager_id or "",
+        )
+        edges: dict[str, list[float]] = {}
+        if p.is_mentee:
+            for skill, weight in goal_skills(p, taxonomy).items():
+                edges.setdefault(skill, [0.0, 0.0])[0] = weight
+        for skill in p.skills_offered:
+            edges.setdefault(skill, [0.0, 0.0])[1] = 1.0
+        if p.user_id in alumni:
+            for skill in p.skills_wanted:
+                pair = edges.setdefault(skill, [0.0, 0.0])
+                pair[1] = max(pair[1], ALUMNI_GREW_WEIGHT)
+        graph.add_edges_from(
+            (p.user_id, ("skill", skill), {"want": w, "offer": o, "kind": "skill"}) for skill, (w, o) in edges.items()
+        )
+    for mentee, mentor in pairings:
+        if mentee in graph and mentor in graph:
+            graph.add_edge(mentee, mentor, kind="paired", want=0.0, offer=0.0)
+    return graph
+
+
+def plan_people_to_meet(
+    people_list: Sequence[Profile],
+    *,
+    pairings: Iterable[tuple[str, str]] = (),
+    alumni: Collection[str] = (),
+    opted_out: Collection[str] = (),
+    taxonomy: Taxonomy | None = None,
+    per_mentee: int = PER_MENTEE,
+    share: float = DEFAULT_SHARE,
+    min_cap: int = MIN_CAP,
+    shortlist: int = 60,
+    chunk: int = 2048,
+    seed: int = 0,
+) -> dict[str, list[PersonSuggestion]]:
+    """Suggest up to ``per_mentee`` people to every active mentee.
+
+    Candidates are active mentors and alumni who did not opt out. Never suggested: the mentee themself,
+    anyone they were ever paired with (their mentor), their manager, their direct reports. A candidate's
+    score is the weighted share of the mentee's goal skills they cover, plus a bonus outside the mentee's
+    department and for a shared past mentor; only candidates covering at least one goal skill qualify.
+    Load is spread: nobody is suggested to more than ``max(min_cap, ceil(share * mentees))`` mentees
+    (greedy by score over each mentee's ``shortlist`` best candidates, with a tiny seeded jitter so equal
+    scores do not all go to the same person).
+
+    Returns:
+        Mentee id -> suggestions in rank order (mentees with no match have an empty list).
+    """
+    taxonomy = taxonomy or default_taxonomy()
+    graph = build_people_graph(people_list, pairings=pairings, alumni=alumni, taxonomy=taxonomy)
+    opted = set(opted_out)
+    nodes = graph.nodes
+    mentees = [p.user_id for p in people_list if nodes[p.user_id]["mentee"]]
+    candidates = [p.user_id for p in people_list if nodes[p.user_id]["candidate"] and p.user_id not in opted]
+    result: dict[str, list[PersonSuggestion]] = {m: [] for m in mentees}
+    if not mentees or not candidates or per_mentee <= 0:
+        return result
+    skills = sorted({n for n in graph if isinstance(n, tuple)})
+    if not skills:
+        return result
+    want = _biadjacency(graph, mentees, skills, "want")
+    offer = _biadjacency(graph, candidates, skills, "offer")
+    totals = np.asarray(want.sum(axis=1)).ravel()
+    want = sp.diags(np.divide(1.0, totals, out=np.zeros_like(totals), where=totals > 0)) @ want
+    offer_t = offer.T.tocsc()
+    covered = (offer > 0).astype(np.float32).T.tocsr()  # skills x candidates, for "covers at least one"
+
+    mentee_index = {m: i for i, m in enumerate(mentees)}
+    cand_index = {c: j for j, c in enumerate(candidates)}
+    departments = {d: k for k, d in enumerate(sorted({str(nodes[u]["department"]) for u in mentees + candidates}))}
+    mentee_dept = np.array([departments[str(nodes[m]["department"])] for m in mentees])
+    cand_dept = np.array([departments[str(nodes[c]["department"])] for c in candidates])
+    cand_alumni = np.array([bool(nodes[c]["alumni"]) for c in candidates])
+
+    # Hard exclusions (self, anyone paired with, manager, direct reports) as a sparse mentee x candidate mask.
+    rows: list[int] = []
+    cols: list[int] = []
+    reports: dict[str, list[str]] = {}
+    for user in graph:
+        if not isinstance(user, tuple) and nodes[user].get("manager_id"):
+            reports.setdefault(str(nodes[user]["manager_id"]), []).append(user)
+    for m, i in mentee_index.items():
+        blocked = {m, str(nodes[m].get("manager_id") or ""), *reports.get(m, ())}
+        blocked.update(n for n in graph.neighbors(m) if not isinstance(n, tuple))
+        for b in blocked:
+            j = cand_index.get(b)
+            if j is not None:
+                rows.append(i)
+                cols.append(j)
+    excluded = sp.csr_matrix(
+        (np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(len(mentees), len(candidates))
+    )
+    # A shared past mentor (or mentee): mentee -> paired person -> candidate.
+    people_ids = [p.user_id for p in people_list]
+    person_index = {u: k for k, u in enumerate(people_ids)}
+    pr: list[int] = []
+    pc: list[int] = []
+    for a, b, data in graph.edges(data=True):
+        if data.get("kind") == "paired":
+            pr += [person_index[a], person_index[b]]
+            pc += [person_index[b], person_index[a]]
+    paired = sp.csr_matrix((np.ones(len(pr), dtype=np.float32), (pr, pc)), shape=(len(people_ids),) * 2)
+    shared_mentor = (
+        paired[[person_index[m] for m in mentees]] @ paired[[person_index[c] for c in candidates]].T
+    ).tocsr()
+
+    rng = np.random.default_rng(seed)
+    k = min(shortlist, len(candidates))
+    triples_score: list[np.ndarray] = []
+    triples_mentee: list[np.ndarray] = []
+    triples_cand: list[np.ndarray] = []
+    for start in range(0, len(mentees), chunk):
+        stop = min(start + chunk, len(mentees))
+        block = want[start:stop]
+        scores = (block @ offer_t).toarray()
+        qualifies = ((block > 0).astype(np.float32) @ covered).toarray() > 0
+        scores += OUTSIDE_DEPARTMENT_BONUS * (mentee_dept[start:stop, None] != cand_dept[None, :])
+        scores += SHARED_MENTOR_BONUS * (shared_mentor[start:stop].toarray() > 0)
+        scores += 0.05 * cand_alumni[None, :]
+        scores += rng.random(scores.shape, dtype=np.float32) * 1e-3
+        scores[~qualifies] = -1.0
+        scores[excluded[start:stop].toarray() > 0] = -1.0
+        if k < len(candidates):
+            top = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+        else:
+            top = np.tile(np.arange(len(candidates)), (stop - start, 1))
+        top_scores = np.take_along_axis(scores, top, axis=1)
+        keep = top_scores > 0
+        triples_score.append(top_scores[keep])
+        triples_mentee.append(np.broadcast_to(np.arange(start, stop)[:, None], top.shape)[keep])
+        triples_cand.append(top[keep])
+    all_scores = np.concatenate(triples_score)
+    all_mentees = np.concatenate(triples_mentee)
+    all_cands = np.concatenate(triples_cand)
+    order = np.argsort(-all_scores, kind="stable")
+
+    cap = max(min_cap, math.ceil(share * len(mentees)))
+    load = np.zeros(len(candidates), dtype=np.int64)
+    given = np.zeros(len(mentees), dtype=np.int64)
+    chosen: list[tuple[int, int, float]] = []
+    for idx in order.tolist():
+        i, j = int(all_mentees[idx]), int(all_cands[idx])
+        if given[i] >= per_mentee or load[j] >= cap:
+            continue
+        given[i] += 1
+        load[j] += 1
+        chosen.append((i, j, float(all_scores[idx])))
+
+    wanted_sets = {m: {s for _, s in _skill_edges(graph, m, "want")} for m in mentees}
+    for i, j, score in chosen:
+        mentee, candidate = mentees[i], candidates[j]
+        mine = wanted_sets[mentee]
+        theirs = {s for _, s in _skill_edges(graph, candidate, "offer")}
+        shared = tuple(sorted(mine & theirs))
+        bits = []
+        if shared:
+            bits.append("knows " + ", ".join(shared[:3]))
+        if nodes[candidate]["department"] and nodes[candidate]["department"] != nodes[mentee]["department"]:
+            bits.append(f"works in {nodes[candidate]['department']}")
+        if nodes[candidate]["alumni"]:
+            bits.append("program alumni")
+        if shared_mentor[i, j] > 0:
+            bits.append("shares a past mentor or mentee with you")
+        result[mentee].append(PersonSuggestion(candidate, round(score, 4), shared, "; ".join(bits)))
+    for mentee in result:
+        result[mentee].sort(key=lambda s: -s.score)
+    return result
+
+
+def _biadjacency(graph: nx.Graph, rows: Sequence[str], columns: Sequence[Any], weight: str) -> sp.csr_matrix:
+    """Sparse rows x columns matrix of an edge attribute (like ``nx.bipartite.biadjacency_matrix``, without
+    its failure when no edge qualifies, and dropping zero weights)."""
+    row_index = {r: i for i, r in enumerate(rows)}
+    col_index = {c: j for j, c in enumerate(columns)}
+    r: list[int] = []
+    c: list[int] = []
+    v: list[float] = []
+    for u, w, data in graph.edges(rows, data=True):
+        value = data.get(weight, 0.0)
+        if value and u in row_index and w in col_index:
+            r.append(row_index[u])
+            c.append(col_index[w])
+            v.append(value)
+    return sp.csr_matrix((np.asarray(v, dtype=np.float32), (r, c)), shape=(len(rows), len(columns)))
+
+
+def _skill_edges(graph: nx.Graph, user: str, weight: str) -> Iterable[tuple[float, str]]:
+    for _, skill, data in graph.edges(user, data=True):
+        if isinstance(skill, tuple) and data.get(weight, 0.0) > 0:
+            yield data[weight], skill[1]
+
+
+def suggestion_load(plan: Mapping[str, Sequence[PersonSuggestion]]) -> dict[str, int]:
+    """How many mentees each person is suggested to."""
+    load: dict[str, int] = {}
+    for suggestions in plan.values():
+        for s in suggestions:
+            load[s.user_id] = load.get(s.user_id, 0) + 1
+    return load
+
+
+# ------------------------------------------------------------------ services: people to meet
+
+
+def _workspace(*, session: Session, team_id: str) -> tuple[list[Profile], list[tuple[str, str, str]]]:
+    rows = participants.list_participants(session=session, team_id=team_id, status=None)
+    return [people.to_profile(p, row) for p, row in rows], store.all_pairings(session=session, team_id=team_id)
+
+
+def refresh_people_to_meet(
+    *, session: Session, team_id: str, now: datetime, taxonomy: Taxonomy | None = None, share: float = DEFAULT_SHARE
+) -> dict[str, list[PersonSuggestion]]:
+    """Recompute and store "people to meet" for every mentee of a workspace."""
+    profiles, pairings = _workspace(session=session, team_id=team_id)
+    plan = plan_people_to_meet(
+        profiles,
+        pairings=[(a, b) for a, b, _ in pairings],
+        alumni=store.alumni_ids(session=session, team_id=team_id),
+        opted_out=store.opted_out_ids(session=session, team_id=team_id),
+        taxonomy=taxonomy,
+        share=share,
+    )
+    store.replace_people_suggestions(
+        session=session, team_id=team_id, rows={m: [s.as_row() for s in v] for m, v in plan.items()}, now=now
+    )
+    log.info("people to meet refreshed team=%s mentees=%d", team_id, len(plan))
+    return plan
+
+
+def people_to_meet(
+    *, session: Session, team_id: str, user_id: str, now: datetime, taxonomy: Taxonomy | None = None
+) -> list[PersonSuggestion]:
+    """A mentee's stored suggestions, re-checked against today's opt-outs, pairings and reporting lines.
+
+    When the mentee has none stored and the last computation is older than ``REFRESH_AFTER`` (or there was
+    none), they are recomputed for the whole workspace first (so load spreading holds).
+    """
+    rows = store.people_suggestions_for(session=session, team_id=team_id, mentee_user_id=user_id)
+    if not rows:
+        last = store.last_people_refresh(session=session, team_id=team_id)
+        if last is None or now - last > REFRESH_AFTER:
+            refresh_people_to_meet(session=session, team_id=team_id, now=now, taxonomy=taxonomy)
+            rows = store.people_suggestions_for(session=session, team_id=team_id, mentee_user_id=user_id)
+    if not rows:
+        return []
+    opted = store.opted_out_ids(session=session, team_id=team_id)
+    paired = {b for a, b, _ in store.all_pairings(session=session, team_id=team_id) if a == user_id}
+    paired |= {a for a, b, _ in store.all_pairings(session=session, team_id=team_id) if b == user_id}
+    saved = people.load_profile(session=session, team_id=team_id, user_id=user_id)
+    manager = saved[1].manager_id if saved else None
+    result = []
+    for row in rows:
+        other = row.suggested_user_id
+        if other in opted or other in paired or other == manager:
+            continue
+        other_saved = people.load_profile(session=session, team_id=team_id, user_id=other)
+        if other_saved is None or other_saved[1].manager_id == user_id or other_saved[1].status != Status.ACTIVE:
+            continue
+        result.append(PersonSuggestion(other, row.score, tuple(row.shared_skills or ()), row.reason))
+    return result
+
+
+def set_suggest_me(*, session: Session, team_id: str, user_id: str, on: bool, now: datetime) -> None:
+    """Opt in or out of being suggested to mentees ("don't suggest me")."""
+    store.upsert_pref(session=session, team_id=team_id, user_id=user_id, suggest_me=on, now=now)
+
+
+# ------------------------------------------------------------------ services: alumni
+
+
+def join_alumni(*, session: Session, team_id: str, user_id: str, now: datetime, as_mentor: bool = False) -> bool:
+    """Add a person to the alumni pool (the closure message's opt-in calls this).
+
+    Alumni are suggested to mentees as people to meet. With ``as_mentor`` they also join the open cohort's
+    mentor pool, keeping their profile (a former mentee becomes "both").
+
+    Returns:
+        False when the person has no participant record (never signed up or left).
+    """
+    participant = participants.get_participant(session=session, team_id=team_id, user_id=user_id)
+    if participant is None:
+        return False
+    store.upsert_pref(session=session, team_id=team_id, user_id=user_id, alumni=True, now=now)
+    if as_mentor:
+        if participant.role == Role.MENTEE.value:
+            participant.role = Role.BOTH.value
+        participant.status = Status.ACTIVE.value
+        participant.cohort_id = current_cohort(session=session, team_id=team_id).id
+        participant.updated_at = now
+        session.add(participant)
+        session.commit()
+    return True
+
+
+def leave_alumni(*, session: Session, team_id: str, user_id: str, now: datetime) -> None:
+    """Leave the alumni pool (no longer suggested as an alumnus)."""
+    store.upsert_pref(session=session, team_id=team_id, user_id=user_id, alumni=False, now=now)
+
+
+def can_join_alumni(*, session: Session, team_id: str, user_id: str) -> bool:
+    """Only people whose pair has closed can join the alumni pool themselves."""
+    return store.has_closed_pair(session=session, team_id=team_id, user_id=user_id)
+
+
+# ------------------------------------------------------------------ services: warm introductions
+
+
+def parse_intro_args(args: str) -> tuple[str | None, str]:
+    """``/mentor intro <@U123|name> [why]`` -> (target id or None, why)."""
+    first, _, rest = args.strip().partition(" ")
+    match = _MENTION.match(first) or _BARE_ID.match(first)
+    return (match.group(1) if match else None), rest.strip()
+
+
+@dataclass(frozen=True)
+class IntroOutcome:
+    """What to tell the person who acted, and the introduction concerned."""
+
+    ok: bool
+    message: str
+    intro_id: int | None = None
+
+
+def request_intro(
+    *,
+    session: Session,
+    client: WebClient,
+    team_id: str,
+    requester_id: str,
+    target_id: str,
+    reason: str,
+    now: datetime,
+    channel_id: str = "",
+    source: str = "command",
+) -> IntroOutcome:
+    """Ask ``target_id`` privately whether they'd like to be introduced; nothing else happens before they accept.
+
+    The requester's partner (their mentor or mentee, when they have one open pair) is part of the
+    introduction. Refused: introducing yourself or your partner, more than ``MAX_PENDING_INTROS`` pending
+    asks, or a second pending ask for the same person (a double click lands here too).
+    """
+    from bot.views.knowledge import intro_ask_message
+
+    if not people.load_profile(session=session, team_id=team_id, user_id=requester_id):
+        return IntroOutcome(False, "Introductions are for people in the mentorship program: `/mentor join` first.")
+    if len(reason) > MAX_REASON:
+        return IntroOutcome(False, f"Keep the reason to {MAX_REASON} characters or fewer (it has {len(reason):,}).")
+    pair = pair_for(session=session, team_id=team_id, user_id=requester_id, channel_id=channel_id)
+    partner = ""
+    if pair is not None:
+        partner = pair.mentor_user_id if pair.mentee_user_id == requester_id else pair.mentee_user_id
+    if target_id == requester_id:
+        return IntroOutcome(False, "That's you! Pick someone you'd like to meet.")
+    if target_id == partner:
+        return IntroOutcome(False, f"You already know <@{target_id}>: they're in your pair.")
+    if store.count_pending_intros(session=session, team_id=team_id, requester_id=requester_id) >= MAX_PENDING_INTROS:
+        return IntroOutcome(
+            False,
+            f"You already have {MAX_PENDING_INTROS} introductions waiting for an answer. "
+            "I'll let you know how they go; ask for another one after that.",
+        )
+    intro = store.create_intro(
+        session=session,
+        team_id=team_id,
+        requester_id=requester_id,
+        target_id=target_id,
+        partner_id=partner,
+        pair_id=(pair.id or 0) if pair is not None else 0,
+        reason=reason,
+        source=source,
+        now=now,
+        expires_at=now + INTRO_TTL,
+    )
+    if intro is None or intro.id is None:
+        return IntroOutcome(
+            False, f"You've already asked for an introduction to <@{target_id}>. I'll let you know how it goes."
+        )
+    try:
+        sent = client.chat_postMessage(channel=target_id, **intro_ask_message(intro))
+    except SlackApiError as exc:
+        log.warning("intro ask failed intro=%s error=%s", intro.id, exc.response.get("error"))
+        store.decide_intro(session=session, intro_id=intro.id, status="expired", now=now)
+        return IntroOutcome(False, "I couldn't reach that person on Slack. Check the name and try again.")
+    store.update_intro(
+        session=session, intro_id=intro.id, ask_channel=str(sent.get("channel", "")), ask_ts=str(sent.get("ts", ""))
+    )
+    with_partner = f" (with <@{partner}>)" if partner else ""
+    return IntroOutcome(
+        True,
+        f":wave: I've asked <@{target_id}> privately whether they'd like an introduction{with_partner}. "
+        "If they're up for it, I'll open a group DM for you all.",
+        intro.id,
+    )
+
+
+def _profile_of(session: Session, team_id: str, user_id: str) -> Profile | None:
+    saved = people.load_profile(session=session, team_id=team_id, user_id=user_id)
+    return saved[1] if saved else None
+
+
+def skill_overlap(intro: Introduction, *, session: Session, taxonomy: Taxonomy | None = None) -> list[str]:
+    """Skills the target offers that the mentee of the introduction is working on (or any shared skills)."""
+    taxonomy = taxonomy or default_taxonomy()
+    target = _profile_of(session, intro.team_id, intro.target_id)
+    if target is None:
+        return []
+    theirs = set(target.skills_offered) | set(target.skills_wanted)
+    others = [
+        p for p in (_profile_of(session, intro.team_id, u) for u in (intro.requester_id, intro.partner_id) if u) if p
+    ]
+    wanted: dict[str, float] = {}
+    for p in others:
+        for skill, weight in goal_skills(p, taxonomy).items():
+            wanted[skill] = max(wanted.get(skill, 0.0), weight)
+    overlap = sorted((s for s in wanted if s in theirs), key=lambda s: (-wanted[s], s))
+    if not overlap:
+        mine = {s for p in others for s in (*p.skills_offered, *p.skills_wanted)}
+        overlap = sorted(theirs & mine)
+    return overlap
+
+
+def accept_intro(
+    *, session: Session, client: WebClient, team_id: str, intro_id: int, user_id: str, now: datetime
+) -> IntroOutcome:
+    """The target accepts: open the group DM with the three and introduce them (once, even on a double click)."""
+    from bot.views.knowledge import intro_group_message
+
+    intro = store.get_intro(session=session, team_id=team_id, intro_id=intro_id)
+    if intro is None or intro.id is None:
+        return IntroOutcome(False, "That introduction no longer exists.")
+    if intro.target_id != user_id:
+        return IntroOutcome(False, "Only the person being asked can answer this introduction.")
+    if not store.decide_intro(session=session, intro_id=intro.id, status="accepted", now=now):
+        return IntroOutcome(False, "You've already answered this one. Thank you!", intro.id)
+    users = [u for u in dict.fromkeys((intro.requester_id, intro.partner_id, intro.target_id)) if u]
+    opened = client.conversations_open(users=",".join(users))
+    channel = str((opened.get("channel") or {}).get("id", ""))
+    store.update_intro(session=session, intro_id=intro.id, group_channel_id=channel)
+    client.chat_postMessage(channel=channel, **intro_group_message(intro, skill_overlap(intro, session=session)))
+    return IntroOutcome(True, "Thank you! I've opened a group DM so you can say hello.", intro.id)
+
+
+def decline_intro(
+    *, session: Session, client: WebClient, team_id: str, intro_id: int, user_id: str, now: datetime
+) -> IntroOutcome:
+    """The target says "Not now": the requester only hears that the person is not available right now."""
+    intro = store.get_intro(session=session, team_id=team_id, intro_id=intro_id)
+    if intro is None or intro.id is None:
+        return IntroOutcome(False, "That introduction no longer exists.")
+    if intro.target_id != user_id:
+        return IntroOutcome(False, "Only the person being asked can answer this introduction.")
+    if not store.decide_intro(session=session, intro_id=intro.id, status="declined", now=now):
+        return IntroOutcome(False, "You've already answered this one. Thank you!", intro.id)
+    client.chat_postMessage(channel=intro.requester_id, text=not_available_text(intro.target_id))
+    return IntroOutcome(
+        True, "No problem. Nobody is told you said no; they only hear you're not available right now.", intro.id
+    )
+
+
+def expire_intros(*, session: Session, client: WebClient, now: datetime) -> int:
+    """Close introductions nobody answered in time; requesters hear the same "not available right now".
+
+    Returns:
+        How many introductions expired.
+    """
+    count = 0
+    for intro in store.due_intros(session=session, now=now):
+        if intro.id is not None and store.decide_intro(session=session, intro_id=intro.id, status="expired", now=now):
+            client.chat_postMessage(channel=intro.requester_id, text=not_available_text(intro.target_id))
+            count += 1
+    return count
+
+
+# ------------------------------------------------------------------ the monthly nudge (outbox)
+
+
+def render_people_to_meet(services: Services, session: Session, prompt: Any, now: datetime) -> Any:
+    """Outbox renderer for ``people_to_meet``: the recipient's suggestions with "Ask for an intro" buttons."""
+    from bot.outbox import Outgoing
+    from bot.views.knowledge import people_to_meet_message
+
+    user_id = str(prompt.recipient_user_id or "")
+    saved = people.load_profile(session=session, team_id=prompt.team_id, user_id=user_id)
+    if saved is None or saved[1].status != Status.ACTIVE or not saved[1].is_mentee:
+        return None
+    suggestions = people_to_meet(
+        session=session, team_id=prompt.team_id, user_id=user_id, now=now, taxonomy=services.taxonomy
+    )
+    if not suggestions:
+        return None
+    return Outgoing(channel=user_id, **people_to_meet_message(suggestions))
+
+
+def _schedule_next(services: Services, session: Session, prompt: Any, now: datetime) -> None:
+    from bot.outbox import schedule_prompt
+
+    due = now + NUDGE_EVERY
+    schedule_prompt(
+        session=session,
+        team_id=prompt.team_id,
+        key=f"people_to_meet:{prompt.recipient_user_id}:{due:%Y-%m}",
+        kind=PEOPLE_TO_MEET_KIND,
+        due_at=due,
+        recipient_user_id=prompt.recipient_user_id,
+    )
+
+
+def register_prompt_kinds() -> None:
+    """Register the monthly ``people_to_meet`` nudge with the outbox (idempotent)."""
+    from bot.outbox import register_prompt_kind
+
+    register_prompt_kind(PEOPLE_TO_MEET_KIND, render_people_to_meet, after_send=_schedule_next)
+
+
+def schedule_people_to_meet(*, session: Session, team_id: str, now: datetime) -> int:
+    """Recompute suggestions and schedule this month's nudge for every active mentee (idempotent per month).
+
+    Each sent nudge schedules the next one a month later.
+
+    Returns:
+        How many mentees the nudge is scheduled for.
+    """
+    from bot.outbox import schedule_prompt
+
+    plan = refresh_people_to_meet(session=session, team_id=team_id, now=now)
+    count = 0
+    for mentee, suggestions in plan.items():
+        if suggestions:
+            schedule_prompt(
+                session=session,
+                team_id=team_id,
+                key=f"people_to_meet:{mentee}:{now:%Y-%m}",
+                kind=PEOPLE_TO_MEET_KIND,
+                due_at=now,
+                recipient_user_id=mentee,
+            )
+            count += 1
+    session.commit()
+    return count
+
+
+def home_blocks(
+    *, session: Session, team_id: str, user_id: str, now: datetime, taxonomy: Taxonomy | None = None
+) -> list[dict[str, Any]]:
+    """The App Home's "People to meet" section: suggestions for an active mentee, the opt-out toggle for all."""
+    from bot.views.knowledge import people_to_meet_blocks
+
+    saved = people.load_profile(session=session, team_id=team_id, user_id=user_id)
+    if saved is None:
+        return []
+    pref = store.get_pref(session=session, team_id=team_id, user_id=user_id)
+    suggest_me = pref.suggest_me if pref is not None else True
+    profile = saved[1]
+    suggestions: list[PersonSuggestion] = []
+    if profile.is_mentee and profile.status == Status.ACTIVE:
+        suggestions = people_to_meet(session=session, team_id=team_id, user_id=user_id, now=now, taxonomy=taxonomy)
+    elif not profile.is_mentor:
+        return []
+    blocks = people_to_meet_blocks(suggestions, suggest_me=suggest_me)
+    if not profile.is_mentee:  # a mentor only needs the toggle
+        blocks = [b for b in blocks if b.get("type") == "actions"]
+    return blocks
