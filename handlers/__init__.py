@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.services import Services
-from handlers import commands, home, matching, signup
+from handlers import commands, coordinator, home, knowledge, matching, networking, pairs, signup
 
 
 def register_handlers(app: App, services: Services) -> None:
@@ -14,4 +14,8 @@ def register_handlers(app: App, services: Services) -> None:
     signup.register(app, services, router)
     home.register(app, services, router)
     matching.register(app, services, router)
+    coordinator.register(app, services, router)
+    pairs.register(app, services, router)
+    knowledge.register(app, services, router)
+    networking.register(app, services, router)
     commands.register(app, services, router)

@@ -7,7 +7,8 @@ from typing import Any
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot import people
+from bot import networking, people
+from bot.lifecycle import journey
 from bot.services import Services
 from bot.views.home import build_home
 from handlers.commands import CommandRouter
@@ -17,7 +18,20 @@ def publish_home(services: Services, client: WebClient, *, team_id: str, user_id
     """Render and publish a person's App Home."""
     with services.sessions() as session:
         saved = people.load_profile(session=session, team_id=team_id, user_id=user_id)
-    view = build_home(profile=saved[1] if saved else None, coordinator=services.is_coordinator(user_id))
+        pairs = journey.home_blocks(
+            session=session, team_id=team_id, user_id=user_id, tz=saved[1].timezone if saved else "UTC"
+        )
+        pairs = pairs + networking.home_blocks(
+            session=session, team_id=team_id, user_id=user_id, now=services.now(), taxonomy=services.taxonomy
+        )
+    coordinator = services.is_coordinator(user_id)
+    view = build_home(profile=saved[1] if saved else None, extra_blocks=pairs or None, coordinator=coordinator)
+    if coordinator:  # their at-a-glance section, at-risk pairs with actions, pending match preview
+        from bot.coordination import coordinator_home_blocks
+
+        with services.sessions() as session:
+            extra = coordinator_home_blocks(session=session, team_id=team_id, now=services.now())
+        view["blocks"] = (view["blocks"] + extra)[:100]
     client.views_publish(user_id=user_id, view=view)
 
 

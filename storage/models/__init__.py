@@ -1,16 +1,44 @@
 """All tables. Importing this package registers every table on ``SQLModel.metadata``."""
 
+from storage.models.coordination import AuditLog, CohortNotice, RoundSkip
 from storage.models.core import AnonymousDeparture, Cohort, Participant, ProcessedEvent, Profile
+from storage.models.journey import Meeting, PairGoals, PairJourney, PrivateAnswer, Reflection
+from storage.models.knowledge import (
+    FeedbackRequest,
+    Introduction,
+    NetworkingPref,
+    PeopleSuggestion,
+    Resource,
+    ResourceSeen,
+    ResourceShare,
+)
 from storage.models.matching import DoNotPair, MatchRequest, MatchRound, Pair
+from storage.models.outbox import ScheduledPrompt
 
 __all__ = [
     "AnonymousDeparture",
+    "AuditLog",
     "Cohort",
+    "CohortNotice",
     "DoNotPair",
+    "FeedbackRequest",
+    "Introduction",
     "MatchRequest",
     "MatchRound",
+    "NetworkingPref",
+    "Meeting",
     "Pair",
+    "PeopleSuggestion",
+    "PairGoals",
+    "PairJourney",
     "Participant",
+    "PrivateAnswer",
     "ProcessedEvent",
     "Profile",
+    "Resource",
+    "ResourceSeen",
+    "ResourceShare",
+    "Reflection",
+    "RoundSkip",
+    "ScheduledPrompt",
 ]

@@ -1,0 +1,1 @@
+"""The pair's journey: planning (pure), forms (pure), services and renderers (journey), simulated people."""

@@ -1,0 +1,491 @@
+"""Block Kit for the pair's journey: kickoff, goals, check-ins, meetings, fit, surveys, closure, App Home.
+
+Pure builders: plain data in, Slack dicts out. Button values carry the pair id (and a key when needed).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from bot import ids
+from bot.lifecycle.forms import CADENCES, CHANNELS, DURATIONS, MAX_GOALS, PROGRESS
+from bot.views.blocks import (
+    actions,
+    button,
+    choice_list,
+    context,
+    divider,
+    header,
+    input_block,
+    modal,
+    option,
+    section,
+    static_select,
+    text_input,
+)
+
+CADENCE_LABELS = {"weekly": "Every week", "biweekly": "Every two weeks", "monthly": "Every month"}
+CHANNEL_LABELS = {"video": "Video call", "in_person": "In person", "chat": "Chat"}
+PROGRESS_LABELS = {"none": "Not yet", "some": "Some progress", "done": "Done"}
+PROGRESS_ICONS = {"none": ":white_circle:", "some": ":large_yellow_circle:", "done": ":white_check_mark:"}
+COORDINATORS_ONLY = "Who sees this: the program coordinators only. Your partner never does."
+FIRST_AGENDA = (
+    "1. Introductions: your roles, your paths so far, what you enjoy outside work.",
+    "2. What the mentee hopes to get out of the next six months.",
+    "3. How you like to work: cadence, channel, how to reach each other between meetings.",
+    "4. Agree on one to three goals (use *Set our goals* below).",
+)
+
+
+def _msg(text: str, blocks: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"text": text, "blocks": blocks}
+
+
+def pair_buttons(pair_id: int, *, paused: bool = False) -> dict[str, Any]:
+    """The pair DM's everyday buttons."""
+    value = str(pair_id)
+    pause = button("Resume", ids.PAIR_RESUME, value=value) if paused else button("Pause", ids.PAIR_PAUSE, value=value)
+    return actions(
+        button("Set our goals", ids.PAIR_SET_GOALS, value=value, style="primary"),
+        button("Log a meeting", ids.PAIR_LOG_MEETING, value=value),
+        pause,
+        button("Something's not right (private)", ids.PAIR_CONCERN, value=value),
+    )
+
+
+def kickoff_message(
+    *,
+    pair_id: int,
+    mentee_id: str,
+    mentor_id: str,
+    reasons: list[str],
+    overlap_lines: list[str],
+    ends_on: date,
+) -> dict[str, Any]:
+    """The introduction in the pair's group DM."""
+    reason_text = "\n".join(f"• {r}" for r in reasons[:3]) or "• You both opted in and your profiles fit well."
+    overlap = "\n".join(overlap_lines) or "_You share no regular hours: agree on a time that works for both._"
+    blocks = [
+        header("Meet your mentorship partner"),
+        section(
+            f":wave: <@{mentee_id}>, meet <@{mentor_id}>, your *mentor*. <@{mentor_id}>, meet <@{mentee_id}>, "
+            f"your *mentee*. This is your space for the program, which runs until *{ends_on:%d %B %Y}*."
+        ),
+        section(f"*Why you were matched*\n{reason_text}"),
+        section(f"*Hours you both work* (each in your own time)\n{overlap}"),
+        section("*A suggested agenda for your first meeting*\n" + "\n".join(FIRST_AGENDA)),
+        pair_buttons(pair_id),
+        context(
+            "I'll check in every couple of weeks inside your working hours. "
+            "*Something's not right* reaches the program coordinators only, never your partner."
+        ),
+    ]
+    return _msg(f"Meet your mentorship partner: <@{mentee_id}> (mentee) and <@{mentor_id}> (mentor)", blocks)
+
+
+def goals_reminder_message(*, pair_id: int) -> dict[str, Any]:
+    text = (
+        ":dart: A gentle nudge: you haven't set goals yet. Pairs with one to three clear goals get much more "
+        "out of the program, and it takes five minutes."
+    )
+    return _msg(text, [section(text), actions(button("Set our goals", ids.PAIR_SET_GOALS, value=str(pair_id)))])
+
+
+def goals_summary_lines(goals: list[dict[str, Any]]) -> list[str]:
+    lines = []
+    for goal in goals:
+        icon = PROGRESS_ICONS.get(goal.get("progress", "none"), ":white_circle:")
+        target = f" (by {goal['target_date']})" if goal.get("target_date") else ""
+        lines.append(f"{icon} *{goal['title']}*{target}: {goal['measure']}")
+    return lines
+
+
+def goals_proposal_message(
+    *,
+    pair_id: int,
+    revision: int,
+    proposer_id: str,
+    confirmer_id: str,
+    goals: list[dict[str, Any]],
+    cadence: str,
+    channel: str,
+    growth_areas: str,
+    outcomes: str,
+    mentor_commits: str,
+    mentee_commits: str,
+) -> dict[str, Any]:
+    """Posted in the pair DM when one person saves goals; only the other person can confirm."""
+    details = [
+        f"*Meeting:* {CADENCE_LABELS.get(cadence, cadence)} · {CHANNEL_LABELS.get(channel, channel)}",
+        f"*Areas for growth:* {growth_areas}" if growth_areas else "",
+        f"*Desired outcomes:* {outcomes}" if outcomes else "",
+        f"*Mentor commits to:* {mentor_commits}" if mentor_commits else "",
+        f"*Mentee commits to:* {mentee_commits}" if mentee_commits else "",
+    ]
+    blocks = [
+        section(f":dart: <@{proposer_id}> proposed your goals:\n" + "\n".join(goals_summary_lines(goals))),
+        section("\n".join(d for d in details if d)),
+        actions(
+            button("Confirm", ids.GOALS_CONFIRM, value=f"{pair_id}:{revision}", style="primary"),
+            button("Edit", ids.PAIR_SET_GOALS, value=str(pair_id)),
+        ),
+        context(f"Only <@{confirmer_id}> can confirm. Either of you can edit."),
+    ]
+    return _msg(f"<@{proposer_id}> proposed your goals: <@{confirmer_id}>, please confirm.", blocks)
+
+
+def goals_modal(
+    *, pair_id: int, prefill: dict[str, Any] | None = None, partner_name: str = "your partner"
+) -> dict[str, Any]:
+    """Set or edit the pair's goals and expectations."""
+    p = prefill or {}
+    goals = list(p.get("goals") or [])
+    blocks: list[dict[str, Any]] = [
+        section(f"Agree on these together; {partner_name} is asked to confirm them in your DM."),
+    ]
+    for n in range(1, MAX_GOALS + 1):
+        goal = goals[n - 1] if n <= len(goals) else {}
+        target: dict[str, Any] = {"type": "datepicker"}
+        if goal.get("target_date"):
+            target["initial_date"] = goal["target_date"]
+        blocks += [
+            input_block(
+                ids.GOAL_TITLE.format(n=n),
+                f"Goal {n}",
+                text_input(initial=goal.get("title"), max_length=150, placeholder="e.g. Lead a design review"),
+                optional=n > 1,
+            ),
+            input_block(
+                ids.GOAL_MEASURE.format(n=n),
+                f"Goal {n}: how you'll know it's done",
+                text_input(initial=goal.get("measure"), max_length=300),
+                optional=True,
+            ),
+            input_block(ids.GOAL_TARGET.format(n=n), f"Goal {n}: target date", target, optional=True),
+        ]
+    cadence = [option(c, CADENCE_LABELS[c]) for c in CADENCES]
+    channels = [option(c, CHANNEL_LABELS[c]) for c in CHANNELS]
+    blocks += [
+        divider(),
+        input_block(
+            ids.GOALS_GROWTH,
+            "Areas for growth",
+            text_input(initial=p.get("growth_areas"), multiline=True, max_length=1000),
+            optional=True,
+        ),
+        input_block(
+            ids.GOALS_OUTCOMES,
+            "Desired outcomes",
+            text_input(initial=p.get("outcomes"), multiline=True, max_length=1000),
+            optional=True,
+        ),
+        input_block(
+            ids.GOALS_CADENCE, "How often you'll meet", choice_list("radio_buttons", cadence, initial=p.get("cadence"))
+        ),
+        input_block(
+            ids.GOALS_CHANNEL, "How you'll meet", choice_list("radio_buttons", channels, initial=p.get("channel"))
+        ),
+        input_block(
+            ids.GOALS_MENTOR_COMMITS,
+            "The mentor commits to",
+            text_input(initial=p.get("mentor_commits"), multiline=True, max_length=1000),
+            optional=True,
+        ),
+        input_block(
+            ids.GOALS_MENTEE_COMMITS,
+            "The mentee commits to",
+            text_input(initial=p.get("mentee_commits"), multiline=True, max_length=1000),
+            optional=True,
+        ),
+    ]
+    return modal(callback_id=ids.GOALS_VIEW, title="Our goals", blocks=blocks, private_metadata=str(pair_id))
+
+
+def checkin_message(*, pair_id: int, text: str) -> dict[str, Any]:
+    """The check-in nudge in the pair DM."""
+    value = str(pair_id)
+    blocks = [
+        section(text),
+        actions(
+            button("Yes, log it", ids.CHECKIN_YES, value=value, style="primary"),
+            button("Not yet", ids.CHECKIN_NOT_YET, value=value),
+            button("Need help (private)", ids.CHECKIN_HELP, value=value),
+            button("We've reached our goals", ids.PAIR_GOALS_ACHIEVED, value=value),
+        ),
+        context("*Need help* goes to the program coordinators only."),
+    ]
+    return _msg(text, blocks)
+
+
+def suggestions_message(*, lines: list[str]) -> dict[str, Any]:
+    text = "No worries. Here are times you both work, in each person's own time:\n" + "\n".join(lines)
+    return _msg(text, [section(text), context("Pick one and send a calendar invite; then *Log a meeting*.")])
+
+
+def meeting_modal(
+    *, pair_id: int, today: date, goals: list[dict[str, Any]], prefill_date: date | None = None
+) -> dict[str, Any]:
+    """Log a meeting: date, duration, topics, notes, and one-click progress per goal."""
+    durations = [option(str(d), f"{d} minutes") for d in DURATIONS]
+    blocks: list[dict[str, Any]] = [
+        input_block(
+            ids.MEETING_DATE,
+            "When did you meet?",
+            {"type": "datepicker", "initial_date": (prefill_date or today).isoformat()},
+        ),
+        input_block(ids.MEETING_DURATION, "How long", static_select(durations, initial="30")),
+        input_block(ids.MEETING_TOPICS, "Topics", text_input(max_length=500), optional=True),
+        input_block(
+            ids.MEETING_NOTES,
+            "Notes (your pair can see them)",
+            text_input(multiline=True, max_length=3000),
+            optional=True,
+        ),
+    ]
+    progress = [option(p, PROGRESS_LABELS[p]) for p in PROGRESS]
+    for n, goal in enumerate(goals[:MAX_GOALS]):
+        blocks.append(
+            input_block(
+                ids.MEETING_PROGRESS.format(n=n),
+                f"Progress: {goal['title']}"[:150],
+                choice_list("radio_buttons", progress, initial=goal.get("progress") or "none"),
+                optional=True,
+            )
+        )
+    return modal(callback_id=ids.MEETING_VIEW, title="Log a meeting", blocks=blocks, private_metadata=str(pair_id))
+
+
+def pause_modal(*, pair_id: int) -> dict[str, Any]:
+    blocks = [
+        section("Check-ins stop while you're paused and pick up again when you resume."),
+        input_block(ids.PAUSE_UNTIL, "Resume on (optional)", {"type": "datepicker"}, optional=True),
+    ]
+    return modal(callback_id=ids.PAUSE_VIEW, title="Pause the pair", blocks=blocks, private_metadata=str(pair_id))
+
+
+def concern_modal(*, pair_id: int) -> dict[str, Any]:
+    blocks = [
+        section(
+            "Tell the program coordinators what's going on. *Your partner is not told.* "
+            "You can also ask for a different match."
+        ),
+        input_block(
+            ids.CONCERN_TEXT,
+            "What's not working? (optional)",
+            text_input(multiline=True, max_length=1000),
+            optional=True,
+            hint=COORDINATORS_ONLY,
+        ),
+    ]
+    return modal(
+        callback_id=ids.CONCERN_VIEW, title="Something's not right", blocks=blocks, private_metadata=str(pair_id)
+    )
+
+
+def rematch_offer_message(*, pair_id: int) -> dict[str, Any]:
+    text = (
+        ":lock: Thanks for telling us. The coordinators know, and your partner doesn't. "
+        "Would you like a confidential rematch? You'll be first in line in the next round."
+    )
+    return _msg(
+        text,
+        [
+            section(text),
+            actions(
+                button("Yes, find me someone else", ids.REMATCH_YES, value=str(pair_id), style="primary"),
+                button("No, thanks", ids.REMATCH_NO, value=str(pair_id)),
+            ),
+        ],
+    )
+
+
+def fit_check_message(*, pair_id: int, partner_id: str) -> dict[str, Any]:
+    text = f"You've had your first meeting with <@{partner_id}>. Privately: how's the fit so far?"
+    value = str(pair_id)
+    return _msg(
+        text,
+        [
+            section(text),
+            actions(
+                button("Good fit", ids.FIT_GOOD, value=value, style="primary"),
+                button("Still deciding", ids.FIT_UNSURE, value=value),
+                button("Not a fit", ids.FIT_NOT, value=value),
+            ),
+            context(COORDINATORS_ONLY),
+        ],
+    )
+
+
+def continue_check_message(*, pair_id: int, partner_id: str) -> dict[str, Any]:
+    text = (
+        f"It's been quiet between you and <@{partner_id}> for a while, and that's okay: life gets busy. "
+        "Privately, are you still able to continue?"
+    )
+    value = str(pair_id)
+    return _msg(
+        text,
+        [
+            section(text),
+            actions(
+                button("Yes, let's continue", ids.CONTINUE_YES, value=value, style="primary"),
+                button("I need a pause", ids.CONTINUE_PAUSE, value=value),
+                button("I'd like to stop", ids.CONTINUE_STOP, value=value),
+            ),
+            context(COORDINATORS_ONLY),
+        ],
+    )
+
+
+def survey_invite_message(*, pair_id: int, survey_key: str, closing: bool) -> dict[str, Any]:
+    what = "closing survey" if closing else "pulse survey"
+    text = f":bar_chart: Time for a quick {what}: three questions, one minute."
+    return _msg(
+        text,
+        [
+            section(text),
+            actions(button("Answer privately", ids.SURVEY_OPEN, value=f"{pair_id}|{survey_key}", style="primary")),
+            context(COORDINATORS_ONLY),
+        ],
+    )
+
+
+def survey_modal(*, pair_id: int, survey_key: str, closing: bool) -> dict[str, Any]:
+    """1-5 satisfaction, 0-10 would-recommend, optional comment; each labelled with who sees it."""
+    sat = [option(str(n), f"{n} {label}") for n, label in zip(range(1, 6), ("😞", "🙁", "😐", "🙂", "😀"), strict=True)]
+    rec = [option(str(n)) for n in range(11)]
+    blocks = [
+        section(":lock: " + COORDINATORS_ONLY),
+        input_block(
+            ids.SURVEY_SATISFACTION,
+            "How satisfied are you with your mentorship?",
+            choice_list("radio_buttons", sat),
+            hint="Coordinators only.",
+        ),
+        input_block(
+            ids.SURVEY_RECOMMEND,
+            "How likely are you to recommend the program to a colleague? (0-10)",
+            static_select(rec),
+            hint="Coordinators only; reported as an aggregate score.",
+        ),
+        input_block(
+            ids.SURVEY_FREE,
+            "What would make it better?" if not closing else "Anything the program should change?",
+            text_input(multiline=True, max_length=1000),
+            optional=True,
+            hint="Coordinators only.",
+        ),
+    ]
+    title = "Closing survey" if closing else "Pulse survey"
+    return modal(callback_id=ids.SURVEY_VIEW, title=title, blocks=blocks, private_metadata=f"{pair_id}|{survey_key}")
+
+
+def milestone_message(text: str) -> dict[str, Any]:
+    return _msg(text, [section(text)])
+
+
+def closure_message(
+    *, pair_id: int, meetings: int, minutes: int, goals: list[dict[str, Any]], early: bool
+) -> dict[str, Any]:
+    """The closing summary with the reflection and the close / extend / continue choice."""
+    why = "You've both marked your goals achieved" if early else "Your mentorship program has reached its end date"
+    goal_lines = "\n".join(goals_summary_lines(goals)) or "_No goals were recorded._"
+    hours = f"{minutes / 60:.1f}".rstrip("0").rstrip(".")
+    value = str(pair_id)
+    blocks = [
+        header("Your mentorship, wrapped up"),
+        section(f":tada: {why}. Here's what you did together:"),
+        section(f"*Meetings held:* {meetings} ({hours} hours)\n*Goals*\n{goal_lines}"),
+        actions(button("Reflect and say thanks", ids.REFLECT_OPEN, value=value, style="primary")),
+        section("*What next?* Either of you can choose:"),
+        actions(
+            button("Close the pair", ids.CLOSE_CLOSE, value=value),
+            button("Extend by 3 months", ids.CLOSE_EXTEND, value=value),
+            button("Continue informally", ids.CLOSE_INFORMAL, value=value),
+        ),
+    ]
+    return _msg(f"{why}: {meetings} meetings held.", blocks)
+
+
+def reflection_modal(*, pair_id: int, partner_name: str) -> dict[str, Any]:
+    blocks = [
+        input_block(
+            ids.REFLECT_ACHIEVED,
+            "What did you achieve?",
+            text_input(multiline=True, max_length=2000),
+            hint="Coordinators see this to improve the program.",
+        ),
+        input_block(
+            ids.REFLECT_LEARNED,
+            "What did you learn?",
+            text_input(multiline=True, max_length=2000),
+            optional=True,
+            hint="Coordinators see this to improve the program.",
+        ),
+        input_block(
+            ids.REFLECT_THANKS,
+            f"A thank-you note for {partner_name}"[:150],
+            text_input(multiline=True, max_length=2000),
+            optional=True,
+            hint=f"Delivered to {partner_name}."[:150],
+        ),
+    ]
+    return modal(callback_id=ids.REFLECTION_VIEW, title="Reflect", blocks=blocks, private_metadata=str(pair_id))
+
+
+def become_mentor_message() -> dict[str, Any]:
+    text = (
+        ":seedling: You've grown a lot this program. Would you like to pass it on as a *mentor* in the next cohort? "
+        "One click signs you up; you can change it any time with `/mentor profile`."
+    )
+    return _msg(
+        text,
+        [
+            section(text),
+            actions(
+                button("Sign me up as a mentor", ids.BECOME_MENTOR, style="primary"),
+                button("Mentor and mentee", ids.BECOME_BOTH),
+            ),
+        ],
+    )
+
+
+def home_pair_section(
+    *,
+    pair_id: int,
+    partner_id: str,
+    my_role: str,
+    status: str,
+    goals: list[dict[str, Any]],
+    goals_status: str,
+    next_checkin: str,
+    meetings: int,
+    ends_on: date,
+) -> list[dict[str, Any]]:
+    """The App Home blocks for one pair."""
+    other = "mentor" if my_role == "mentee" else "mentee"
+    state = {"paused": ":double_vertical_bar: paused", "at_risk": ":warning: quiet lately", "closed": "closed"}.get(
+        status, ":large_green_circle: active"
+    )
+    goal_lines = goals_summary_lines(goals)
+    if goal_lines and goals_status != "confirmed":
+        goal_lines.append("_Waiting for confirmation._")
+    value = str(pair_id)
+    pause = (
+        button("Resume", ids.HOME_PAIR_RESUME, value=value)
+        if status == "paused"
+        else button("Pause", ids.HOME_PAIR_PAUSE, value=value)
+    )
+    return [
+        header("Your mentorship"),
+        section(
+            f"Your {other}: <@{partner_id}> · {state} · until {ends_on:%d %b %Y}\n"
+            f"*Meetings logged:* {meetings} · *Next check-in:* {next_checkin}"
+        ),
+        section("*Goals*\n" + ("\n".join(goal_lines) if goal_lines else "_No goals yet._")),
+        actions(
+            button("Log a meeting", ids.HOME_PAIR_LOG, value=value, style="primary"),
+            button("Goals", ids.HOME_PAIR_GOALS, value=value),
+            pause,
+        ),
+    ]

@@ -1,0 +1,500 @@
+"""The pair's journey in Slack: kickoff buttons, goals, check-ins, meetings, fit checks, surveys, closure, pause.
+
+Every click is checked against the pair (only its two members act on it); coordinator-only surfaces check
+``services.is_coordinator`` on each request. Modals are opened right after ack (trigger ids expire in 3 s).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot import ids, people
+from bot.lifecycle import forms
+from bot.lifecycle import journey as jr
+from bot.services import Services
+from bot.views import journey as views
+from handlers.commands import CommandContext, CommandRouter
+from handlers.home import publish_home
+from storage import events
+from storage import journey as store
+from storage.models import Pair
+
+log = logging.getLogger(__name__)
+MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+NOT_IN_PAIR = "That button belongs to another pair."
+
+
+def _team_id(body: dict[str, Any]) -> str:
+    team = body.get("team") or {}
+    return str(team.get("id") or (body.get("user") or {}).get("team_id") or body.get("team_id") or "")
+
+
+def _user_id(body: dict[str, Any]) -> str:
+    return str((body.get("user") or {}).get("id") or body.get("user_id") or "")
+
+
+def _action_value(body: dict[str, Any]) -> str:
+    actions = body.get("actions") or [{}]
+    return str(actions[0].get("value") or "")
+
+
+def _pair_id(value: str) -> int | None:
+    head = value.split("|", 1)[0].split(":", 1)[0]
+    return int(head) if head.isdigit() else None
+
+
+def _first_submission(services: Services, body: dict[str, Any]) -> bool:
+    """A double click submits the same view (same id and hash) twice: handle it once."""
+    view = body.get("view") or {}
+    key = f"view:{view.get('id', '')}:{view.get('hash', '')}"
+    if key == "view::":
+        return True
+    with services.sessions() as session:
+        return events.claim_event(session=session, team_id=_team_id(body), event_id=key[:64], event_type="view")
+
+
+def _local_today(services: Services, team_id: str, user_id: str) -> date:
+    with services.sessions() as session:
+        saved = people.load_profile(session=session, team_id=team_id, user_id=user_id)
+    tz = saved[1].timezone if saved else "UTC"
+    try:
+        return services.now().astimezone(ZoneInfo(tz)).date()
+    except Exception:  # noqa: BLE001 - a bad stored timezone falls back to UTC
+        return services.now().date()
+
+
+def _tell(client: WebClient, body: dict[str, Any], user_id: str, text: str) -> None:
+    """A private answer to the clicker: ephemeral where they clicked, else their DM."""
+    channel = str((body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id") or "")
+    try:
+        if channel:
+            client.chat_postEphemeral(channel=channel, user=user_id, text=text)
+            return
+    except SlackApiError as exc:
+        log.info("ephemeral failed, using DM error=%s", exc.response.get("error"))
+    client.chat_postMessage(channel=user_id, text=text)
+
+
+def _replace_buttons(client: WebClient, body: dict[str, Any], text: str) -> None:
+    """Swap a private DM message's buttons for what was recorded, so it cannot be clicked twice."""
+    channel = str((body.get("channel") or {}).get("id") or "")
+    ts = str((body.get("message") or {}).get("ts") or (body.get("container") or {}).get("message_ts") or "")
+    if not channel or not ts:
+        return
+    try:
+        client.chat_update(channel=channel, ts=ts, text=text, blocks=[views.section(text)])
+    except SlackApiError as exc:
+        log.info("chat.update failed error=%s", exc.response.get("error"))
+
+
+def register(app: App, services: Services, router: CommandRouter) -> None:  # noqa: C901 - one listener per surface
+    """Attach the journey's listeners and the /mentor log | goals | schedule subcommands."""
+
+    def load(pair_id: int | None, user_id: str) -> Pair | None:
+        if pair_id is None:
+            return None
+        with services.sessions() as session:
+            pair = store.get_pair(session=session, pair_id=pair_id)
+        return pair if pair is not None and jr.is_member(pair, user_id) else None
+
+    def homes(client: WebClient, pair: Pair) -> None:
+        for user_id in (pair.mentee_user_id, pair.mentor_user_id):
+            try:
+                publish_home(services, client, team_id=pair.team_id, user_id=user_id)
+            except SlackApiError as exc:
+                log.info("home publish failed error=%s", exc.response.get("error"))
+
+    def open_goals(client: WebClient, pair: Pair, user_id: str, trigger_id: str) -> None:
+        with services.sessions() as session:
+            goals = store.get_goals(session=session, pair_id=int(pair.id or 0))
+            prefill = goals.model_dump() if goals else None
+        partner = f"<@{jr.partner_of(pair, user_id)}>"
+        view = views.goals_modal(pair_id=int(pair.id or 0), prefill=prefill, partner_name=partner)
+        client.views_open(trigger_id=trigger_id, view=view)
+
+    def open_meeting(client: WebClient, pair: Pair, user_id: str, trigger_id: str) -> None:
+        with services.sessions() as session:
+            goals = store.get_goals(session=session, pair_id=int(pair.id or 0))
+        today = _local_today(services, pair.team_id, user_id)
+        view = views.meeting_modal(pair_id=int(pair.id or 0), today=today, goals=list(goals.goals) if goals else [])
+        client.views_open(trigger_id=trigger_id, view=view)
+
+    def pair_action(handler: Callable[[WebClient, dict[str, Any], Pair, str], None]) -> Callable[..., None]:
+        """Ack, find the pair the button belongs to, check the clicker is in it, then act."""
+
+        def listener(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+            ack()
+            user_id = _user_id(body)
+            pair = load(_pair_id(_action_value(body)), user_id)
+            if pair is None:
+                _tell(client, body, user_id, NOT_IN_PAIR)
+                return
+            handler(client, body, pair, user_id)
+
+        return listener
+
+    # ------------------------------------------------------------------ buttons that open modals
+
+    def on_set_goals_clicked(client: WebClient, body: dict[str, Any], pair: Pair, user_id: str) -> None:
+        open_goals(client, pair, user_id, str(body.get("trigger_id", "")))
+
+    def on_log_meeting_clicked(client: WebClient, body: dict[str, Any], pair: Pair, user_id: str) -> None:
+        open_meeting(client, pair, user_id, str(body.get("trigger_id", "")))
+
+    def on_checkin_yes_clicked(client: WebClient, body: dict[str, Any], pair: Pair, user_id: str) -> None:
+        open_meeting(client, pair, user_id, str(body.get("trigger_id", "")))
+        with services.sessions() as session:
+            jr.note_activity(session=session, pair=pair, user_id=user_id, now=services.now())
+
+    def on_pause_clicked(client: WebClient, body: dict[str, Any], pair: Pair, user_id: str) -> None:
+        client.views_open(trigger_id=str(body.get("trigger_id", "")), view=views.pause_modal(pair_id=int(pair.id or 0)))
+
+    def on_concern_clicked(client: WebClient, body: dict[str, Any], pair: Pair, user_id: str) -> None:
+        client.views_open(
+            trigger_id=str(body.get("trigger_id", "")), view=views.concern_modal(pair_id=int(pair.id or 0))
+        )
+
+    def on_survey_clicked(client: WebClient, body: dict[str, Any], pair: Pair, user_id: str) -> None:
+        key = _action_value(body).partition("|")[2] or "pulse"
+        with services.sessions() as session:
+            answered = store.has_answered(session=session, pair_id=int(pair.id or 0), user_id=user_id, survey_key=key)
+        if answered:
+            _tell(client, body, user_id, "You've already answered this survey. Thank you!")
+            return
+        view = views.survey_modal(pair_id=int(pair.id or 0), survey_key=key, closing=key.startswith("closing"))
+        client.views_open(trigger_id=str(body.get("trigger_id", "")), view=view)
+
+    def on_reflect_clicked(client: WebClient, body: dict[str, Any], pair: Pair, user_id: str) -> None:
+        partner = jr.partner_of(pair, user_id)
+        with services.sessions() as session:
+            saved = people.load_profile(session=session, team_id=pair.team_id, user_id=partner)
+        name = saved[0].display_name if saved and saved[0].display_name else "your partner"
+        view = views.reflection_modal(pair_id=int(pair.id or 0), partner_name=name)
+        client.views_open(trigger_id=str(body.get("trigger_id", "")), view=view)
+
+    for action_id, handler in (
+        (ids.PAIR_SET_GOALS, on_set_goals_clicked),
+        (ids.HOME_PAIR_GOALS, on_set_goals_clicked),
+        (ids.PAIR_LOG_MEETING, on_log_meeting_clicked),
+        (ids.HOME_PAIR_LOG, on_log_meeting_clicked),
+        (ids.CHECKIN_YES, on_checkin_yes_clicked),
+        (ids.PAIR_PAUSE, on_pause_clicked),
+        (ids.HOME_PAIR_PAUSE, on_pause_clicked),
+        (ids.PAIR_CONCERN, on_concern_clicked),
+        (ids.SURVEY_OPEN, on_survey_clicked),
+        (ids.REFLECT_OPEN, on_reflect_clicked),
+    ):
+        app.action(action_id)(pair_action(handler))
+
+    # ------------------------------------------------------------------ buttons that act
+
+    def on_goals_confirm_clicked(client: WebClient, body: dict[str, Any], pair: Pair, user_id: str) -> None:
+        revision = _action_value(body).partition(":")[2]
+        with services.sessions() as session:
+            result = jr.confirm_goals(
+                session=session,
+                services=services,
+                pair=pair,
+                user_id=user_id,
+                revision=int(revision) if revision.isdigit() else -1,
+                now=services.now(),
+            )
+        if result == "not_yours":
+            _tell(client, body, user_id, f"Only <@{jr.partner_of(pair, user_id)}> can confirm goals you proposed.")
+        elif result == "stale":
+            _tell(client, body, user_id, "These goals were edited since: confirm the newest version.")
+        elif result == "confirmed":
+            homes(client, pair)
+
+    def on_resume_clicked(client: WebClient, body: dict[str, Any], pair: Pair, user_id: str) -> None:
+        with services.sessions() as session:
+            pair = store.get_pair(session=session, pair_id=int(pair.id or 0)) or pair
+            done = jr.resume_pair(session=session, services=services, pair=pair, user_id=user_id, now=services.now())
+        if not done:
+            _tell(client, body, user_id, "Your mentorship isn't paused.")
+        homes(client, pair)
+
+    def on_not_yet_clicked(client: WebClient, body: dict[str, Any], pair: Pair, user_id: str) -> None:
+        with services.sessions() as session:
+            pair = store.get_pair(session=session, pair_id=int(pair.id or 0)) or pair
+            jr.answer_not_yet(session=session, services=services, pair=pair, user_id=user_id, now=services.now())
+
+    def on_help_clicked(client: WebClient, body: dict[str, Any], pair: Pair, user_id: str) -> None:
+        with services.sessions() as session:
+            pair = store.get_pair(session=session, pair_id=int(pair.id or 0)) or pair
+            jr.ask_for_help(session=session, services=services, pair=pair, user_id=user_id, now=services.now())
+        _tell(
+            client,
+            body,
+            user_id,
+            ":lock: I've let the program coordinators know privately; one of them will reach out to you. "
+            "Your partner doesn't see this.",
+        )
+
+    def on_goals_achieved_clicked(client: WebClient, body: dict[str, Any], pair: Pair, user_id: str) -> None:
+        with services.sessions() as session:
+            pair = store.get_pair(session=session, pair_id=int(pair.id or 0)) or pair
+            jr.mark_goals_achieved(session=session, services=services, pair=pair, user_id=user_id, now=services.now())
+
+    def fit(answer: str, label: str) -> Callable[[WebClient, dict[str, Any], Pair, str], None]:
+        def on_fit_clicked(client: WebClient, body: dict[str, Any], pair: Pair, user_id: str) -> None:
+            with services.sessions() as session:
+                saved = jr.answer_fit(
+                    session=session, services=services, pair=pair, user_id=user_id, answer=answer, now=services.now()
+                )
+            if saved:
+                _replace_buttons(client, body, f"Thanks, noted privately: *{label}*. Only the coordinators see this.")
+
+        return on_fit_clicked
+
+    def rematch(accept: bool) -> Callable[[WebClient, dict[str, Any], Pair, str], None]:
+        def on_rematch_clicked(client: WebClient, body: dict[str, Any], pair: Pair, user_id: str) -> None:
+            if accept:
+                with services.sessions() as session:
+                    jr.accept_rematch(session=session, services=services, pair=pair, user_id=user_id)
+                text = (
+                    ":white_check_mark: You're first in line for the next match round. A coordinator will be in touch."
+                )
+            else:
+                text = "Okay, nothing changes. You can ask again any time with *Something's not right*."
+            _replace_buttons(client, body, text)
+
+        return on_rematch_clicked
+
+    def keep_going(answer: str) -> Callable[[WebClient, dict[str, Any], Pair, str], None]:
+        def on_continue_clicked(client: WebClient, body: dict[str, Any], pair: Pair, user_id: str) -> None:
+            with services.sessions() as session:
+                pair = store.get_pair(session=session, pair_id=int(pair.id or 0)) or pair
+                jr.answer_continue(
+                    session=session, services=services, pair=pair, user_id=user_id, answer=answer, now=services.now()
+                )
+            said = {"yes": "you can continue", "pause": "you need a pause", "stop": "you'd like to stop"}[answer]
+            _replace_buttons(client, body, f"Thanks: the coordinators know {said}. Your partner isn't told.")
+
+        return on_continue_clicked
+
+    def closure(choice: str) -> Callable[[WebClient, dict[str, Any], Pair, str], None]:
+        def on_closure_clicked(client: WebClient, body: dict[str, Any], pair: Pair, user_id: str) -> None:
+            with services.sessions() as session:
+                pair = store.get_pair(session=session, pair_id=int(pair.id or 0)) or pair
+                result = jr.choose_closure(
+                    session=session, services=services, pair=pair, user_id=user_id, choice=choice, now=services.now()
+                )
+            if result == "already_closed":
+                _tell(client, body, user_id, "This mentorship is already closed.")
+            homes(client, pair)
+
+        return on_closure_clicked
+
+    for action_id, handler in (
+        (ids.GOALS_CONFIRM, on_goals_confirm_clicked),
+        (ids.PAIR_RESUME, on_resume_clicked),
+        (ids.HOME_PAIR_RESUME, on_resume_clicked),
+        (ids.CHECKIN_NOT_YET, on_not_yet_clicked),
+        (ids.CHECKIN_HELP, on_help_clicked),
+        (ids.PAIR_GOALS_ACHIEVED, on_goals_achieved_clicked),
+        (ids.FIT_GOOD, fit("good", "Good fit")),
+        (ids.FIT_UNSURE, fit("unsure", "Still deciding")),
+        (ids.FIT_NOT, fit("not", "Not a fit")),
+        (ids.REMATCH_YES, rematch(True)),
+        (ids.REMATCH_NO, rematch(False)),
+        (ids.CONTINUE_YES, keep_going("yes")),
+        (ids.CONTINUE_PAUSE, keep_going("pause")),
+        (ids.CONTINUE_STOP, keep_going("stop")),
+        (ids.CLOSE_CLOSE, closure("close")),
+        (ids.CLOSE_EXTEND, closure("extend")),
+        (ids.CLOSE_INFORMAL, closure("informal")),
+    ):
+        app.action(action_id)(pair_action(handler))
+
+    def become(role: str) -> Callable[..., None]:
+        def on_become_clicked(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+            ack()
+            user_id = _user_id(body)
+            with services.sessions() as session:
+                done = jr.become_mentor(session=session, team_id=_team_id(body), user_id=user_id, role=role)
+            text = (
+                f":star2: You're signed up as {'a mentor' if role == 'mentor' else 'a mentor and mentee'} "
+                "for the next round. Thank you for paying it forward!"
+                if done
+                else "You need a profile first: `/mentor join`."
+            )
+            _replace_buttons(client, body, text)
+            publish_home(services, client, team_id=_team_id(body), user_id=user_id)
+
+        return on_become_clicked
+
+    app.action(ids.BECOME_MENTOR)(become("mentor"))
+    app.action(ids.BECOME_BOTH)(become("both"))
+
+    # ------------------------------------------------------------------ modal submissions
+
+    def submitted_pair(body: dict[str, Any], view: dict[str, Any]) -> tuple[Pair | None, str]:
+        user_id = _user_id(body)
+        return load(_pair_id(str(view.get("private_metadata") or "")), user_id), user_id
+
+    @app.view(ids.GOALS_VIEW)
+    def on_goals_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        pair, user_id = submitted_pair(body, view)
+        form = forms.parse_goals((view.get("state") or {}).get("values") or {})
+        today = _local_today(services, _team_id(body), user_id)
+        if errors := forms.validate_goals(form, today=today):
+            ack(response_action="errors", errors=errors)
+            return
+        ack()
+        if pair is None or not _first_submission(services, body):
+            return
+        with services.sessions() as session:
+            pair = store.get_pair(session=session, pair_id=int(pair.id or 0)) or pair
+            jr.propose_goals(
+                session=session, services=services, pair=pair, user_id=user_id, form=form, now=services.now()
+            )
+        homes(client, pair)
+
+    @app.view(ids.MEETING_VIEW)
+    def on_meeting_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        pair, user_id = submitted_pair(body, view)
+        form = forms.parse_meeting((view.get("state") or {}).get("values") or {})
+        today = _local_today(services, _team_id(body), user_id)
+        started = today
+        if pair is not None:
+            with services.sessions() as session:
+                journey = store.get_journey(session=session, pair_id=int(pair.id or 0))
+            started = (journey.started_at if journey else pair.created_at).date()
+        if errors := forms.validate_meeting(form, today=today, started=min(started, today)):
+            ack(response_action="errors", errors=errors)
+            return
+        ack()
+        if pair is None or not _first_submission(services, body):
+            return
+        with services.sessions() as session:
+            pair = store.get_pair(session=session, pair_id=int(pair.id or 0)) or pair
+            jr.log_meeting(
+                session=session, services=services, pair=pair, user_id=user_id, form=form, now=services.now()
+            )
+        homes(client, pair)
+
+    @app.view(ids.PAUSE_VIEW)
+    def on_pause_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        pair, user_id = submitted_pair(body, view)
+        until = forms.parse_pause((view.get("state") or {}).get("values") or {})
+        if errors := forms.validate_pause(until, today=_local_today(services, _team_id(body), user_id)):
+            ack(response_action="errors", errors=errors)
+            return
+        ack()
+        if pair is None or not _first_submission(services, body):
+            return
+        with services.sessions() as session:
+            pair = store.get_pair(session=session, pair_id=int(pair.id or 0)) or pair
+            jr.pause_pair(
+                session=session, services=services, pair=pair, user_id=user_id, until=until, now=services.now()
+            )
+        homes(client, pair)
+
+    @app.view(ids.CONCERN_VIEW)
+    def on_concern_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        ack()
+        pair, user_id = submitted_pair(body, view)
+        if pair is None or not _first_submission(services, body):
+            return
+        text = forms.parse_concern((view.get("state") or {}).get("values") or {})
+        with services.sessions() as session:
+            jr.raise_concern(
+                session=session,
+                services=services,
+                pair=pair,
+                user_id=user_id,
+                text=text,
+                source="concern",
+                now=services.now(),
+            )
+
+    @app.view(ids.SURVEY_VIEW)
+    def on_survey_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        form = forms.parse_survey((view.get("state") or {}).get("values") or {})
+        if errors := forms.validate_survey(form):
+            ack(response_action="errors", errors=errors)
+            return
+        ack()
+        pair, user_id = submitted_pair(body, view)
+        key = str(view.get("private_metadata") or "").partition("|")[2] or "pulse"
+        if pair is None:
+            return
+        with services.sessions() as session:
+            saved = jr.submit_survey(
+                session=session, pair=pair, user_id=user_id, survey_key=key, form=form, now=services.now()
+            )
+        if saved:
+            client.chat_postMessage(
+                channel=user_id, text=":lock: Thanks! Your answers are saved. Only the program coordinators see them."
+            )
+
+    @app.view(ids.REFLECTION_VIEW)
+    def on_reflection_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        form = forms.parse_reflection((view.get("state") or {}).get("values") or {})
+        if errors := forms.validate_reflection(form):
+            ack(response_action="errors", errors=errors)
+            return
+        ack()
+        pair, user_id = submitted_pair(body, view)
+        if pair is None:
+            return
+        with services.sessions() as session:
+            saved = jr.submit_reflection(
+                session=session, services=services, pair=pair, user_id=user_id, form=form, now=services.now()
+            )
+        if saved:
+            client.chat_postMessage(channel=user_id, text=":sparkles: Thanks for reflecting. It's saved.")
+
+    # ------------------------------------------------------------------ /mentor log | goals | schedule
+
+    def my_pair(ctx: CommandContext) -> Pair | None:
+        with services.sessions() as session:
+            pairs = jr.pairs_of(session=session, team_id=ctx.team_id, user_id=ctx.user_id)
+        if not pairs:
+            ctx.reply("You don't have a mentorship pair yet. You'll hear from me when you're matched.")
+            return None
+        return pairs[0]
+
+    def log_command(ctx: CommandContext) -> None:
+        pair = my_pair(ctx)
+        if pair is not None:
+            ctx.ack()
+            open_meeting(ctx.client, pair, ctx.user_id, ctx.trigger_id)
+
+    def goals_command(ctx: CommandContext) -> None:
+        pair = my_pair(ctx)
+        if pair is not None:
+            ctx.ack()
+            open_goals(ctx.client, pair, ctx.user_id, ctx.trigger_id)
+
+    def schedule_command(ctx: CommandContext) -> None:
+        match = MENTION.search(ctx.args)
+        if match is None:
+            ctx.reply("Usage: `/mentor schedule @person`")
+            return
+        with services.sessions() as session:
+            lines = jr.schedule_lines(session=session, team_id=ctx.team_id, user_id=match.group(1))
+        if not lines:
+            ctx.reply(f"<@{match.group(1)}> has no open mentorship pair.")
+            return
+        ctx.reply("\n".join([f"*Upcoming prompts for <@{match.group(1)}>*", *lines])[:3000])
+
+    router.add("log", log_command, help="log a meeting with your mentorship partner")
+    router.add("goals", goals_command, help="set or edit your pair's goals")
+    router.add(
+        "schedule",
+        schedule_command,
+        help="a person's pair's upcoming prompts",
+        usage="/mentor schedule @person",
+        coordinator=True,
+    )
