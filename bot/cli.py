@@ -125,6 +125,8 @@ def cmd_run(env: dict[str, str], workers: int | None) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from bot.demo import run_demo
 
+    configure_logging("WARNING")  # the transcript is the output; warnings and errors still show
+
     return run_demo(people=args.people, seed=args.seed, record=args.record, days=args.days, database_url=args.database)
 
 

@@ -12,13 +12,18 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
+from sqlalchemy import func
+from sqlmodel import select
+
+from bot import ids
 from bot.app import build_app, build_client
 from bot.clock import SimulatedClock
 from bot.config import load_settings
+from bot.lifecycle import simulate
 from bot.profiles import Profile, Role
 from bot.sandbox import SlackDriver, SlackSandbox
 from bot.sandbox import forms as fill
@@ -44,6 +49,11 @@ class Demo:
     out: TextIO
     people: list[Profile] = field(default_factory=list)
     names: dict[str, str] = field(default_factory=dict)
+    channel_members: dict[str, list[str]] = field(default_factory=dict)
+    handled: set[str] = field(default_factory=set)  # "user:action:ts" a simulated person already acted on
+
+    def event(self, day: int, text: str) -> None:
+        self.say(f"  day {day:>3}  * {text}")
 
     def say(self, text: str = "") -> None:
         self.out.write(text + "\n")
@@ -90,6 +100,17 @@ def sign_up_everyone(demo: Demo) -> None:
         demo.say(f"    \u2190 {dm.args.get('text', '')}")
 
 
+def _fit_cohort_to(demo: Demo, days: int) -> None:
+    """Let the simulated program end (and close) inside the demo's days."""
+    from bot.cohorts import current_cohort
+
+    with demo.services.sessions() as session:
+        cohort = current_cohort(session=session, team_id=demo.sandbox.team_id)
+        cohort.settings = {**cohort.settings, "duration_days": max(21, days - 14)}
+        session.add(cohort)
+        session.commit()
+
+
 def run_match_round(demo: Demo) -> None:
     demo.stage("Matching: the coordinator runs /mentor match, previews, and publishes")
     started = time.time()
@@ -119,6 +140,157 @@ def run_match_round(demo: Demo) -> None:
         demo.say(f"  unmatched: {demo.who(user_id)}: {reason}")
     answer = demo.driver.view_submission(COORDINATOR_ID, view, {})
     demo.say(f"Casey clicked Publish ({answer.status}).")
+
+
+BEHAVIOURS = ("diligent", "silent", "not a fit", "early finisher")
+
+
+@dataclass
+class SimPair:
+    """A published pair and how its two simulated people behave."""
+
+    pair_id: int
+    mentee: str
+    mentor: str
+    channel: str
+    behaviour: str
+    meetings: int = 0
+    goals_set: bool = False
+
+
+def _fresh(demo: Demo, sim: SimPair, user: str, action_id: str, *, in_pair_dm: bool) -> dict | None:
+    """The newest unhandled message offering ``action_id`` to ``user``."""
+    messages = demo.sandbox.messages_in(sim.channel) if in_pair_dm else demo.sandbox.messages_to(user)
+    message = simulate.find_button(messages, action_id)
+    if message is None:
+        return None
+    key = f"{user}:{action_id}:{message.get('ts')}"
+    if key in demo.handled:
+        return None
+    demo.handled.add(key)
+    return message
+
+
+def _act(demo: Demo, sim: SimPair, day: int) -> None:
+    """What the pair's people do today, given what they have received."""
+    drv, box = demo.driver, demo.sandbox
+    if sim.behaviour == "silent":
+        return
+    today = demo.clock().date()
+    if not sim.goals_set and day >= 1:
+        goals = [("Lead a design review", "Run one review end to end"), ("Grow visibility", "Give one talk")]
+        sim.goals_set = simulate.set_goals(drv, box, sim.mentee, sim.mentor, sim.channel, goals)
+        if sim.goals_set:
+            demo.event(day, f"{demo.who(sim.mentee)} proposed 2 goals; {demo.who(sim.mentor)} confirmed them")
+    first_meeting = sim.meetings == 0 and day >= 3
+    if first_meeting and simulate.log_meeting(drv, box, sim.mentee, sim.channel, today, topics="Getting started"):
+        sim.meetings += 1
+        demo.event(day, f"{demo.who(sim.mentee)} logged their first meeting with {demo.who(sim.mentor)}")
+    if sim.behaviour != "not a fit" and _fresh(demo, sim, sim.mentee, ids.CHECKIN_YES, in_pair_dm=True):
+        progress = {0: "done" if sim.meetings > 4 else "some"}
+        if simulate.log_meeting(drv, box, sim.mentee, sim.channel, today, progress=progress, via=ids.CHECKIN_YES):
+            sim.meetings += 1
+            demo.event(day, f"{demo.who(sim.mentee)} answered the check-in: met, logged meeting #{sim.meetings}")
+    for person in (sim.mentee, sim.mentor):
+        if _fresh(demo, sim, person, ids.FIT_GOOD, in_pair_dm=False):
+            if sim.behaviour == "not a fit" and person == sim.mentee:
+                simulate.click_in_dm(drv, box, person, ids.FIT_NOT)
+                demo.event(day, f"{demo.who(person)} answered the private fit check: not a fit")
+                simulate.wait(lambda p=person: simulate.find_button(box.messages_to(p), ids.REMATCH_YES))
+                if simulate.click_in_dm(drv, box, person, ids.REMATCH_YES):
+                    demo.event(day, f"{demo.who(person)} asked for a confidential rematch")
+            else:
+                simulate.click_in_dm(drv, box, person, ids.FIT_GOOD)
+        if _fresh(demo, sim, person, ids.SURVEY_OPEN, in_pair_dm=False):
+            happy = sim.behaviour != "not a fit"
+            if simulate.answer_survey(drv, box, person, satisfaction=5 if happy else 2, recommend=9 if happy else 4):
+                demo.event(day, f"{demo.who(person)} answered a private survey")
+    if sim.behaviour == "early finisher" and day == 75:
+        for person in (sim.mentee, sim.mentor):
+            simulate.click_in(drv, box, person, sim.channel, ids.PAIR_GOALS_ACHIEVED)
+        demo.event(day, f"{demo.who(sim.mentee)} and {demo.who(sim.mentor)} both marked their goals achieved")
+    if _fresh(demo, sim, sim.mentee, ids.REFLECT_OPEN, in_pair_dm=True):
+        thanks = f"Thank you, {demo.who(sim.mentor).split()[0]}! This changed how I work."
+        if simulate.reflect(drv, box, sim.mentee, sim.channel, achieved="Ran my first design review", thanks=thanks):
+            demo.event(day, f"{demo.who(sim.mentee)} wrote a reflection and a thank-you note")
+        if simulate.click_in(drv, box, sim.mentor, sim.channel, ids.CLOSE_CLOSE):
+            demo.event(day, f"{demo.who(sim.mentor)} chose to close the pair")
+
+
+def _print_new_messages(demo: Demo, day: int, seen: int) -> int:
+    calls = demo.sandbox.calls
+    for call in calls[seen:]:
+        if call.method not in ("chat.postMessage", "chat.postEphemeral"):
+            continue
+        channel = str(call.args.get("channel", ""))
+        members = demo.channel_members.get(channel)
+        if members:
+            to = " & ".join(demo.who(u) for u in members) + " (pair DM)"
+        else:
+            to = demo.who(str(call.args.get("user") or channel)) + (
+                " (private)" if call.method == "chat.postEphemeral" else " (DM)"
+            )
+        text = demo.mention_names(str(call.args.get("text", ""))).replace("\n", " ").split("\n")[0]
+        demo.say(f"  day {day:>3}  \u2192 {to}: {text[:110]}")
+    return len(calls)
+
+
+def _next_due(demo: Demo, before: datetime) -> datetime | None:
+    from storage.models import ScheduledPrompt
+
+    with demo.services.sessions() as session:
+        due = session.exec(
+            select(func.min(ScheduledPrompt.due_at)).where(
+                ScheduledPrompt.status == "pending", ScheduledPrompt.due_at < before
+            )
+        ).one()
+    if due is None:
+        return None
+    due = due if due.tzinfo else due.replace(tzinfo=UTC)
+    return max(due, demo.clock())
+
+
+def run_program(demo: Demo, days: int) -> None:
+    """Carry the published pairs through ``days`` simulated days."""
+    from bot.dispatch import Dispatcher
+    from storage.models import Pair
+
+    with demo.services.sessions() as session:
+        pairs = session.exec(select(Pair).where(Pair.status != "closed").order_by(Pair.id)).all()
+    sims: list[SimPair] = []
+    for n, pair in enumerate(pairs):
+        behaviour = BEHAVIOURS[n] if n < len(BEHAVIOURS) else "diligent"
+        assert pair.id is not None
+        sims.append(SimPair(pair.id, pair.mentee_user_id, pair.mentor_user_id, pair.channel_id, behaviour))
+        demo.channel_members[pair.channel_id] = [pair.mentee_user_id, pair.mentor_user_id]
+    demo.stage(f"The program: {len(sims)} pairs over {days} simulated days")
+    for sim in sims:
+        demo.say(f"  {demo.who(sim.mentee)} & {demo.who(sim.mentor)}: {sim.behaviour}")
+    dispatcher = Dispatcher(demo.services, owner="demo")
+    seen = len(demo.sandbox.calls)
+    start = demo.clock()
+    for day in range(days + 1):
+        end_of_day = start + timedelta(days=day + 1)
+        # jump from one due prompt to the next, as time would pass
+        while (due := _next_due(demo, end_of_day)) is not None:
+            demo.clock.set(due)
+            dispatcher.run_until_idle(demo.clock())
+        demo.clock.set(start + timedelta(days=day, hours=20))
+        for sim in sims:
+            _act(demo, sim, day)
+        demo.clock.set(end_of_day - timedelta(minutes=1))
+        time.sleep(0.02)  # let listener work that follows the acks finish before reading the sandbox
+        seen = _print_new_messages(demo, day, seen)
+    with demo.services.sessions() as session:
+        final = {p.id: p for p in session.exec(select(Pair)).all()}
+    demo.stage("Where the pairs ended up")
+    for sim in sims:
+        pair = final[sim.pair_id]
+        demo.say(
+            f"  {demo.who(sim.mentee)} & {demo.who(sim.mentor)} ({sim.behaviour}): {pair.status}"
+            + (f", {pair.close_reason}" if pair.close_reason else "")
+            + f", {sim.meetings} meetings logged"
+        )
 
 
 def run_demo(
@@ -178,7 +350,9 @@ def run_demo(
                 f"database {database_url}"
             )
             sign_up_everyone(demo)
+            _fit_cohort_to(demo, days)
             run_match_round(demo)
+            run_program(demo, days)
             demo.stage("Done")
             demo.say(
                 f"The app made {len(sandbox.calls)} Web API calls" + (f", recorded to {record}" if record else "") + "."
@@ -187,4 +361,3 @@ def run_demo(
             server.stop()
             engine.dispose()
     return 0
-

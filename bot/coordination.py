@@ -1,0 +1,589 @@
+"""Coordinator services: cohorts (programs), round skips and pre-match notices, pair actions, export, the
+weekly digest and the coordinator's App Home section. Every change is written to the audit log."""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import re
+from dataclasses import dataclass, field, fields
+from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
+
+from slack_sdk import WebClient
+from sqlmodel import Session
+
+from bot import ids
+from bot.cohorts import CohortSettings, settings_of
+from bot.profiles import normalise_tag
+from bot.stats import compute_stats
+from bot.views import coordinator as views
+from storage import coordination, stats
+from storage.models import Cohort, Pair
+from storage.models.journey import PairJourney
+
+if TYPE_CHECKING:
+    from bot.services import Services
+    from storage.models.outbox import ScheduledPrompt
+
+log = logging.getLogger(__name__)
+
+PAIR_ACTIONS = {
+    ids.COORD_PAIR_NUDGE: "nudge",
+    ids.COORD_PAIR_MESSAGE: "message",
+    ids.COORD_PAIR_PAUSE: "pause",
+    ids.COORD_PAIR_END: "end",
+    ids.COORD_PAIR_REMATCH: "rematch",
+}
+FLAG_MARKERS = ("not_a_fit", "need_help")
+DIGEST_KIND = "weekly_digest"
+PREMATCH_ROUND_KIND = "prematch_round"
+PREMATCH_NOTICE_KIND = "prematch_notice"
+
+
+# ---------------------------------------------------------------------- program (cohort) form
+
+
+def default_weights() -> dict[str, float]:
+    """The matching weights a new cohort starts with (matching's documented defaults)."""
+    try:
+        from bot.matching.scoring import FACTORS, Weights
+
+        defaults = Weights()
+        return {name: float(getattr(defaults, name)) for name in FACTORS}
+    except ImportError:  # pragma: no cover - matching ships with the app
+        return {}
+
+
+def weights_text(settings: CohortSettings) -> str:
+    """The weights as editable ``name = value`` lines, the cohort's own values over the defaults."""
+    merged = {**default_weights(), **{k: float(v) for k, v in (settings.weights or {}).items()}}
+    return "\n".join(f"{name} = {value:g}" for name, value in merged.items())
+
+
+@dataclass
+class ProgramForm:
+    """What the program modal submitted."""
+
+    name: str = ""
+    signup_opens: date | None = None
+    signup_closes: date | None = None
+    match_date: date | None = None
+    start_date: date | None = None
+    duration_months: int = 6
+    checkin_cadence_days: int = 14
+    first_survey_days: int | None = 30
+    survey_every_days: int | None = 60
+    weights_raw: str = ""
+    skills_raw: str = ""
+    same_team_excluded: bool = False
+    digest_enabled: bool = False
+    min_shared_hours: float | None = 1.0
+    announce_channel: str = ""
+    digest_channel: str = ""
+    weights: dict[str, float] = field(default_factory=dict)
+    skills: list[str] = field(default_factory=list)
+
+
+def _value(values: dict[str, Any], block_id: str) -> dict[str, Any]:
+    return (values.get(block_id) or {}).get(ids.INPUT) or {}
+
+
+def _int(text: Any) -> int | None:
+    try:
+        return int(str(text).strip())
+    except (TypeError, ValueError):
+        return None
+
+
+def _float(text: Any) -> float | None:
+    try:
+        return float(str(text).strip())
+    except (TypeError, ValueError):
+        return None
+
+
+def _date(text: Any) -> date | None:
+    try:
+        return date.fromisoformat(str(text)) if text else None
+    except ValueError:
+        return None
+
+
+def parse_program(values: dict[str, Any]) -> ProgramForm:
+    """Read the program modal's ``state.values`` (pure)."""
+    form = ProgramForm()
+    form.name = str(_value(values, ids.PROGRAM_NAME).get("value") or "").strip()
+    form.signup_opens = _date(_value(values, ids.PROGRAM_SIGNUP_OPENS).get("selected_date"))
+    form.signup_closes = _date(_value(values, ids.PROGRAM_SIGNUP_CLOSES).get("selected_date"))
+    form.match_date = _date(_value(values, ids.PROGRAM_MATCH_DATE).get("selected_date"))
+    form.start_date = _date(_value(values, ids.PROGRAM_START_DATE).get("selected_date"))
+    form.duration_months = _int((_value(values, ids.PROGRAM_DURATION).get("selected_option") or {}).get("value")) or 6
+    cadence = (_value(values, ids.PROGRAM_CADENCE).get("selected_option") or {}).get("value")
+    form.checkin_cadence_days = _int(cadence) or 14
+    form.first_survey_days = _int(_value(values, ids.PROGRAM_FIRST_SURVEY).get("value"))
+    form.survey_every_days = _int(_value(values, ids.PROGRAM_SURVEY_EVERY).get("value"))
+    form.weights_raw = str(_value(values, ids.PROGRAM_WEIGHTS).get("value") or "")
+    form.skills_raw = str(_value(values, ids.PROGRAM_SKILLS).get("value") or "")
+    chosen = {o.get("value") for o in _value(values, ids.PROGRAM_OPTIONS).get("selected_options") or []}
+    form.same_team_excluded = "same_team_excluded" in chosen
+    form.digest_enabled = "digest_enabled" in chosen
+    form.min_shared_hours = _float(_value(values, ids.PROGRAM_MIN_HOURS).get("value"))
+    form.announce_channel = str(_value(values, ids.PROGRAM_ANNOUNCE_CHANNEL).get("selected_conversation") or "")
+    form.digest_channel = str(_value(values, ids.PROGRAM_DIGEST_CHANNEL).get("selected_conversation") or "")
+    return form
+
+
+_WEIGHT_LINE = re.compile(r"^\s*([a-z_]+)\s*[=:]\s*([0-9]*\.?[0-9]+)\s*$")
+
+
+def validate_program(form: ProgramForm, *, name_taken: bool) -> dict[str, str]:
+    """Inline errors by block id (empty when the form is fine); fills ``form.weights`` and ``form.skills``."""
+    errors: dict[str, str] = {}
+    if not form.name:
+        errors[ids.PROGRAM_NAME] = "Give the cohort a name."
+    elif len(form.name) > 120:
+        errors[ids.PROGRAM_NAME] = "Keep the name under 120 characters."
+    elif name_taken:
+        errors[ids.PROGRAM_NAME] = "Another cohort already has this name."
+    if form.signup_opens and form.signup_closes and form.signup_closes < form.signup_opens:
+        errors[ids.PROGRAM_SIGNUP_CLOSES] = "Signup must close after it opens."
+    if form.match_date and form.signup_closes and form.match_date < form.signup_closes:
+        errors[ids.PROGRAM_MATCH_DATE] = "Match after signup closes."
+    if form.start_date and form.match_date and form.start_date < form.match_date:
+        errors[ids.PROGRAM_START_DATE] = "The program starts on or after the match date."
+    if not 1 <= form.duration_months <= 24:
+        errors[ids.PROGRAM_DURATION] = "Choose 1 to 24 months."
+    if form.first_survey_days is None or not 7 <= form.first_survey_days <= 365:
+        errors[ids.PROGRAM_FIRST_SURVEY] = "A whole number of days from 7 to 365."
+    if form.survey_every_days is None or not 14 <= form.survey_every_days <= 365:
+        errors[ids.PROGRAM_SURVEY_EVERY] = "A whole number of days from 14 to 365."
+    if form.min_shared_hours is None or not 0 <= form.min_shared_hours <= 40:
+        errors[ids.PROGRAM_MIN_HOURS] = "Hours per week from 0 to 40."
+    known = set(default_weights())
+    weights: dict[str, float] = {}
+    for number, line in enumerate(form.weights_raw.splitlines(), start=1):
+        if not line.strip():
+            continue
+        match = _WEIGHT_LINE.match(line.lower())
+        if not match:
+            errors[ids.PROGRAM_WEIGHTS] = f"Line {number}: write it as name = number, e.g. skills = 0.3"
+            break
+        name, value = match.group(1), float(match.group(2))
+        if known and name not in known:
+            errors[ids.PROGRAM_WEIGHTS] = f"Line {number}: {name!r} is not a weight; use {', '.join(sorted(known))}"
+            break
+        if value > 10:
+            errors[ids.PROGRAM_WEIGHTS] = f"Line {number}: weights go from 0 to 10."
+            break
+        weights[name] = value
+    if ids.PROGRAM_WEIGHTS not in errors and weights and sum(weights.values()) <= 0:
+        errors[ids.PROGRAM_WEIGHTS] = "At least one weight must be above 0."
+    form.weights = weights
+    skills = [normalise_tag(s) for s in form.skills_raw.splitlines() if s.strip()]
+    if any(len(s) > 60 for s in skills):
+        errors[ids.PROGRAM_SKILLS] = "Keep each skill under 60 characters."
+    elif len(skills) > 300:
+        errors[ids.PROGRAM_SKILLS] = "At most 300 skills."
+    form.skills = list(dict.fromkeys(s for s in skills if s))
+    return errors
+
+
+def program_settings(form: ProgramForm) -> dict[str, Any]:
+    """The cohort settings JSON a validated form stands for (CohortSettings keys plus ``skills_taxonomy``)."""
+    values = {
+        "signup_opens": form.signup_opens,
+        "signup_closes": form.signup_closes,
+        "match_date": form.match_date,
+        "start_date": form.start_date,
+        "duration_days": int(form.duration_months * 365 / 12),
+        "checkin_cadence_days": form.checkin_cadence_days,
+        "first_survey_days": form.first_survey_days,
+        "survey_every_days": form.survey_every_days,
+        "same_department_excluded": form.same_team_excluded,
+        "min_shared_hours": form.min_shared_hours,
+        "weights": {k: v for k, v in form.weights.items() if default_weights().get(k) != v},
+        "announce_channel": form.announce_channel,
+        "digest_channel": form.digest_channel,
+        "digest_enabled": form.digest_enabled,
+    }
+    known = {f.name for f in fields(CohortSettings)}
+    out = CohortSettings.from_json({k: v for k, v in values.items() if k in known}).to_json()
+    out["skills_taxonomy"] = form.skills
+    return out
+
+
+def open_program_view(*, session: Session, team_id: str, name: str) -> dict[str, Any]:
+    """The modal for ``/mentor program [name]``: edit the named cohort, else create a new one."""
+    cohort = coordination.find_cohort_by_name(session=session, team_id=team_id, name=name) if name else None
+    settings = settings_of(cohort)
+    skills = (cohort.settings or {}).get("skills_taxonomy") or [] if cohort else []
+    return views.program_modal(
+        cohort_id=cohort.id if cohort else None,
+        name=cohort.name if cohort else name,
+        settings=settings,
+        weights_text=weights_text(settings),
+        skills=skills,
+    )
+
+
+def save_program(
+    *, session: Session, team_id: str, actor: str, cohort_id: int | None, form: ProgramForm, now: datetime
+) -> tuple[Cohort, bool]:
+    """Store a cohort from a validated form, audited; schedules its digest and pre-match notice."""
+    settings = program_settings(form)
+    cohort, created = coordination.save_cohort(
+        session=session, team_id=team_id, cohort_id=cohort_id, name=form.name, settings=settings, now=now
+    )
+    coordination.record_audit(
+        session=session,
+        team_id=team_id,
+        actor=actor,
+        action="cohort.create" if created else "cohort.update",
+        target=f"cohort:{cohort.id}",
+        detail={"name": cohort.name, "match_date": settings.get("match_date"), "digest": form.digest_enabled},
+        now=now,
+        commit=False,
+    )
+    schedule_cohort_prompts(session=session, cohort=cohort, now=now)
+    session.commit()
+    return cohort, created
+
+
+def announce_signup(*, client: WebClient, cohort: Cohort) -> bool:
+    """Post the signup announcement with a Join button to the cohort's announce channel (if it has one)."""
+    settings = settings_of(cohort)
+    if not settings.announce_channel or cohort.id is None:
+        return False
+    message = views.signup_announcement(cohort_name=cohort.name, cohort_id=cohort.id, closes=settings.signup_closes)
+    client.chat_postMessage(channel=settings.announce_channel, **message)
+    return True
+
+
+# ---------------------------------------------------------------------- outbox: pre-match notices and digest
+
+
+def _match_moment(day: date) -> datetime:
+    return datetime.combine(day, time(9, 0), tzinfo=UTC)
+
+
+def next_digest_time(now: datetime) -> datetime:
+    """Next Monday 09:00 UTC strictly after ``now``."""
+    days = (7 - now.weekday()) % 7
+    candidate = datetime.combine(now.date() + timedelta(days=days), time(9, 0), tzinfo=UTC)
+    return candidate if candidate > now else candidate + timedelta(days=7)
+
+
+def schedule_cohort_prompts(*, session: Session, cohort: Cohort, now: datetime) -> None:
+    """Schedule (idempotently) the cohort's pre-match notice and, when enabled, the weekly digest."""
+    try:
+        from bot import outbox
+    except ImportError:  # pragma: no cover - the outbox ships with the app
+        return
+    settings = settings_of(cohort)
+    if settings.match_date and _match_moment(settings.match_date) > now:
+        due = max(now, _match_moment(settings.match_date) - timedelta(hours=24))
+        outbox.schedule_prompt(
+            session=session,
+            team_id=cohort.team_id,
+            key=f"prematch:{cohort.id}:{settings.match_date.isoformat()}",
+            kind=PREMATCH_ROUND_KIND,
+            due_at=due,
+            payload={"cohort_id": cohort.id, "match_date": settings.match_date.isoformat()},
+            reschedule=True,
+        )
+    if settings.digest_enabled:
+        due = next_digest_time(now)
+        outbox.schedule_prompt(
+            session=session,
+            team_id=cohort.team_id,
+            key=f"digest:{due:%Y-%m-%d}",
+            kind=DIGEST_KIND,
+            due_at=due,
+            payload={},
+        )
+
+
+def _render_prematch_round(services: Services, session: Session, prompt: ScheduledPrompt, now: datetime) -> None:
+    """At T-24h: one notice per person in the pool, each its own outbox row (sent once, retried alone)."""
+    from bot import outbox
+
+    payload = prompt.payload or {}
+    cohort = coordination.get_cohort(session=session, team_id=prompt.team_id, cohort_id=int(payload["cohort_id"]))
+    if cohort is None or cohort.id is None:
+        return None
+    settings = settings_of(cohort)
+    if settings.match_date is None or settings.match_date.isoformat() != payload.get("match_date"):
+        return None  # the match date moved: the new date has its own prompt
+    for user_id in coordination.pool_user_ids(session=session, team_id=cohort.team_id, cohort_id=cohort.id):
+        outbox.schedule_prompt(
+            session=session,
+            team_id=cohort.team_id,
+            key=f"prematch:{cohort.id}:{payload['match_date']}:{user_id}",
+            kind=PREMATCH_NOTICE_KIND,
+            due_at=now,
+            recipient_user_id=user_id,
+            payload=payload,
+        )
+    return None
+
+
+def _render_prematch_notice(services: Services, session: Session, prompt: ScheduledPrompt, now: datetime) -> Any:
+    from bot.outbox import Outgoing
+
+    payload = prompt.payload or {}
+    cohort = coordination.get_cohort(session=session, team_id=prompt.team_id, cohort_id=int(payload["cohort_id"]))
+    if cohort is None or cohort.id is None or not prompt.recipient_user_id:
+        return None
+    message = views.prematch_notice(
+        cohort_name=cohort.name, cohort_id=cohort.id, match_date=date.fromisoformat(payload["match_date"])
+    )
+    return Outgoing(channel=prompt.recipient_user_id, text=message["text"], blocks=message["blocks"])
+
+
+def _render_digest(services: Services, session: Session, prompt: ScheduledPrompt, now: datetime) -> Any:
+    from bot.outbox import Outgoing
+
+    digests = build_weekly_digest(session=session, team_id=prompt.team_id, now=now)
+    return [Outgoing(channel=d.channel, text=d.message["text"], blocks=d.message["blocks"]) for d in digests] or None
+
+
+def _after_digest(services: Services, session: Session, prompt: ScheduledPrompt, now: datetime) -> None:
+    from bot import outbox
+
+    due = next_digest_time(now)
+    outbox.schedule_prompt(
+        session=session, team_id=prompt.team_id, key=f"digest:{due:%Y-%m-%d}", kind=DIGEST_KIND, due_at=due
+    )
+
+
+def register_prompt_kinds() -> None:
+    """Register the coordinator prompt kinds with the outbox (``weekly_digest`` and the pre-match notices)."""
+    from bot.outbox import register_prompt_kind
+
+    register_prompt_kind(DIGEST_KIND, _render_digest, after_send=_after_digest)
+    register_prompt_kind(PREMATCH_ROUND_KIND, _render_prematch_round)
+    register_prompt_kind(PREMATCH_NOTICE_KIND, _render_prematch_notice)
+
+
+def skip_round(*, session: Session, team_id: str, user_id: str, value: str, now: datetime) -> str:
+    """Someone clicked "Skip this round" (value ``cohort_id:YYYY-MM-DD``); returns what to tell them."""
+    cohort_text, _, day = value.partition(":")
+    cohort_id = _int(cohort_text)
+    match_date = _date(day)
+    cohort = coordination.get_cohort(session=session, team_id=team_id, cohort_id=cohort_id) if cohort_id else None
+    if cohort is None or match_date is None:
+        return "That round no longer exists, so there's nothing to skip."
+    if _match_moment(match_date) <= now:
+        return "That round has already run."
+    coordination.add_round_skip(
+        session=session, team_id=team_id, cohort_id=cohort_id or 0, match_date=match_date.isoformat(), user_id=user_id
+    )
+    return (
+        f":ok_hand: You're sitting out the {match_date:%d %B} round of {cohort.name}. "
+        "You stay in the program and will be in the next round."
+    )
+
+
+# ---------------------------------------------------------------------- at-risk pairs and actions
+
+
+def quiet_side(pair: Pair, journey: PairJourney | None) -> str:
+    """Which partner went quiet, from the last time each one clicked or answered."""
+    if journey is None:
+        return "no activity recorded yet"
+    last = journey.last_active or {}
+    mentee, mentor = last.get(pair.mentee_user_id), last.get(pair.mentor_user_id)
+    if mentee and not mentor:
+        return "the mentor went quiet"
+    if mentor and not mentee:
+        return "the mentee went quiet"
+    if not mentor and not mentee:
+        return "both went quiet"
+    if mentee == mentor:
+        return "both went quiet"
+    return "the mentor went quiet" if str(mentor) < str(mentee) else "the mentee went quiet"
+
+
+def at_risk_list(*, session: Session, team_id: str, cohort_id: int | None = None) -> list[tuple[Pair, str]]:
+    """At-risk pairs with the side that went quiet."""
+    rows = stats.at_risk_pairs(session=session, team_id=team_id, cohort_id=cohort_id)
+    return [(pair, quiet_side(pair, journey)) for pair, journey in rows]
+
+
+def pair_action(
+    *,
+    session: Session,
+    client: WebClient,
+    team_id: str,
+    actor: str,
+    pair_id: int,
+    action: str,
+    reason: str,
+    message: str,
+    now: datetime,
+) -> str:
+    """Apply a coordinator action to a pair (audited); returns what to tell the coordinator."""
+    pair = coordination.get_pair(session=session, team_id=team_id, pair_id=pair_id)
+    if pair is None:
+        return "That pair no longer exists."
+    people = [pair.mentee_user_id, pair.mentor_user_id]
+    if action in ("pause", "end", "rematch") and pair.status == "closed":
+        return "That pair has already ended."
+    if action == "nudge":
+        journey = coordination.journey_of(session=session, pair_id=pair_id)
+        quiet = quiet_side(pair, journey)
+        targets = (
+            [pair.mentor_user_id]
+            if quiet == "the mentor went quiet"
+            else [pair.mentee_user_id]
+            if quiet == "the mentee went quiet"
+            else people
+        )
+        for user_id in targets:
+            other = pair.mentee_user_id if user_id == pair.mentor_user_id else pair.mentor_user_id
+            client.chat_postMessage(
+                channel=user_id,
+                text=f":wave: A friendly nudge from the mentorship program: it's been a while since you and <@{other}> "
+                "caught up. Could you find 30 minutes this week? If it isn't working, you can say so privately from "
+                "App Home.",
+            )
+        done = f"Nudged {', '.join(f'<@{u}>' for u in targets)}."
+    elif action == "message":
+        text = f":speech_balloon: A message from your program coordinator <@{actor}>:\n>{message}"
+        if pair.channel_id:
+            client.chat_postMessage(channel=pair.channel_id, text=text)
+        else:
+            for user_id in people:
+                client.chat_postMessage(channel=user_id, text=text)
+        done = "Your message was sent to both."
+    elif action == "pause":
+        coordination.set_pair_status(session=session, pair=pair, status="paused", now=now, commit=False)
+        done = "The pair is paused."
+    elif action in ("end", "rematch"):
+        coordination.set_pair_status(
+            session=session, pair=pair, status="closed", now=now, close_reason=f"coordinator_{action}", commit=False
+        )
+        _cancel_prompts(session=session, team_id=team_id, pair_id=pair_id, now=now)
+        if action == "rematch":
+            coordination.set_priority(
+                session=session, team_id=team_id, user_id=pair.mentee_user_id, reason="rematch requested", commit=False
+            )
+        for user_id in people:
+            client.chat_postMessage(
+                channel=user_id,
+                text="Your mentoring pair has been closed by the program coordinator. Thank you for the time you put "
+                "in!"
+                + (
+                    " You'll be first in line for a new match."
+                    if action == "rematch" and user_id == pair.mentee_user_id
+                    else ""
+                ),
+            )
+        done = "The pair has ended." + (" The mentee is first in line next round." if action == "rematch" else "")
+    else:
+        return "Unknown action."
+    coordination.record_audit(
+        session=session,
+        team_id=team_id,
+        actor=actor,
+        action=f"pair.{action}",
+        target=f"pair:{pair.id}",
+        detail={"mentee": pair.mentee_user_id, "mentor": pair.mentor_user_id},
+        reason=reason,
+        now=now,
+        commit=False,
+    )
+    session.commit()
+    return done
+
+
+def _cancel_prompts(*, session: Session, team_id: str, pair_id: int, now: datetime) -> None:
+    try:
+        from bot.outbox import cancel_prompts
+    except ImportError:  # pragma: no cover
+        return
+    cancel_prompts(session=session, team_id=team_id, pair_id=pair_id, now=now)
+
+
+# ---------------------------------------------------------------------- export
+
+
+def export_csv(*, session: Session, team_id: str, cohort_id: int | None, with_comments: bool) -> bytes:
+    """The coordinator's CSV: one row per pair (no answer text); with comments, a second section of free-text
+    answers with nothing that says who wrote them or about which pair."""
+    rows = stats.export_rows(session=session, team_id=team_id, cohort_id=cohort_id)
+    out = io.StringIO()
+    columns = list(rows[0]) if rows else ["pair_id"]
+    writer = csv.writer(out)
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow(
+            [
+                (
+                    f"{v:.2f}"
+                    if isinstance(v, float)
+                    else v.strftime("%Y-%m-%d")
+                    if isinstance(v, datetime)
+                    else ""
+                    if v is None
+                    else v
+                )
+                for v in (row[c] for c in columns)
+            ]
+        )
+    if with_comments:
+        writer.writerow([])
+        writer.writerow(["survey", "question", "comment (author and pair removed)"])
+        for kind, question, text in stats.free_text_answers(session=session, team_id=team_id, cohort_id=cohort_id):
+            writer.writerow([kind, question, text])
+    return out.getvalue().encode("utf-8")
+
+
+# ---------------------------------------------------------------------- digest and home
+
+
+@dataclass(frozen=True)
+class Digest:
+    """One cohort's weekly digest and where it goes."""
+
+    cohort_id: int
+    channel: str
+    message: dict[str, Any]
+
+
+def build_weekly_digest(*, session: Session, team_id: str, now: datetime) -> list[Digest]:
+    """The weekly digest of every cohort that opted in (``digest_enabled`` with a ``digest_channel``)."""
+    out: list[Digest] = []
+    since = now - timedelta(days=7)
+    for cohort in coordination.list_cohorts(session=session, team_id=team_id):
+        settings = settings_of(cohort)
+        if not settings.digest_enabled or not settings.digest_channel or cohort.id is None:
+            continue
+        scope = {"session": session, "team_id": team_id, "cohort_id": cohort.id}
+        message = views.digest_message(
+            cohort_name=cohort.name,
+            signups=stats.signups_since(**scope, since=since),
+            matches=stats.pairs_made_since(**scope, since=since),
+            at_risk=at_risk_list(session=session, team_id=team_id, cohort_id=cohort.id),
+            flags=stats.flagged_answers_since(**scope, since=since, markers=FLAG_MARKERS),
+            closures=stats.closures_between(**scope, start=now, end=now + timedelta(days=14)),
+        )
+        out.append(Digest(cohort_id=cohort.id, channel=settings.digest_channel, message=message))
+    return out
+
+
+def coordinator_home_blocks(*, session: Session, team_id: str, now: datetime) -> list[dict[str, Any]]:
+    """The coordinator's App Home section for the current cohort."""
+    cohorts = coordination.list_cohorts(session=session, team_id=team_id)
+    cohort = cohorts[-1] if cohorts else None  # the newest running cohort; nothing is created by looking
+    figures = compute_stats(
+        session=session,
+        team_id=team_id,
+        cohort_id=cohort.id if cohort else None,
+        now=now,
+        cohort_name=cohort.name if cohort else "All cohorts",
+    )
+    previews = coordination.pending_previews(session=session, team_id=team_id)
+    return views.home_section(figures, at_risk_list(session=session, team_id=team_id), previews)

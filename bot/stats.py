@@ -1,0 +1,215 @@
+"""Program metrics: aggregates from storage, small groups hidden, a trend, and the chart.
+
+Only aggregates leave this module, and any figure resting on fewer than :data:`MIN_GROUP` people (or
+pairs, or answers) is replaced by :data:`HIDDEN`.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from slack_sdk import WebClient
+from sqlmodel import Session
+
+from bot import charts
+from storage import coordination, stats
+
+log = logging.getLogger(__name__)
+
+MIN_GROUP = 5
+HIDDEN = "fewer than 5: hidden"
+CHART_WEEKS = 104
+
+
+def visible(n: int) -> bool:
+    """A count may be shown: zero, or at least :data:`MIN_GROUP`."""
+    return n == 0 or n >= MIN_GROUP
+
+
+def count_text(n: int) -> str:
+    """A count, or :data:`HIDDEN` when it describes 1 to 4 people."""
+    return str(n) if visible(n) else HIDDEN
+
+
+@dataclass
+class ProgramStats:
+    """Raw aggregates of one cohort (or the whole workspace when ``cohort_id`` is None)."""
+
+    team_id: str
+    cohort_id: int | None
+    cohort_name: str
+    now: datetime
+    roles: dict[str, int] = field(default_factory=dict)
+    capacity: dict[str, int] = field(default_factory=dict)
+    mentees: dict[str, int] = field(default_factory=dict)
+    pairs: dict[str, int] = field(default_factory=dict)
+    closures: dict[str, int] = field(default_factory=dict)
+    met_pairs: int = 0
+    median_days_to_first_meeting: float | None = None
+    meetings: dict[str, float] = field(default_factory=dict)
+    checkins: dict[str, int] = field(default_factory=dict)
+    goals: dict[str, int] = field(default_factory=dict)
+    surveys: dict[str, float] = field(default_factory=dict)
+    departures: int = 0
+
+    @property
+    def total_pairs(self) -> int:
+        return sum(self.pairs.values())
+
+    @property
+    def match_rate(self) -> float | None:
+        """Share of mentees ever paired in the cohort; None when fewer than 5 mentees."""
+        n = self.mentees.get("mentees", 0)
+        return self.mentees.get("matched", 0) / n if n >= MIN_GROUP else None
+
+    @property
+    def meetings_per_pair_month(self) -> float | None:
+        months = self.meetings.get("pair_months", 0.0)
+        if self.total_pairs < MIN_GROUP or months <= 0:
+            return None
+        return self.meetings.get("meetings", 0) / months
+
+    @property
+    def checkin_rate(self) -> float | None:
+        sent = self.checkins.get("sent", 0)
+        if sent < MIN_GROUP or self.total_pairs < MIN_GROUP:
+            return None
+        return max(0.0, sent - self.checkins.get("unanswered", 0)) / sent
+
+    @property
+    def median_days(self) -> float | None:
+        return self.median_days_to_first_meeting if self.met_pairs >= MIN_GROUP else None
+
+    @property
+    def satisfaction(self) -> float | None:
+        return self.surveys.get("mean") if self.surveys.get("respondents", 0) >= MIN_GROUP else None
+
+    @property
+    def nps(self) -> float | None:
+        """Net promoter score (-100..100); None when fewer than 5 people answered."""
+        answers = self.surveys.get("nps_answers", 0)
+        if self.surveys.get("nps_respondents", 0) < MIN_GROUP or not answers:
+            return None
+        return 100.0 * (self.surveys.get("promoters", 0) - self.surveys.get("detractors", 0)) / answers
+
+    @property
+    def goals_visible(self) -> bool:
+        return self.goals.get("pairs", 0) >= MIN_GROUP
+
+
+def compute_stats(
+    *, session: Session, team_id: str, cohort_id: int | None, now: datetime, cohort_name: str = ""
+) -> ProgramStats:
+    """Every figure of ``/mentor stats`` for a cohort (or the workspace), each one SQL aggregate."""
+    scope = {"session": session, "team_id": team_id, "cohort_id": cohort_id}
+    result = ProgramStats(team_id=team_id, cohort_id=cohort_id, cohort_name=cohort_name, now=now)
+    result.roles = stats.participants_by_role(**scope)
+    result.capacity = stats.mentor_capacity(**scope)
+    result.mentees = stats.mentee_matching(**scope)
+    result.pairs = stats.pairs_by_status(**scope)
+    result.closures = stats.closure_outcomes(**scope)
+    result.met_pairs, result.median_days_to_first_meeting = stats.days_to_first_meeting(**scope)
+    result.meetings = stats.meeting_rate(**scope, now=now)
+    result.checkins = stats.checkin_response(**scope)
+    result.goals = stats.goals(**scope)
+    result.surveys = stats.satisfaction(**scope)
+    result.departures = stats.departures(**scope)
+    return result
+
+
+def compute_with_previous(
+    *, session: Session, team_id: str, cohort_id: int | None, now: datetime
+) -> tuple[ProgramStats, ProgramStats | None]:
+    """A cohort's figures and those of the cohort before it (for the trend)."""
+    name = "All cohorts"
+    previous = None
+    if cohort_id is not None:
+        cohort = coordination.get_cohort(session=session, team_id=team_id, cohort_id=cohort_id)
+        name = cohort.name if cohort else name
+        before = coordination.previous_cohort(session=session, team_id=team_id, cohort_id=cohort_id)
+        if before is not None and before.id is not None:
+            previous = compute_stats(
+                session=session, team_id=team_id, cohort_id=before.id, now=now, cohort_name=before.name
+            )
+    current = compute_stats(session=session, team_id=team_id, cohort_id=cohort_id, now=now, cohort_name=name)
+    return current, previous
+
+
+@dataclass(frozen=True)
+class ChartSeries:
+    """Weekly series for the chart."""
+
+    weeks: list[datetime]
+    meetings: list[int]
+    open_pairs: list[int]
+    closed_pairs: list[int]
+
+
+def chart_series(*, session: Session, team_id: str, cohort_id: int | None, now: datetime) -> ChartSeries:
+    """Meetings per week and open / closed pairs at each week's end, over at most two years."""
+    first = stats.first_activity(session=session, team_id=team_id, cohort_id=cohort_id)
+    origin = max(first or now, now - timedelta(weeks=CHART_WEEKS))
+    origin = origin.replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=origin.weekday())
+    count = max(1, int((now - origin).days // 7) + 1)
+    per_week = stats.meetings_per_week(session=session, team_id=team_id, cohort_id=cohort_id, origin=origin, now=now)
+    before, opened, closed = stats.pair_flow_per_week(
+        session=session, team_id=team_id, cohort_id=cohort_id, origin=origin
+    )
+    weeks, meetings, open_pairs, closed_pairs = [], [], [], []
+    running_open, running_closed = before, 0
+    for week in range(count):  # one step per week (at most 105), not per row
+        running_open += opened.get(week, 0) - closed.get(week, 0)
+        running_closed += closed.get(week, 0)
+        weeks.append(origin + timedelta(weeks=week))
+        meetings.append(per_week.get(week, 0))
+        open_pairs.append(max(0, running_open))
+        closed_pairs.append(running_closed)
+    return ChartSeries(weeks=weeks, meetings=meetings, open_pairs=open_pairs, closed_pairs=closed_pairs)
+
+
+def render_chart(series: ChartSeries, figures: ProgramStats) -> bytes:
+    """The PNG for ``/mentor stats``. Weekly totals below 5 still show as bars: they count meetings, not people,
+    but the at-risk marker is hidden for fewer than 5 pairs."""
+    at_risk = figures.pairs.get("at_risk", 0)
+    return charts.program_chart(
+        weeks=[w.date() for w in series.weeks],
+        meetings=series.meetings,
+        open_pairs=series.open_pairs,
+        closed_pairs=series.closed_pairs,
+        at_risk_now=at_risk if visible(at_risk) else None,
+        title=f"{figures.cohort_name}: meetings and pair health",
+    )
+
+
+def post_stats(
+    *,
+    session: Session,
+    client: WebClient,
+    team_id: str,
+    channel_id: str,
+    cohort_id: int | None,
+    now: datetime,
+) -> dict[str, Any]:
+    """Compute the figures, post them to ``channel_id`` and upload the chart there.
+
+    Returns:
+        The posted message payload (``text`` and ``blocks``).
+    """
+    from bot.views.coordinator import stats_message
+
+    current, previous = compute_with_previous(session=session, team_id=team_id, cohort_id=cohort_id, now=now)
+    message = stats_message(current, previous)
+    client.chat_postMessage(channel=channel_id, **message)
+    png = render_chart(chart_series(session=session, team_id=team_id, cohort_id=cohort_id, now=now), current)
+    client.files_upload_v2(
+        channel=channel_id,
+        content=png,
+        filename=f"mentorship-stats-{now:%Y-%m-%d}.png",
+        title=f"{current.cohort_name}: meetings per week and pair health",
+        request_file_info=False,
+    )
+    log.info("stats posted team=%s channel=%s cohort=%s", team_id, channel_id, cohort_id)
+    return message

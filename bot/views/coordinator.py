@@ -1,0 +1,436 @@
+"""Block Kit for coordinators: the program modal, stats, audit log, home section, digest, pair actions."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from bot import ids
+from bot.stats import HIDDEN, MIN_GROUP, ProgramStats, count_text, visible
+from bot.views.blocks import (
+    actions,
+    button,
+    choice_list,
+    context,
+    divider,
+    header,
+    input_block,
+    modal,
+    option,
+    plain,
+    section,
+    static_select,
+    text_input,
+)
+
+ROLE_LABELS = {"mentor": "Mentors", "mentee": "Mentees", "both": "Both"}
+STATUS_LABELS = {"active": "Active", "paused": "Paused", "at_risk": "At risk", "closed": "Closed"}
+CADENCES = (7, 14, 21, 28)
+
+
+def _pct(value: float | None) -> str:
+    return HIDDEN if value is None else f"{value * 100:.0f}%"
+
+
+def _num(value: float | None, digits: int = 1) -> str:
+    return HIDDEN if value is None else f"{value:.{digits}f}"
+
+
+def _delta(now: float | None, before: float | None, *, scale: float = 1.0, unit: str = "") -> str:
+    if now is None or before is None:
+        return "n/a"
+    diff = (now - before) * scale
+    arrow = ":arrow_up:" if diff > 0 else ":arrow_down:" if diff < 0 else ":left_right_arrow:"
+    return f"{arrow} {diff:+.1f}{unit}"
+
+
+def stats_message(current: ProgramStats, previous: ProgramStats | None) -> dict[str, Any]:
+    """The readable stats message (aggregates only; groups under 5 hidden)."""
+    roles = ", ".join(f"{ROLE_LABELS.get(r, r)}: {count_text(n)}" for r, n in sorted(current.roles.items())) or "none"
+    cap = current.capacity
+    free = str(cap.get("free", 0)) if cap.get("mentors", 0) >= MIN_GROUP else HIDDEN
+    pairs = ", ".join(
+        f"{STATUS_LABELS[s]}: {count_text(current.pairs.get(s, 0))}" for s in ("active", "paused", "at_risk", "closed")
+    )
+    closures = (
+        ", ".join(f"{reason.replace('_', ' ')}: {count_text(n)}" for reason, n in sorted(current.closures.items()))
+        or "none yet"
+    )
+    if current.goals_visible:
+        g = current.goals
+        goals = f"{g.get('set', 0)} set by {g.get('pairs', 0)} pairs, {g.get('done', 0)} completed"
+    else:
+        goals = HIDDEN
+    mean = current.satisfaction
+    lines = [
+        f"*Participants:* {roles}",
+        f"*Mentors' free capacity:* {free} places",
+        f"*Match rate:* {_pct(current.match_rate)}    *Waiting list:* {count_text(current.mentees.get('waiting', 0))}",
+        f"*Pairs:* {pairs}",
+        f"*Median days to first meeting:* {_num(current.median_days)}",
+        f"*Meetings per pair per month:* {_num(current.meetings_per_pair_month, 2)}",
+        f"*Check-in response rate:* {_pct(current.checkin_rate)}",
+        f"*Goals:* {goals}",
+        f"*Satisfaction:* {_num(mean, 2) + ' / 5' if mean is not None else HIDDEN}    *NPS:* {_num(current.nps, 0)}",
+        f"*Closure outcomes:* {closures}",
+    ]
+    blocks = [header(f"Mentorship stats: {current.cohort_name}"[:150]), section("\n".join(lines))]
+    if previous is not None:
+        trend = [
+            f"*Match rate:* {_delta(current.match_rate, previous.match_rate, scale=100, unit=' pts')}",
+            "*Meetings per pair per month:* "
+            + _delta(current.meetings_per_pair_month, previous.meetings_per_pair_month),
+            f"*Satisfaction:* {_delta(current.satisfaction, previous.satisfaction)}",
+            f"*NPS:* {_delta(current.nps, previous.nps)}",
+        ]
+        blocks += [divider(), section(f"*Trend against {previous.cohort_name}*\n" + "\n".join(trend))]
+    blocks.append(
+        context(
+            f"Aggregates only: any group smaller than {MIN_GROUP} people is shown as \u201c{HIDDEN}\u201d. "
+            f"As of {current.now:%Y-%m-%d %H:%M} UTC."
+        )
+    )
+    text = f"Mentorship stats for {current.cohort_name}: match rate {_pct(current.match_rate)}"
+    return {"text": text, "blocks": blocks}
+
+
+def audit_message(entries: Sequence[Any], *, page: int, more: bool) -> dict[str, Any]:
+    """The latest audit entries (20 a page), with Older/Newer buttons."""
+    if not entries:
+        return {"text": "The audit log is empty.", "blocks": [section("The audit log is empty.")]}
+    lines = []
+    for e in entries:
+        line = f"`{e.created_at:%Y-%m-%d %H:%M}` <@{e.actor}> *{e.action}*"
+        if e.target:
+            line += f" {e.target}"
+        if e.reason:
+            line += f" _({e.reason[:200]})_"
+        lines.append(line)
+    blocks: list[dict[str, Any]] = [header("Coordinator audit log"), section("\n".join(lines))]
+    buttons = []
+    if page > 0:
+        buttons.append(button("Newer", ids.COORD_AUDIT_PAGE, value=str(page - 1)))
+    if more:
+        buttons.append(button("Older", ids.COORD_AUDIT_PAGE, value=str(page + 1)))
+    if buttons:
+        blocks.append(actions(*buttons))
+    blocks.append(context(f"Page {page + 1}, newest first."))
+    return {"text": f"Audit log, page {page + 1}", "blocks": blocks}
+
+
+def _date_picker(block_id: str, text: str, initial: date | None, hint: str | None = None) -> dict[str, Any]:
+    element: dict[str, Any] = {"type": "datepicker"}
+    if initial is not None:
+        element["initial_date"] = initial.isoformat()
+    return input_block(block_id, text, element, optional=True, hint=hint)
+
+
+def _channel_select(block_id: str, text: str, initial: str, hint: str) -> dict[str, Any]:
+    element: dict[str, Any] = {"type": "conversations_select", "filter": {"include": ["public", "private"]}}
+    if initial:
+        element["initial_conversation"] = initial
+    return input_block(block_id, text, element, optional=True, hint=hint)
+
+
+def program_modal(
+    *,
+    cohort_id: int | None,
+    name: str,
+    settings: Any,
+    weights_text: str,
+    skills: Sequence[str] = (),
+) -> dict[str, Any]:
+    """Create or edit a cohort. ``settings`` is a :class:`bot.cohorts.CohortSettings`."""
+    months = max(1, min(24, round(settings.duration_days * 12 / 365)))
+    options = [
+        option("same_team_excluded", "Never pair people from the same team/department"),
+        option("digest_enabled", "Weekly digest to the coordinators"),
+    ]
+    chosen = [
+        n
+        for n, on in (
+            ("same_team_excluded", settings.same_department_excluded),
+            ("digest_enabled", settings.digest_enabled),
+        )
+        if on
+    ]
+    blocks = [
+        input_block(ids.PROGRAM_NAME, "Cohort name", text_input(initial=name, max_length=120)),
+        _date_picker(ids.PROGRAM_SIGNUP_OPENS, "Signup opens", settings.signup_opens),
+        _date_picker(ids.PROGRAM_SIGNUP_CLOSES, "Signup closes", settings.signup_closes),
+        _date_picker(ids.PROGRAM_MATCH_DATE, "Match date", settings.match_date, "The pool is told 24 hours before."),
+        _date_picker(ids.PROGRAM_START_DATE, "Start date", settings.start_date),
+        input_block(
+            ids.PROGRAM_DURATION,
+            "Duration (months)",
+            static_select([option(str(m), f"{m} months") for m in range(1, 13)], initial=str(months)),
+        ),
+        input_block(
+            ids.PROGRAM_CADENCE,
+            "Check-in cadence default",
+            static_select(
+                [option(str(d), f"every {d} days") for d in CADENCES], initial=str(settings.checkin_cadence_days)
+            ),
+        ),
+        input_block(
+            ids.PROGRAM_FIRST_SURVEY,
+            "First pulse survey after (days)",
+            {
+                "type": "number_input",
+                "is_decimal_allowed": False,
+                "initial_value": str(settings.first_survey_days),
+                "min_value": "7",
+                "max_value": "365",
+            },
+        ),
+        input_block(
+            ids.PROGRAM_SURVEY_EVERY,
+            "Then a pulse survey every (days)",
+            {
+                "type": "number_input",
+                "is_decimal_allowed": False,
+                "initial_value": str(settings.survey_every_days),
+                "min_value": "14",
+                "max_value": "365",
+            },
+        ),
+        input_block(
+            ids.PROGRAM_WEIGHTS,
+            "Matching weights",
+            text_input(initial=weights_text, multiline=True, max_length=1000),
+            hint="One per line as name = number (0 to 10). These are the defaults; change any you like.",
+        ),
+        input_block(
+            ids.PROGRAM_SKILLS,
+            "Skills taxonomy",
+            text_input(
+                initial="\n".join(skills),
+                multiline=True,
+                max_length=3000,
+                placeholder="Leave empty to keep the default list",
+            ),
+            optional=True,
+            hint="One skill per line. Empty keeps the default taxonomy.",
+        ),
+        input_block(
+            ids.PROGRAM_MIN_HOURS,
+            "Minimum shared working hours per week",
+            {
+                "type": "number_input",
+                "is_decimal_allowed": True,
+                "initial_value": f"{settings.min_shared_hours:g}",
+                "min_value": "0",
+                "max_value": "40",
+            },
+        ),
+        input_block(ids.PROGRAM_OPTIONS, "Options", choice_list("checkboxes", options, initial=chosen), optional=True),
+        _channel_select(
+            ids.PROGRAM_ANNOUNCE_CHANNEL,
+            "Announce signups in",
+            settings.announce_channel,
+            "A message with a Join button is posted there.",
+        ),
+        _channel_select(
+            ids.PROGRAM_DIGEST_CHANNEL,
+            "Weekly digest channel",
+            settings.digest_channel,
+            "Where the weekly digest goes (when enabled).",
+        ),
+    ]
+    title = "Edit cohort" if cohort_id else "New cohort"
+    return modal(
+        callback_id=ids.PROGRAM_VIEW,
+        title=title,
+        blocks=blocks,
+        submit="Save",
+        private_metadata=json.dumps({"cohort_id": cohort_id}),
+    )
+
+
+def signup_announcement(*, cohort_name: str, cohort_id: int, closes: date | None) -> dict[str, Any]:
+    """The channel post that invites people to join a cohort."""
+    when = f" Signup closes on {closes:%A %d %B}." if closes else ""
+    text = f":seedling: *{cohort_name}* is open for signups! Grow with a mentor, or help someone grow.{when}"
+    return {
+        "text": f"{cohort_name} is open for signups",
+        "blocks": [
+            section(text),
+            actions(button("Join", ids.HOME_JOIN, value=str(cohort_id), style="primary")),
+            context("Signing up takes about two minutes. You can pause or leave any time."),
+        ],
+    }
+
+
+def prematch_notice(*, cohort_name: str, cohort_id: int, match_date: date) -> dict[str, Any]:
+    """The DM sent to everyone in the pool 24 hours before a match run."""
+    value = f"{cohort_id}:{match_date.isoformat()}"
+    text = (
+        f"Heads-up: *{cohort_name}* matches people on {match_date:%A %d %B}, and you're in the pool. "
+        "Busy right now? You can sit this round out and stay in the program for the next one."
+    )
+    return {
+        "text": f"{cohort_name} matches on {match_date.isoformat()}: you're in the pool",
+        "blocks": [section(text), actions(button("Skip this round", ids.COORD_SKIP_ROUND, value=value))],
+    }
+
+
+def pair_line(pair: Any, quiet: str = "") -> str:
+    line = f"<@{pair.mentee_user_id}> with mentor <@{pair.mentor_user_id}> (since {pair.created_at:%d %b %Y})"
+    return line + (f": {quiet}" if quiet else "")
+
+
+def at_risk_blocks(items: Sequence[tuple[Any, str]], *, limit: int = 10) -> list[dict[str, Any]]:
+    """The at-risk list with one row of actions per pair."""
+    if not items:
+        return [section(":white_check_mark: No pairs at risk.")]
+    blocks: list[dict[str, Any]] = []
+    for pair, quiet in items[:limit]:
+        value = str(pair.id)
+        blocks.append(section(":warning: " + pair_line(pair, quiet)))
+        blocks.append(
+            actions(
+                button("Nudge", ids.COORD_PAIR_NUDGE, value=value),
+                button("Message both", ids.COORD_PAIR_MESSAGE, value=value),
+                button("Pause", ids.COORD_PAIR_PAUSE, value=value),
+                button("End", ids.COORD_PAIR_END, value=value, style="danger"),
+                button("Rematch", ids.COORD_PAIR_REMATCH, value=value),
+                block_id=f"coord_pair_{value}",
+            )
+        )
+    if len(items) > limit:
+        blocks.append(context(f"... and {len(items) - limit} more at-risk pairs."))
+    return blocks
+
+
+def home_section(
+    figures: ProgramStats, at_risk: Sequence[tuple[Any, str]], previews: Sequence[Any]
+) -> list[dict[str, Any]]:
+    """The coordinator's part of App Home: figures at a glance, at-risk pairs with actions, pending previews."""
+    glance = [
+        "*Pairs:* " + ", ".join(f"{STATUS_LABELS[s]} {count_text(figures.pairs.get(s, 0))}" for s in STATUS_LABELS),
+        f"*Match rate:* {_pct(figures.match_rate)}    *Waiting:* {count_text(figures.mentees.get('waiting', 0))}",
+        f"*Meetings per pair per month:* {_num(figures.meetings_per_pair_month, 2)}    "
+        f"*Satisfaction:* {_num(figures.satisfaction, 2)}",
+    ]
+    blocks = [divider(), header("Coordinator: at a glance"), section("\n".join(glance))]
+    blocks += [section("*Pairs at risk*"), *at_risk_blocks(at_risk)]
+    if previews:
+        lines = []
+        for r in previews[:3]:
+            result = r.result or {}
+            pairs = len(result.get("pairs") or [])
+            unmatched = len(result.get("unmatched") or {})
+            score = result.get("mean_score")
+            score_text = f", mean score {score:.2f}" if isinstance(score, int | float) else ""
+            lines.append(
+                f"Round #{r.id}: {pairs} pairs proposed, {unmatched} unmatched{score_text} (by <@{r.requested_by}>)"
+            )
+        blocks += [section("*Match preview waiting to be published*\n" + "\n".join(lines))]
+    else:
+        blocks.append(context("No match preview is waiting. `/mentor stats` posts the full figures in a channel."))
+    return blocks
+
+
+def pair_action_modal(*, action: str, pair: Any) -> dict[str, Any]:
+    """Confirm a coordinator action on a pair, with an optional reason (and the message for 'message both')."""
+    titles = {
+        "nudge": "Nudge the pair",
+        "message": "Message both",
+        "pause": "Pause the pair",
+        "end": "End the pair",
+        "rematch": "Rematch",
+    }
+    explain = {
+        "nudge": "Sends a friendly reminder to the partner who went quiet (or both).",
+        "message": "Your message goes to both of them, in their pair conversation or by DM.",
+        "pause": "Pauses the pair: prompts stop until it is resumed.",
+        "end": "Ends the pair now. Both are told kindly; nothing else changes for them.",
+        "rematch": "Ends the pair and puts the mentee first in line for the next match round.",
+    }
+    blocks = [section(f"{pair_line(pair)}\n{explain[action]}")]
+    if action == "message":
+        blocks.append(input_block(ids.PAIR_ACTION_MESSAGE, "Message", text_input(multiline=True, max_length=2000)))
+    blocks.append(
+        input_block(
+            ids.PAIR_ACTION_REASON,
+            "Why (kept in the audit log)",
+            text_input(max_length=300),
+            optional=action in ("nudge", "message"),
+        )
+    )
+    return modal(
+        callback_id=ids.PAIR_ACTION_VIEW,
+        title=titles[action],
+        blocks=blocks,
+        submit="Confirm",
+        private_metadata=json.dumps({"pair_id": pair.id, "action": action}),
+    )
+
+
+def import_modal() -> dict[str, Any]:
+    """Upload an HR CSV (file_input)."""
+    return modal(
+        callback_id=ids.IMPORT_VIEW,
+        title="Import HR fields",
+        blocks=[
+            section(
+                "Upload a CSV with a header row: `user_id` or `email`, and any of `manager`, `department`, "
+                "`industry`, `seniority`. Bad lines are listed and nothing is imported until the whole file is right. "
+                "From a terminal: `mentorbot import people.csv`."
+            ),
+            input_block(
+                ids.IMPORT_FILE,
+                "People file (CSV)",
+                {"type": "file_input", "filetypes": ["csv", "txt"], "max_files": 1},
+            ),
+        ],
+        submit="Import",
+    )
+
+
+def digest_message(
+    *,
+    cohort_name: str,
+    signups: dict[str, int],
+    matches: int,
+    at_risk: Sequence[tuple[Any, str]],
+    flags: Sequence[tuple[int, str, str]],
+    closures: Sequence[tuple[Any, datetime]],
+) -> dict[str, Any]:
+    """The weekly digest for the coordinators' channel."""
+    total = sum(signups.values())
+    by_role = ", ".join(f"{ROLE_LABELS.get(r, r).lower()} {n}" for r, n in sorted(signups.items()))
+    lines = [
+        f"*New signups:* {total}" + (f" ({by_role})" if total and all(visible(n) for n in signups.values()) else ""),
+        f"*Matches made:* {matches}",
+    ]
+    blocks = [header(f"Weekly digest: {cohort_name}"[:150]), section("\n".join(lines))]
+    risk = "\n".join(f"• {pair_line(p, quiet)}" for p, quiet in at_risk[:15]) or "none"
+    blocks.append(section(f"*Pairs at risk*\n{risk}"))
+    flag_labels = {"not_a_fit": "\u201cnot a fit\u201d", "need_help": "\u201cneed help\u201d"}
+    flag_text = (
+        "\n".join(f"• pair #{pid}: the {role} said {flag_labels.get(m, m)}" for pid, role, m in flags[:15]) or "none"
+    )
+    blocks.append(section(f"*Flags from surveys*\n{flag_text}"))
+    closing = (
+        "\n".join(f"• {pair_line(p)} ends {end:%a %d %b}" for p, end in closures[:15]) or "none in the next two weeks"
+    )
+    blocks.append(section(f"*Upcoming closures*\n{closing}"))
+    blocks.append(context("Open App Home for actions on at-risk pairs."))
+    return {"text": f"Weekly mentorship digest for {cohort_name}", "blocks": blocks}
+
+
+def refusal_view() -> dict[str, Any]:
+    """What a non-coordinator sees instead of a coordinator modal."""
+    return modal(
+        callback_id="coord_refused",
+        title="Coordinators only",
+        blocks=[section(":lock: Sorry, only the program's coordinators can do that.")],
+        submit=None,
+        close="Close",
+    )
+
+
+__all__ = ["plain"]

@@ -1,0 +1,378 @@
+"""Coordinator surfaces: /mentor program | announce | stats | export | audit | import, pair actions from App
+Home, and the participant's "Skip this round" button. Every coordinator click and submission is re-checked."""
+
+from __future__ import annotations
+
+import json
+import logging
+import urllib.request
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot import coordination, hr_import, ids
+from bot.cohorts import current_cohort
+from bot.services import Services
+from bot.stats import post_stats
+from bot.views import coordinator as views
+from handlers.commands import NOT_A_COORDINATOR, CommandContext, CommandRouter
+from handlers.home import publish_home
+from storage import coordination as store
+from storage import events
+
+log = logging.getLogger(__name__)
+IMPORT_MAX_BYTES = hr_import.MAX_BYTES
+
+
+def _team_id(body: dict[str, Any]) -> str:
+    team = body.get("team") or {}
+    return str(team.get("id") or (body.get("user") or {}).get("team_id") or body.get("team_id") or "")
+
+
+def _user_id(body: dict[str, Any]) -> str:
+    return str((body.get("user") or {}).get("id") or body.get("user_id") or "")
+
+
+def _first_submission(services: Services, body: dict[str, Any]) -> bool:
+    """A double click submits the same view (same id and hash) twice: act once."""
+    view = body.get("view") or {}
+    key = f"view:{view.get('id', '')}:{view.get('hash', '')}"
+    if key == "view::":
+        return True
+    with services.sessions() as session:
+        return events.claim_event(session=session, team_id=_team_id(body), event_id=key[:64], event_type="view")
+
+
+def _metadata(view: dict[str, Any]) -> dict[str, Any]:
+    try:
+        data = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _dm(client: WebClient, user_id: str) -> str:
+    return str(client.conversations_open(users=user_id)["channel"]["id"])
+
+
+def _download(services: Services, url: str) -> bytes:
+    """Fetch a Slack-hosted file with the bot token (never logged)."""
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {services.client.token}"})
+    with urllib.request.urlopen(request, timeout=20) as response:  # noqa: S310 - a Slack file URL from the payload
+        return response.read(IMPORT_MAX_BYTES + 1)
+
+
+def register(app: App, services: Services, router: CommandRouter) -> None:
+    """Attach the coordinator commands, actions and views, and the coordinator prompt kinds."""
+    coordination.register_prompt_kinds()
+
+    # ------------------------------------------------------------------ slash subcommands
+
+    def program(ctx: CommandContext) -> None:
+        ctx.ack()
+        with services.sessions() as session:
+            view = coordination.open_program_view(session=session, team_id=ctx.team_id, name=ctx.args)
+        ctx.client.views_open(trigger_id=ctx.trigger_id, view=view)
+
+    def announce(ctx: CommandContext) -> None:
+        with services.sessions() as session:
+            cohort = (
+                store.find_cohort_by_name(session=session, team_id=ctx.team_id, name=ctx.args)
+                if ctx.args
+                else current_cohort(session=session, team_id=ctx.team_id, now=services.now())
+            )
+            if cohort is None:
+                ctx.reply(f"No cohort is called {ctx.args!r}.")
+                return
+            if not coordination.announce_signup(client=ctx.client, cohort=cohort):
+                ctx.reply(
+                    "This cohort has no announcement channel: set one with `/mentor program " + cohort.name + "`."
+                )
+                return
+            store.record_audit(
+                session=session,
+                team_id=ctx.team_id,
+                actor=ctx.user_id,
+                action="cohort.announce",
+                target=f"cohort:{cohort.id}",
+                now=services.now(),
+            )
+        ctx.reply(f"Announced *{cohort.name}*.")
+
+    def stats_command(ctx: CommandContext) -> None:
+        with services.sessions() as session:
+            if ctx.args.lower() == "all":
+                cohort_id = None
+            elif ctx.args:
+                found = store.find_cohort_by_name(session=session, team_id=ctx.team_id, name=ctx.args)
+                if found is None:
+                    ctx.reply(f"No cohort is called {ctx.args!r}. `/mentor stats all` covers every cohort.")
+                    return
+                cohort_id = found.id
+            else:
+                cohort_id = current_cohort(session=session, team_id=ctx.team_id, now=services.now()).id
+        ctx.reply(":hourglass_flowing_sand: Crunching the numbers… they'll appear in this channel.")
+        try:
+            with services.sessions() as session:
+                post_stats(
+                    session=session,
+                    client=ctx.client,
+                    team_id=ctx.team_id,
+                    channel_id=ctx.channel_id,
+                    cohort_id=cohort_id,
+                    now=services.now(),
+                )
+        except SlackApiError as exc:
+            error = exc.response.get("error")
+            log.warning("stats post failed channel=%s error=%s", ctx.channel_id, error)
+            ctx.respond(
+                text=f"I couldn't post in this channel ({error}). Invite me with `/invite @mentorbot` and try again.",
+                response_type="ephemeral",
+            )
+
+    def export(ctx: CommandContext) -> None:
+        with_comments = ctx.args.lower().replace(" ", "-") in ("with-comments", "comments")
+        note = (
+            " Free-text comments are included in a separate section; who wrote them and about which pair is removed."
+            if with_comments
+            else " No free-text answers are included (`/mentor export with-comments` adds them, without authors)."
+        )
+        ctx.reply(":outbox_tray: Preparing your CSV; it will arrive in a DM." + note)
+        now = services.now()
+        with services.sessions() as session:
+            cohort_id = current_cohort(session=session, team_id=ctx.team_id, now=now).id
+            content = coordination.export_csv(
+                session=session, team_id=ctx.team_id, cohort_id=cohort_id, with_comments=with_comments
+            )
+            store.record_audit(
+                session=session,
+                team_id=ctx.team_id,
+                actor=ctx.user_id,
+                action="export.csv",
+                target=f"cohort:{cohort_id}",
+                detail={"with_comments": with_comments},
+                now=now,
+            )
+        ctx.client.files_upload_v2(
+            channel=_dm(ctx.client, ctx.user_id),
+            content=content,
+            filename=f"mentorship-export-{now:%Y-%m-%d}.csv",
+            title="Mentorship export" + (" (with anonymous comments)" if with_comments else ""),
+            initial_comment="Here is your export." + note,
+            request_file_info=False,
+        )
+
+    def audit(ctx: CommandContext) -> None:
+        with services.sessions() as session:
+            entries, more = store.list_audit(session=session, team_id=ctx.team_id, page=0)
+        ctx.reply(**views.audit_message(entries, page=0, more=more))
+
+    def import_people(ctx: CommandContext) -> None:
+        ctx.ack()
+        ctx.client.views_open(trigger_id=ctx.trigger_id, view=views.import_modal())
+
+    router.add(
+        "program",
+        program,
+        help="create a cohort, or edit one: `/mentor program <name>`",
+        usage="/mentor program [name]",
+        coordinator=True,
+    )
+    router.add("announce", announce, help="post a cohort's signup announcement with a Join button", coordinator=True)
+    router.add(
+        "stats",
+        stats_command,
+        help="program figures and a chart, posted in this channel",
+        usage="/mentor stats [cohort|all]",
+        coordinator=True,
+    )
+    router.add(
+        "export",
+        export,
+        help="a CSV of pairs, meetings, goals and survey aggregates by DM",
+        usage="/mentor export [with-comments]",
+        coordinator=True,
+    )
+    router.add("audit", audit, help="the latest coordinator changes (20 a page)", coordinator=True)
+    router.add(
+        "import",
+        import_people,
+        help="import manager, department and other HR fields from a CSV",
+        coordinator=True,
+    )
+
+    # ------------------------------------------------------------------ program modal
+
+    @app.view(ids.PROGRAM_VIEW)
+    def on_program_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        actor, team_id = _user_id(body), _team_id(body)
+        if not services.is_coordinator(actor):
+            log.warning("forged program submission refused user=%s", actor)
+            ack(response_action="update", view=views.refusal_view())
+            return
+        form = coordination.parse_program((view.get("state") or {}).get("values") or {})
+        cohort_id = _metadata(view).get("cohort_id")
+        cohort_id = int(cohort_id) if isinstance(cohort_id, int) else None
+        with services.sessions() as session:
+            same_name = (
+                store.find_cohort_by_name(session=session, team_id=team_id, name=form.name) if form.name else None
+            )
+        taken = same_name is not None and same_name.id != cohort_id
+        if errors := coordination.validate_program(form, name_taken=taken):
+            ack(response_action="errors", errors=errors)
+            return
+        ack()
+        if not _first_submission(services, body):
+            return
+        with services.sessions() as session:
+            cohort, created = coordination.save_program(
+                session=session, team_id=team_id, actor=actor, cohort_id=cohort_id, form=form, now=services.now()
+            )
+        announced = created and coordination.announce_signup(client=client, cohort=cohort)
+        text = f":white_check_mark: Cohort *{cohort.name}* {'created' if created else 'saved'}."
+        if announced:
+            text += " The signup announcement is posted."
+        client.chat_postMessage(channel=actor, text=text)
+
+    # ------------------------------------------------------------------ pair actions (App Home)
+
+    def on_pair_action_clicked(ack: Ack, body: dict[str, Any], client: WebClient, action: dict[str, Any]) -> None:
+        ack()
+        actor, team_id = _user_id(body), _team_id(body)
+        if not services.is_coordinator(actor):
+            log.warning("forged pair action refused user=%s action=%s", actor, action.get("action_id"))
+            client.chat_postMessage(channel=actor, text=NOT_A_COORDINATOR)
+            return
+        kind = coordination.PAIR_ACTIONS[str(action.get("action_id"))]
+        pair_id = int(action["value"]) if str(action.get("value", "")).isdigit() else 0
+        with services.sessions() as session:
+            pair = store.get_pair(session=session, team_id=team_id, pair_id=pair_id)
+        if pair is None:
+            client.chat_postMessage(channel=actor, text="That pair no longer exists.")
+            return
+        client.views_open(
+            trigger_id=str(body.get("trigger_id", "")), view=views.pair_action_modal(action=kind, pair=pair)
+        )
+
+    for action_id in coordination.PAIR_ACTIONS:
+        app.action(action_id)(on_pair_action_clicked)
+
+    @app.view(ids.PAIR_ACTION_VIEW)
+    def on_pair_action_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        actor, team_id = _user_id(body), _team_id(body)
+        if not services.is_coordinator(actor):
+            log.warning("forged pair action submission refused user=%s", actor)
+            ack(response_action="update", view=views.refusal_view())
+            return
+        values = (view.get("state") or {}).get("values") or {}
+        meta = _metadata(view)
+        kind = str(meta.get("action", ""))
+        reason = str(((values.get(ids.PAIR_ACTION_REASON) or {}).get(ids.INPUT) or {}).get("value") or "").strip()
+        message = str(((values.get(ids.PAIR_ACTION_MESSAGE) or {}).get(ids.INPUT) or {}).get("value") or "").strip()
+        errors = {}
+        if kind in ("pause", "end", "rematch") and not reason:
+            errors[ids.PAIR_ACTION_REASON] = "Say why, for the audit log."
+        if kind == "message" and not message:
+            errors[ids.PAIR_ACTION_MESSAGE] = "Write the message to send."
+        if kind not in coordination.PAIR_ACTIONS.values():
+            errors[ids.PAIR_ACTION_REASON] = "Unknown action."
+        if errors:
+            ack(response_action="errors", errors=errors)
+            return
+        ack()
+        if not _first_submission(services, body):
+            return
+        with services.sessions() as session:
+            result = coordination.pair_action(
+                session=session,
+                client=client,
+                team_id=team_id,
+                actor=actor,
+                pair_id=int(meta.get("pair_id") or 0),
+                action=kind,
+                reason=reason,
+                message=message,
+                now=services.now(),
+            )
+        client.chat_postMessage(channel=actor, text=result)
+        publish_home(services, client, team_id=team_id, user_id=actor)
+
+    # ------------------------------------------------------------------ audit paging
+
+    @app.action(ids.COORD_AUDIT_PAGE)
+    def on_audit_page(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        ack()
+        actor = _user_id(body)
+        if not services.is_coordinator(actor):
+            respond(text=NOT_A_COORDINATOR, response_type="ephemeral", replace_original=False)
+            return
+        page = int(action["value"]) if str(action.get("value", "")).isdigit() else 0
+        with services.sessions() as session:
+            entries, more = store.list_audit(session=session, team_id=_team_id(body), page=page)
+        respond(replace_original=True, **views.audit_message(entries, page=page, more=more))
+
+    # ------------------------------------------------------------------ skip a round (participants)
+
+    @app.action(ids.COORD_SKIP_ROUND)
+    def on_skip_round(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        ack()
+        with services.sessions() as session:
+            text = coordination.skip_round(
+                session=session,
+                team_id=_team_id(body),
+                user_id=_user_id(body),
+                value=str(action.get("value", "")),
+                now=services.now(),
+            )
+        respond(text=text, replace_original=True)
+
+    # ------------------------------------------------------------------ HR import upload
+
+    @app.view(ids.IMPORT_VIEW)
+    def on_import_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        actor, team_id = _user_id(body), _team_id(body)
+        if not services.is_coordinator(actor):
+            log.warning("forged import submission refused user=%s", actor)
+            ack(response_action="update", view=views.refusal_view())
+            return
+        state = ((view.get("state") or {}).get("values") or {}).get(ids.IMPORT_FILE) or {}
+        files = (state.get(ids.INPUT) or {}).get("files") or []
+        url = (files[0].get("url_private_download") or files[0].get("url_private")) if files else None
+        if not url:
+            ack(response_action="errors", errors={ids.IMPORT_FILE: "Attach the CSV file."})
+            return
+        ack()
+        if not _first_submission(services, body):
+            return
+
+        def run() -> None:
+            try:
+                raw = _download(services, str(url))
+            except OSError as exc:
+                client.chat_postMessage(channel=actor, text=f"I couldn't download the file ({type(exc).__name__}).")
+                return
+            if len(raw) > IMPORT_MAX_BYTES:
+                client.chat_postMessage(channel=actor, text="That file is too large (5 MB at most).")
+                return
+
+            def lookup(email: str) -> str | None:
+                try:
+                    return str(client.users_lookupByEmail(email=email)["user"]["id"])
+                except SlackApiError:
+                    return None
+
+            with services.sessions() as session:
+                report = hr_import.import_people(
+                    session=session,
+                    team_id=team_id,
+                    text=raw.decode("utf-8", errors="replace"),
+                    actor=actor,
+                    now=services.now(),
+                    resolve_email=lookup,
+                    source=str(files[0].get("name") or "upload")[:200],
+                )
+            client.chat_postMessage(channel=actor, text=f"```{report.summary()[:3500]}```")
+
+        run()  # after ack(): Bolt already runs this after the HTTP response

@@ -1,0 +1,347 @@
+"""Queries for coordinators: the audit log, cohorts, round skips, notices, pair actions and HR imports."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, or_
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from storage.models import AuditLog, Cohort, CohortNotice, MatchRound, Pair, Participant, Profile, RoundSkip
+from storage.models.journey import PairJourney
+from storage.types import utcnow
+
+OPEN_PAIR_STATUSES = ("active", "paused", "at_risk")
+HR_FIELDS = ("manager_id", "department", "email", "industry", "seniority")
+
+
+def record_audit(
+    *,
+    session: Session,
+    team_id: str,
+    actor: str,
+    action: str,
+    target: str = "",
+    detail: Mapping[str, Any] | None = None,
+    reason: str = "",
+    now: datetime | None = None,
+    commit: bool = True,
+) -> AuditLog:
+    """Write one coordinator change to the audit log.
+
+    Args:
+        session: Open session; committed unless ``commit`` is false (then the caller's transaction holds it).
+        team_id: Workspace.
+        actor: Slack user id of the coordinator (or ``cli`` for the command line).
+        action: What was done, e.g. ``cohort.create``, ``pair.pause``, ``match.publish``.
+        target: What it was done to, e.g. ``cohort:3`` or ``pair:12``.
+        detail: Small JSON-able facts (never survey answers).
+        reason: Why, when the coordinator said.
+        now: When (defaults to the real clock).
+        commit: Commit now.
+
+    Returns:
+        The stored row.
+    """
+    entry = AuditLog(
+        team_id=team_id,
+        actor=actor[:32],
+        action=action[:64],
+        target=target[:200],
+        detail=dict(detail) if detail else None,
+        reason=(reason or "")[:500],
+        created_at=now or utcnow(),
+    )
+    session.add(entry)
+    if commit:
+        session.commit()
+    else:
+        session.flush()
+    return entry
+
+
+def list_audit(*, session: Session, team_id: str, page: int = 0, per_page: int = 20) -> tuple[list[AuditLog], bool]:
+    """The newest audit entries first, one page at a time.
+
+    Returns:
+        The entries of ``page`` (0 = newest) and whether an older page exists.
+    """
+    rows = session.exec(
+        select(AuditLog)
+        .where(AuditLog.team_id == team_id)
+        .order_by(AuditLog.created_at.desc(), AuditLog.id.desc())  # type: ignore[attr-defined,union-attr]
+        .offset(max(0, page) * per_page)
+        .limit(per_page + 1)
+    ).all()
+    return list(rows[:per_page]), len(rows) > per_page
+
+
+# ---------------------------------------------------------------------- cohorts
+
+
+def list_cohorts(*, session: Session, team_id: str, include_closed: bool = False) -> list[Cohort]:
+    """The workspace's cohorts, oldest first."""
+    query = select(Cohort).where(Cohort.team_id == team_id)
+    if not include_closed:
+        query = query.where(Cohort.status != "closed")
+    return list(session.exec(query.order_by(Cohort.id)).all())  # type: ignore[arg-type]
+
+
+def get_cohort(*, session: Session, team_id: str, cohort_id: int) -> Cohort | None:
+    """A cohort of this workspace, or None."""
+    cohort = session.get(Cohort, cohort_id)
+    return cohort if cohort is not None and cohort.team_id == team_id else None
+
+
+def find_cohort_by_name(*, session: Session, team_id: str, name: str) -> Cohort | None:
+    """A cohort by name, ignoring case."""
+    return session.exec(
+        select(Cohort).where(Cohort.team_id == team_id, func.lower(Cohort.name) == name.strip().lower())
+    ).first()
+
+
+def previous_cohort(*, session: Session, team_id: str, cohort_id: int) -> Cohort | None:
+    """The cohort created just before this one (for trends)."""
+    return session.exec(
+        select(Cohort).where(Cohort.team_id == team_id, Cohort.id < cohort_id).order_by(Cohort.id.desc())  # type: ignore[operator,union-attr]
+    ).first()
+
+
+def save_cohort(
+    *,
+    session: Session,
+    team_id: str,
+    cohort_id: int | None,
+    name: str,
+    settings: Mapping[str, Any],
+    now: datetime | None = None,
+) -> tuple[Cohort, bool]:
+    """Create a cohort or update one's name and settings (merged over what it had).
+
+    Returns:
+        The cohort and whether it was created.
+    """
+    cohort = get_cohort(session=session, team_id=team_id, cohort_id=cohort_id) if cohort_id else None
+    created = cohort is None
+    if cohort is None:
+        cohort = Cohort(team_id=team_id, name=name, settings=dict(settings), created_at=now or utcnow())
+    else:
+        cohort.name = name
+        cohort.settings = {**(cohort.settings or {}), **settings}
+    session.add(cohort)
+    session.flush()
+    return cohort, created
+
+
+# ---------------------------------------------------------------------- rounds: pool, skips, notices
+
+
+def pool_user_ids(*, session: Session, team_id: str, cohort_id: int) -> list[str]:
+    """Who the next round of a cohort would consider: active mentees without an open pair and active
+    mentors with free capacity."""
+    open_as_mentee = (
+        select(Pair.mentee_user_id)
+        .where(Pair.team_id == team_id, Pair.status.in_(OPEN_PAIR_STATUSES))  # type: ignore[attr-defined]
+        .scalar_subquery()
+    )
+    load = (
+        select(func.count())
+        .where(
+            Pair.team_id == team_id,
+            Pair.mentor_user_id == Participant.user_id,
+            Pair.status.in_(OPEN_PAIR_STATUSES),  # type: ignore[attr-defined]
+        )
+        .scalar_subquery()
+    )
+    wants_mentor = Participant.role.in_(("mentee", "both")) & Participant.user_id.not_in(open_as_mentee)  # type: ignore[attr-defined]
+    can_mentor = Participant.role.in_(("mentor", "both")) & (Profile.capacity > load)  # type: ignore[attr-defined]
+    rows = session.exec(
+        select(Participant.user_id)
+        .join(Profile, Profile.participant_id == Participant.id)
+        .where(
+            Participant.team_id == team_id,
+            Participant.cohort_id == cohort_id,
+            Participant.status == "active",
+            or_(wants_mentor, can_mentor),
+        )
+        .order_by(Participant.user_id)
+    ).all()
+    return list(rows)
+
+
+def add_round_skip(
+    *, session: Session, team_id: str, cohort_id: int, match_date: str, user_id: str, now: datetime | None = None
+) -> bool:
+    """Record that someone sits out a round. True the first time (a double click stores one row)."""
+    try:
+        with session.begin_nested():
+            session.add(
+                RoundSkip(
+                    team_id=team_id,
+                    cohort_id=cohort_id,
+                    match_date=match_date,
+                    user_id=user_id,
+                    created_at=now or utcnow(),
+                )
+            )
+        session.commit()
+        return True
+    except IntegrityError:
+        session.rollback()
+        return False
+
+
+def skipped_user_ids(*, session: Session, team_id: str, cohort_id: int, match_date: str) -> set[str]:
+    """The people who asked to sit out the round of ``cohort_id`` on ``match_date`` (ISO date)."""
+    return set(
+        session.exec(
+            select(RoundSkip.user_id).where(
+                RoundSkip.team_id == team_id, RoundSkip.cohort_id == cohort_id, RoundSkip.match_date == match_date
+            )
+        ).all()
+    )
+
+
+def claim_notice(
+    *, session: Session, team_id: str, key: str, cohort_id: int | None = None, now: datetime | None = None
+) -> bool:
+    """Mark a one-off notice as sent. True the first time for ``key``; False when it already went out."""
+    try:
+        with session.begin_nested():
+            session.add(CohortNotice(team_id=team_id, cohort_id=cohort_id, key=key[:120], created_at=now or utcnow()))
+        session.commit()
+        return True
+    except IntegrityError:
+        session.rollback()
+        return False
+
+
+def release_notice(*, session: Session, team_id: str, key: str) -> None:
+    """Forget a claimed notice (its sending failed), so the next run tries again."""
+    row = session.exec(select(CohortNotice).where(CohortNotice.team_id == team_id, CohortNotice.key == key)).first()
+    if row is not None:
+        session.delete(row)
+        session.commit()
+
+
+def pending_previews(*, session: Session, team_id: str) -> list[MatchRound]:
+    """Match rounds waiting for a coordinator to publish them, newest first."""
+    return list(
+        session.exec(
+            select(MatchRound)
+            .where(MatchRound.team_id == team_id, MatchRound.status == "preview")
+            .order_by(MatchRound.id.desc())  # type: ignore[union-attr]
+        ).all()
+    )
+
+
+# ---------------------------------------------------------------------- pairs
+
+
+def get_pair(*, session: Session, team_id: str, pair_id: int) -> Pair | None:
+    """A pair of this workspace, or None."""
+    pair = session.get(Pair, pair_id)
+    return pair if pair is not None and pair.team_id == team_id else None
+
+
+def journey_of(*, session: Session, pair_id: int) -> PairJourney | None:
+    """A pair's journey state (who was last active), if the pair has started."""
+    return session.exec(select(PairJourney).where(PairJourney.pair_id == pair_id)).first()
+
+
+def list_pairs(*, session: Session, team_id: str, statuses: Sequence[str], limit: int = 50) -> list[Pair]:
+    """Pairs in the given states, oldest first."""
+    return list(
+        session.exec(
+            select(Pair)
+            .where(Pair.team_id == team_id, Pair.status.in_(statuses))  # type: ignore[attr-defined]
+            .order_by(Pair.created_at, Pair.id)
+            .limit(limit)
+        ).all()
+    )
+
+
+def set_pair_status(
+    *, session: Session, pair: Pair, status: str, now: datetime, close_reason: str = "", commit: bool = True
+) -> Pair:
+    """Pause, resume, mark or close a pair (closing stamps ``closed_at`` and the reason)."""
+    pair.status = status
+    if status == "closed":
+        pair.closed_at = now
+        pair.close_reason = close_reason[:64]
+    session.add(pair)
+    if commit:
+        session.commit()
+    return pair
+
+
+def set_priority(*, session: Session, team_id: str, user_id: str, reason: str = "", commit: bool = True) -> None:
+    """Put someone first in line for the next round (after a rematch)."""
+    participant = session.exec(
+        select(Participant).where(Participant.team_id == team_id, Participant.user_id == user_id)
+    ).first()
+    if participant is None:
+        return
+    participant.priority = True
+    participant.unmatched_reason = reason[:300]
+    session.add(participant)
+    if commit:
+        session.commit()
+
+
+# ---------------------------------------------------------------------- HR import
+
+
+def profiles_by_key(*, session: Session, team_id: str) -> tuple[dict[str, int], dict[str, int], dict[str, str]]:
+    """Participant ids by Slack user id and by lower-cased email, and user ids by email (for manager lookups)."""
+    rows = session.exec(
+        select(Participant.id, Participant.user_id, Profile.email)
+        .join(Profile, Profile.participant_id == Participant.id, isouter=True)
+        .where(Participant.team_id == team_id)
+    ).all()
+    by_user: dict[str, int] = {}
+    by_email: dict[str, int] = {}
+    user_by_email: dict[str, str] = {}
+    for participant_id, user_id, email in rows:
+        by_user[user_id] = int(participant_id)
+        if email:
+            by_email[email.lower()] = int(participant_id)
+            user_by_email[email.lower()] = user_id
+    return by_user, by_email, user_by_email
+
+
+def apply_hr_fields(
+    *, session: Session, team_id: str, updates: Iterable[tuple[int, Mapping[str, Any]]], now: datetime | None = None
+) -> int:
+    """Write HR fields onto profiles. Does not commit: the caller commits the whole import or nothing.
+
+    Args:
+        updates: (participant_id, {field: value}) with fields from :data:`HR_FIELDS`.
+
+    Returns:
+        How many profiles changed.
+    """
+    changed = 0
+    stamp = now or utcnow()
+    for participant_id, fields in updates:
+        unknown = set(fields) - set(HR_FIELDS)
+        if unknown:
+            raise ValueError(f"not an HR field: {sorted(unknown)}")
+        profile = session.get(Profile, participant_id)
+        if profile is None or profile.team_id != team_id:
+            profile = Profile(participant_id=participant_id, team_id=team_id)
+        for name, value in fields.items():
+            setattr(profile, name, value)
+        profile.updated_at = stamp
+        session.add(profile)
+        changed += 1
+    session.flush()
+    return changed
+
+
+def known_teams(*, session: Session) -> list[str]:
+    """Workspaces that have participants (the CLI import picks the only one when not told)."""
+    return sorted(set(session.exec(select(Participant.team_id).distinct()).all()))

@@ -1,0 +1,195 @@
+"""Small data factories for coordinator tests, and the stats figures checked on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from bot.stats import HIDDEN, compute_stats
+from bot.views.coordinator import stats_message
+from storage.models import Cohort, Pair, Participant, Profile
+from storage.models.journey import Meeting, PairGoals, PairJourney, PrivateAnswer
+
+TEAM = "T0MENTOR"
+NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+
+
+def add_cohort(session: Session, name: str = "Spring", **settings: object) -> Cohort:
+    cohort = Cohort(team_id=TEAM, name=name, settings=dict(settings), created_at=NOW - timedelta(days=200))
+    session.add(cohort)
+    session.flush()
+    return cohort
+
+
+def add_person(
+    session: Session,
+    user_id: str,
+    role: str,
+    cohort: Cohort,
+    *,
+    capacity: int = 1,
+    email: str | None = None,
+    created_at: datetime | None = None,
+) -> Participant:
+    person = Participant(
+        team_id=TEAM,
+        user_id=user_id,
+        role=role,
+        cohort_id=cohort.id,
+        display_name=user_id.lower(),
+        created_at=created_at or NOW - timedelta(days=100),
+    )
+    session.add(person)
+    session.flush()
+    session.add(Profile(participant_id=person.id, team_id=TEAM, capacity=capacity, email=email))
+    return person
+
+
+def add_pair(
+    session: Session,
+    cohort: Cohort,
+    mentee: str,
+    mentor: str,
+    *,
+    status: str = "active",
+    days_ago: int = 90,
+    closed_days_ago: int | None = None,
+    reason: str = "",
+) -> Pair:
+    pair = Pair(
+        team_id=TEAM,
+        cohort_id=cohort.id,
+        mentee_user_id=mentee,
+        mentor_user_id=mentor,
+        status=status,
+        created_at=NOW - timedelta(days=days_ago),
+        closed_at=NOW - timedelta(days=closed_days_ago) if closed_days_ago is not None else None,
+        close_reason=reason,
+    )
+    session.add(pair)
+    session.flush()
+    return pair
+
+
+def add_meeting(session: Session, pair: Pair, days_ago: int) -> None:
+    session.add(
+        Meeting(team_id=TEAM, pair_id=pair.id, logged_by=pair.mentee_user_id, met_on=NOW - timedelta(days=days_ago))
+    )
+
+
+def add_answer(
+    session: Session,
+    pair: Pair,
+    *,
+    satisfaction: int | None,
+    recommend: int | None,
+    answers: dict | None = None,
+    kind: str = "pulse",
+    by_mentor: bool = False,
+    days_ago: int = 10,
+) -> None:
+    session.add(
+        PrivateAnswer(
+            team_id=TEAM,
+            pair_id=pair.id,
+            respondent_user_id=pair.mentor_user_id if by_mentor else pair.mentee_user_id,
+            respondent_role="mentor" if by_mentor else "mentee",
+            kind=kind,
+            survey_key=f"{kind}:1",
+            satisfaction=satisfaction,
+            recommend=recommend,
+            answers=answers or {},
+            submitted_at=NOW - timedelta(days=days_ago),
+        )
+    )
+
+
+def add_goals(session: Session, pair: Pair, progress: list[str]) -> None:
+    goals = [{"title": f"goal {i}", "measure": "", "target_date": "", "progress": p} for i, p in enumerate(progress)]
+    session.add(PairGoals(team_id=TEAM, pair_id=pair.id, goals=goals, status="confirmed"))
+
+
+def add_journey(session: Session, pair: Pair, **fields: object) -> None:
+    session.add(
+        PairJourney(
+            team_id=TEAM,
+            pair_id=pair.id,
+            started_at=pair.created_at,
+            ends_at=pair.created_at + timedelta(days=182),
+            **fields,
+        )
+    )
+
+
+def seed_program(session: Session, *, pairs: int = 6, mentees_waiting: int = 2) -> Cohort:
+    """A cohort with ``pairs`` pairs (one mentor each, capacity 2), meetings, goals and survey answers."""
+    cohort = add_cohort(session)
+    for i in range(pairs):
+        add_person(session, f"U0MENTOR{i:02d}", "mentor", cohort, capacity=2)
+        add_person(session, f"U0MENTEE{i:02d}", "mentee", cohort)
+    for i in range(mentees_waiting):
+        add_person(session, f"U0WAIT{i:04d}", "mentee", cohort)
+    made = []
+    for i in range(pairs):
+        status = "closed" if i == 0 else "at_risk" if i == 1 else "active"
+        pair = add_pair(
+            session,
+            cohort,
+            f"U0MENTEE{i:02d}",
+            f"U0MENTOR{i:02d}",
+            status=status,
+            days_ago=90,
+            closed_days_ago=30 if status == "closed" else None,
+            reason="completed" if status == "closed" else "",
+        )
+        made.append(pair)
+        # first meeting i+1 days after pairing, then one every 30 days
+        for day in (90 - (i + 1), 60, 30):
+            add_meeting(session, pair, day)
+        add_goals(session, pair, ["done", "some"] if i % 2 else ["done"])
+        add_answer(session, pair, satisfaction=4 + (i % 2), recommend=9 if i % 3 else 6)
+    session.commit()
+    return cohort
+
+
+def test_figures_are_right_and_small_groups_hidden(engine: Engine) -> None:
+    with Session(engine) as session:
+        cohort = seed_program(session, pairs=6, mentees_waiting=2)
+        figures = compute_stats(session=session, team_id=TEAM, cohort_id=cohort.id, now=NOW, cohort_name="Spring")
+    assert figures.roles == {"mentor": 6, "mentee": 8}
+    assert figures.capacity == {"mentors": 6, "capacity": 12, "used": 5, "free": 7}
+    assert figures.mentees == {"mentees": 8, "matched": 6, "waiting": 3}  # 2 never paired + the closed pair's mentee
+    assert figures.pairs == {"closed": 1, "at_risk": 1, "active": 4}
+    assert figures.match_rate == pytest.approx(6 / 8)
+    # first meetings 1..6 days after pairing: median 3.5
+    assert figures.met_pairs == 6 and figures.median_days == pytest.approx(3.5, abs=0.01)
+    assert figures.meetings["meetings"] == 18
+    assert figures.meetings["pair_months"] == pytest.approx((5 * 90 + 60) / 30.44, rel=1e-3)
+    assert figures.goals == {"pairs": 6, "set": 9, "done": 6}
+    assert figures.satisfaction == pytest.approx(4.5)
+    # recommend 6 (detractor) for i in 0, 3; 9 (promoter) for the other four: NPS = (4 - 2) / 6
+    assert figures.nps == pytest.approx(100 * 2 / 6)
+    text = str(stats_message(figures, None))
+    # 1 closed, 1 at risk, 3 waiting: groups under 5, hidden; 6 mentors, 8 mentees shown
+    assert "Mentors: 6" in text and "Mentees: 8" in text
+    assert "At risk: fewer than 5: hidden" in text and "Closed: fewer than 5: hidden" in text
+    assert "*Waiting list:* fewer than 5: hidden" in text
+    assert "completed: fewer than 5: hidden" in text
+    assert "75%" in text
+
+
+def test_tiny_cohort_shows_no_rates_at_all(engine: Engine) -> None:
+    with Session(engine) as session:
+        cohort = seed_program(session, pairs=3, mentees_waiting=0)
+        figures = compute_stats(session=session, team_id=TEAM, cohort_id=cohort.id, now=NOW, cohort_name="Tiny")
+    message = stats_message(figures, None)
+    text = message["blocks"][1]["text"]["text"]
+    assert figures.match_rate is None and figures.satisfaction is None and figures.nps is None
+    assert figures.median_days is None and figures.meetings_per_pair_month is None
+    assert "Mentors: " + HIDDEN in text and "Mentees: " + HIDDEN in text
+    assert "*Satisfaction:* " + HIDDEN in text and "*Match rate:* " + HIDDEN in text
+    for digit in "123":  # no count of 1-3 people leaks anywhere in the figures
+        assert f": {digit}\n" not in text and f": {digit}," not in text
