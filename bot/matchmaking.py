@@ -35,6 +35,7 @@ from bot.matching.matrix import (
 from bot.matching.rounds import MatchedPair
 from bot.matching.scoring import Score
 from bot.profiles import Profile, Status
+from storage.coordination import skipped_user_ids
 from storage.models import Cohort, DoNotPair, MatchRound, Pair, Participant
 from storage.models import Profile as ProfileRow
 
@@ -200,6 +201,16 @@ def compute_round(*, session: Session, round_id: int, now: datetime) -> MatchRou
     cohort_settings = settings_of(cohort)
     weights, constraints = round_settings(cohort_settings)
     pool = load_pool(session=session, team_id=match_round.team_id, cohort_id=match_round.cohort_id)
+    if cohort is not None and cohort.id is not None and cohort_settings.match_date is not None:
+        # people who chose "skip this round" before this match date sit it out
+        skipped = skipped_user_ids(
+            session=session,
+            team_id=match_round.team_id,
+            cohort_id=cohort.id,
+            match_date=cohort_settings.match_date.isoformat(),
+        )
+        pool.mentees = [p for p in pool.mentees if p.user_id not in skipped]
+        pool.mentors = [p for p in pool.mentors if p.user_id not in skipped]
     result = plan_round(
         pool.mentees,
         pool.mentors,

@@ -46,6 +46,7 @@ MIN_CAP = 3
 OUTSIDE_DEPARTMENT_BONUS = 0.15
 SHARED_MENTOR_BONUS = 0.1
 ALUMNI_GREW_WEIGHT = 0.6  # an alumnus can speak to what they grew in, a little less than to what they offer
+INTRO_EXPIRY_KIND = "intro_expiry"
 PEOPLE_TO_MEET_KIND = "people_to_meet"
 NUDGE_EVERY = timedelta(days=30)
 REFRESH_AFTER = timedelta(hours=1)
@@ -485,6 +486,19 @@ def request_intro(
         return IntroOutcome(
             False, f"You've already asked for an introduction to <@{target_id}>. I'll let you know how it goes."
         )
+    from bot.outbox import schedule_prompt
+
+    # the answer window closes through the outbox, so it survives restarts and runs on any replica
+    schedule_prompt(
+        session=session,
+        team_id=team_id,
+        key=f"intro-expiry:{intro.id}",
+        kind=INTRO_EXPIRY_KIND,
+        due_at=intro.expires_at,
+        recipient_user_id=requester_id,
+        payload={"intro": intro.id},
+    )
+    session.commit()
     try:
         sent = client.chat_postMessage(channel=target_id, **intro_ask_message(intro))
     except SlackApiError as exc:
@@ -567,20 +581,6 @@ def decline_intro(
     )
 
 
-def expire_intros(*, session: Session, client: WebClient, now: datetime) -> int:
-    """Close introductions nobody answered in time; requesters hear the same "not available right now".
-
-    Returns:
-        How many introductions expired.
-    """
-    count = 0
-    for intro in store.due_intros(session=session, now=now):
-        if intro.id is not None and store.decide_intro(session=session, intro_id=intro.id, status="expired", now=now):
-            client.chat_postMessage(channel=intro.requester_id, text=not_available_text(intro.target_id))
-            count += 1
-    return count
-
-
 # ------------------------------------------------------------------ the monthly nudge (outbox)
 
 
@@ -615,11 +615,24 @@ def _schedule_next(services: Services, session: Session, prompt: Any, now: datet
     )
 
 
+def render_intro_expiry(services: Services, session: Session, prompt: Any, now: datetime) -> Any:
+    """Outbox renderer for ``intro_expiry``: an unanswered ask closes, told exactly like a decline."""
+    from bot.outbox import Outgoing
+
+    intro = store.get_intro(session=session, team_id=prompt.team_id, intro_id=int((prompt.payload or {})["intro"]))
+    if intro is None or intro.id is None:
+        return None
+    if not store.decide_intro(session=session, intro_id=intro.id, status="expired", now=now):
+        return None  # answered in time
+    return Outgoing(channel=intro.requester_id, text=not_available_text(intro.target_id))
+
+
 def register_prompt_kinds() -> None:
-    """Register the monthly ``people_to_meet`` nudge with the outbox (idempotent)."""
+    """Register the monthly ``people_to_meet`` nudge and intro expiry with the outbox (idempotent)."""
     from bot.outbox import register_prompt_kind
 
     register_prompt_kind(PEOPLE_TO_MEET_KIND, render_people_to_meet, after_send=_schedule_next)
+    register_prompt_kind(INTRO_EXPIRY_KIND, render_intro_expiry)
 
 
 def schedule_people_to_meet(*, session: Session, team_id: str, now: datetime) -> int:

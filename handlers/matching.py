@@ -13,6 +13,9 @@ from sqlmodel import Session
 
 from bot import choice, ids, matchmaking
 from bot.cohorts import current_cohort, settings_of
+from bot.dispatch import Dispatcher
+from bot.lifecycle.journey import start_pair
+from bot.networking import schedule_people_to_meet
 from bot.outbox import Outgoing, register_prompt_kind, schedule_prompt
 from bot.services import Services
 from bot.views.matching import (
@@ -95,13 +98,16 @@ def announce_publication(
     services: Services, client: WebClient, pairs: list[Pair], unmatched: dict[str, str] | None = None
 ) -> None:
     """Start every new pair's journey and tell each unmatched mentee why, privately."""
-    from bot.lifecycle.journey import start_pair
-
     for pair in pairs:
         with services.sessions() as session:
             start_pair(session=session, services=services, pair=pair, now=services.now())
     for user_id, reason in (unmatched or {}).items():
         client.chat_postMessage(channel=user_id, **unmatched_message(reason))
+    if pairs:
+        with services.sessions() as session:
+            schedule_people_to_meet(session=session, team_id=pairs[0].team_id, now=services.now())
+        # introduce the new pairs now rather than at the scheduler's next tick (claims are exclusive)
+        Dispatcher(services, owner=f"publish-{pairs[0].team_id}").tick(services.now())
 
 
 def offer_shortlists(services: Services, client: WebClient, *, team_id: str, actor: str, days: int) -> None:

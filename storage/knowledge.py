@@ -371,21 +371,6 @@ def update_intro(*, session: Session, intro_id: int, **values: Any) -> None:
     session.commit()
 
 
-def due_intros(*, session: Session, now: datetime, limit: int = 500) -> list[Introduction]:
-    """Pending introductions whose answer window has passed."""
-    return list(
-        session.exec(
-            select(Introduction)
-            .where(Introduction.status == "pending", Introduction.expires_at <= now)
-            .order_by(Introduction.id)
-            .limit(limit)
-        ).all()
-    )
-
-
-# ------------------------------------------------------------------ networking preferences
-
-
 def get_pref(*, session: Session, team_id: str, user_id: str) -> NetworkingPref | None:
     """A person's networking preferences, if they ever set any."""
     return session.exec(

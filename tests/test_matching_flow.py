@@ -55,7 +55,10 @@ def _signup_cohort(app: RunningApp) -> None:
 def _preview(app: RunningApp, *, after: float) -> dict:
     """The modal once it shows the preview (views.update after the background run)."""
     call = app.sandbox.wait_for(
-        "views.update", lambda c: "Match preview · revision" in json.dumps(c.args.get("view"), ensure_ascii=False), after=after, timeout=20
+        "views.update",
+        lambda c: "Match preview · revision" in json.dumps(c.args.get("view"), ensure_ascii=False),
+        after=after,
+        timeout=20,
     )
     return app.sandbox.view(call.args["view_id"])
 
@@ -78,7 +81,10 @@ def test_match_previews_with_reasons_then_publishes_once(app: RunningApp) -> Non
     assert "python" in text  # a reason shown with the pair
     assert f"<@{ERIN.user_id}>: no mentor shares a language with you" in text
     # the coordinator also gets the preview in their DM
-    assert any("Match preview ready: 2 pairs" in m["text"] for m in app.sandbox.messages_to(COORDINATOR))
+    app.sandbox.wait_for(
+        "chat.postMessage",
+        lambda c: c.args.get("channel") == COORDINATOR and "Match preview ready: 2 pairs" in c.args.get("text", ""),
+    )
 
     first = app.driver.view_submission(COORDINATOR, view, {})
     second = app.driver.view_submission(COORDINATOR, view, {})  # double click

@@ -8,6 +8,7 @@ from datetime import timedelta
 from sqlmodel import select
 
 from bot import ids, networking
+from bot.dispatch import Dispatcher
 from storage.models import Introduction
 from tests.conftest import RunningApp
 from tests.helpers import ALICE, BOB
@@ -101,11 +102,11 @@ def test_a_declined_intro_reveals_nothing_and_expiry_reads_the_same(app: Running
     # an unanswered ask expires with the very same words
     command(app, ALICE.user_id, f"intro <@{DAN.user_id}>", channel_id=pair.channel_id)
     _ask_message(app, DAN.user_id)
-    with app.sessions() as session:
-        assert networking.expire_intros(session=session, client=app.services.client, now=app.services.now()) == 0
-        later = app.services.now() + networking.INTRO_TTL + timedelta(minutes=1)
-        assert networking.expire_intros(session=session, client=app.services.client, now=later) == 1
-        assert networking.expire_intros(session=session, client=app.services.client, now=later) == 0
+    dispatcher = Dispatcher(app.services)
+    assert dispatcher.run_until_idle(app.services.now()).sent == 0  # not expired yet
+    later = app.services.now() + networking.INTRO_TTL + timedelta(minutes=1)
+    assert dispatcher.run_until_idle(later).sent == 1  # the outbox closes the window, once
+    assert dispatcher.run_until_idle(later + timedelta(days=1)).sent == 0
     texts = [m["text"] for m in app.sandbox.messages_to(ALICE.user_id)]
     assert texts.count(networking.not_available_text(DAN.user_id)) == 1
     assert not any(word in everything_sent_to(app, ALICE.user_id).lower() for word in REFUSAL_WORDS)
