@@ -6,12 +6,14 @@ in the defaults, so old rows keep working when a new setting appears.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import date, datetime
 from typing import Any
 
 from sqlmodel import Session, select
 
+from bot.profiles import normalise_tag
+from bot.taxonomy import Taxonomy, default_taxonomy
 from storage.models import Cohort
 
 DEFAULT_COHORT_NAME = "Mentorship program"
@@ -81,3 +83,22 @@ def current_cohort(*, session: Session, team_id: str, now: datetime | None = Non
         session.add(cohort)
         session.commit()
     return cohort
+
+
+def taxonomy_for(cohort: Cohort | None) -> Taxonomy:
+    """The skills people pick from in a cohort: its own list when a coordinator set one, else the default."""
+    custom = [normalise_tag(str(s)) for s in ((cohort.settings or {}).get("skills_taxonomy") or [])] if cohort else []
+    custom = [s for s in dict.fromkeys(custom) if s]
+    base = default_taxonomy()
+    if not custom:
+        return base
+    return replace(base, skill_groups={"program skills": tuple(custom)})
+
+
+def open_cohort(*, session: Session, team_id: str, cohort_id: int | None, now: datetime | None = None) -> Cohort:
+    """The cohort a signup joins: the one asked for when it is this workspace's and still open, else the current one."""
+    if cohort_id is not None:
+        cohort = session.get(Cohort, cohort_id)
+        if cohort is not None and cohort.team_id == team_id and cohort.status != "closed":
+            return cohort
+    return current_cohort(session=session, team_id=team_id, now=now)

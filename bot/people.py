@@ -9,7 +9,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
-from bot.cohorts import current_cohort
+from bot.cohorts import open_cohort
 from bot.forms import SignupForm
 from bot.profiles import Profile, Role, Status
 from storage import participants
@@ -73,13 +73,20 @@ def lookup_user(client: WebClient, user_id: str) -> dict[str, Any]:
 
 
 def save_signup(
-    *, session: Session, team_id: str, user_id: str, form: SignupForm, display_name: str, email: str | None = None
+    *,
+    session: Session,
+    team_id: str,
+    user_id: str,
+    form: SignupForm,
+    display_name: str,
+    email: str | None = None,
+    cohort_id: int | None = None,
 ) -> tuple[Participant, bool]:
     """Store a validated signup; returns the participant and whether it is new."""
     fields = form.profile_fields()
     if email:
         fields["email"] = email
-    cohort = current_cohort(session=session, team_id=team_id)
+    cohort = open_cohort(session=session, team_id=team_id, cohort_id=cohort_id)
     return participants.upsert_profile(
         cohort_id=cohort.id,
         session=session,
