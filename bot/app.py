@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 from http.client import RemoteDisconnected
-from urllib.error import URLError
 from typing import Any
+from urllib.error import URLError
 
 from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
@@ -16,23 +16,39 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot.config import Settings
+from bot.observability import ContextExecutor, MeteredWebClient, install_bolt_hooks
 from bot.services import Services
 from storage import events
 
 log = logging.getLogger(__name__)
 
+# Methods whose effect is not idempotent: a read timeout may mean Slack did it, so the WebClient must not
+# silently send it again (the dispatcher retries them itself, after checking the channel's history).
+_NOT_IDEMPOTENT = ("chat.postMessage", "chat.postEphemeral", "chat.scheduleMessage")
+
+
+class _SafeConnectionErrorRetryHandler(ConnectionErrorRetryHandler):
+    """Retries connection errors, but not a timeout or a dropped answer of a post that may have gone through."""
+
+    def _can_retry(self, *, state: Any, request: Any, response: Any = None, error: Exception | None = None) -> bool:
+        may_have_arrived = error is not None and not isinstance(error, URLError)
+        if may_have_arrived and str(getattr(request, "url", "")).endswith(_NOT_IDEMPOTENT):
+            return False
+        return super()._can_retry(state=state, request=request, response=response, error=error)
+
 
 def build_client(settings: Settings, *, token: str | None = None, timeout: int = 10) -> WebClient:
     """The WebClient every Slack call goes through: base_url from SLACK_API_URL, retries built in.
 
-    Connection errors and 5xx answers are retried with backoff; a 429 waits for Retry-After.
+    Connection errors and 5xx answers are retried with backoff; a 429 waits for Retry-After. Calls and errors
+    are counted by method for /metrics (``MeteredWebClient``).
     """
-    return WebClient(
+    return MeteredWebClient(
         token=token or settings.bot_token,
         base_url=settings.slack_api_url,
         timeout=timeout,
         retry_handlers=[
-            ConnectionErrorRetryHandler(
+            _SafeConnectionErrorRetryHandler(
                 max_retry_count=3, error_types=[TimeoutError, URLError, ConnectionResetError, RemoteDisconnected]
             ),
             ServerErrorRetryHandler(max_retry_count=3),
@@ -44,13 +60,26 @@ def build_client(settings: Settings, *, token: str | None = None, timeout: int =
 def build_app(services: Services, *, verify_token: bool = True) -> App:
     """The Bolt app with every listener registered."""
     settings = services.settings
+    oauth: dict[str, Any] = {}
+    if settings.multi_workspace:  # OAuth installs: each request is authorized from the installation store
+        from bot.installation import build_authorize, build_installation_store, build_oauth_settings
+
+        if services.installations is None:
+            services.installations = build_installation_store(settings, services.engine)
+        oauth = {
+            "oauth_settings": build_oauth_settings(settings, services.installations, services.engine),
+            "authorize": build_authorize(services.installations),
+        }
     app = App(
         client=services.client,
         signing_secret=settings.signing_secret or "socket-mode-has-no-signing-secret",
         request_verification_enabled=not settings.socket_mode,
         token_verification_enabled=verify_token,
         logger=logging.getLogger("slack_bolt"),
+        **oauth,
+        listener_executor=ContextExecutor(max_workers=5, thread_name_prefix="listener"),  # carries the request id
     )
+    install_bolt_hooks(app)  # first: payload guard, metered client, friendly error handler
 
     @app.middleware
     def drop_duplicate_events(body: dict[str, Any], next: Any) -> BoltResponse | None:  # noqa: A002 - Bolt's name

@@ -69,7 +69,11 @@ def cmd_run(env: dict[str, str], workers: int | None) -> int:
     from storage.db import make_engine, session_factory
     from storage.migrate import upgrade
 
-    configure_logging(settings.log_level)
+    configure_logging(
+        settings.log_level,
+        env.get("LOG_FORMAT"),
+        secrets=tuple(v for v in (settings.signing_secret, settings.bot_token, settings.app_token) if v),
+    )
     engine = make_engine(settings.database_url)
     upgrade(engine)
 
@@ -125,7 +129,7 @@ def cmd_run(env: dict[str, str], workers: int | None) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from bot.demo import run_demo
 
-    configure_logging("WARNING")  # the transcript is the output; warnings and errors still show
+    configure_logging("WARNING", "text")  # the transcript is the output; warnings and errors still show
 
     return run_demo(people=args.people, seed=args.seed, record=args.record, days=args.days, database_url=args.database)
 
@@ -175,7 +179,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     env = load_env()
     try:
         level = load_settings(env, require_slack=False).log_level
-        configure_logging(level)
+        configure_logging(level, env.get("LOG_FORMAT"))
         if args.command == "run":
             return cmd_run(env, args.workers)
         if args.command == "db":

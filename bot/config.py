@@ -6,6 +6,7 @@ variable and saying how to fix it; the CLI prints it and exits with code 2.
 
 from __future__ import annotations
 
+import base64
 import logging
 import os
 import re
@@ -38,14 +39,28 @@ class Settings:
     coordinator_ids: frozenset[str] = field(default_factory=frozenset)
     coordinator_channel: str | None = None
     log_level: str = "INFO"
+    client_id: str | None = None
+    client_secret: str | None = None
+    token_encryption_key: str | None = None
 
     @property
     def socket_mode(self) -> bool:
         return bool(self.app_token)
 
+    @property
+    def multi_workspace(self) -> bool:
+        """OAuth distribution: workspaces install the app; each one's bot token lives in the database."""
+        return bool(self.client_id)
+
+    @property
+    def privacy_secret(self) -> str:
+        """Keys the pseudonyms that replace a departed person's user id (never stored, never logged)."""
+        return self.token_encryption_key or self.signing_secret or self.app_token or self.bot_token or ""
+
     def __repr__(self) -> str:  # never print secrets, even by accident
         return (
-            f"Settings(socket_mode={self.socket_mode}, slack_api_url={self.slack_api_url!r}, "
+            f"Settings(socket_mode={self.socket_mode}, multi_workspace={self.multi_workspace}, "
+            f"slack_api_url={self.slack_api_url!r}, "
             f"database_url={_redact_url(self.database_url)!r}, port={self.port}, "
             f"coordinators={len(self.coordinator_ids)}, log_level={self.log_level!r})"
         )
@@ -85,11 +100,13 @@ def load_settings(env: Mapping[str, str], *, require_slack: bool = True) -> Sett
     bot_token = _get(env, "SLACK_BOT_TOKEN")
     app_token = _get(env, "SLACK_APP_TOKEN")
     signing_secret = _get(env, "SLACK_SIGNING_SECRET")
+    client_id, client_secret, encryption_key = _oauth_settings(env, bot_token=bot_token, app_token=app_token)
     if require_slack:
-        if bot_token is None:
+        if bot_token is None and client_id is None:
             raise ConfigError(
                 "SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (xoxb-...) from your Slack app's "
-                "'OAuth & Permissions' page into .env (see .env.example)"
+                "'OAuth & Permissions' page into .env, or set SLACK_CLIENT_ID and SLACK_CLIENT_SECRET to let "
+                "workspaces install the app (see .env.example)"
             )
         if app_token is None and signing_secret is None:
             raise ConfigError(
@@ -147,29 +164,123 @@ def load_settings(env: Mapping[str, str], *, require_slack: bool = True) -> Sett
         coordinator_ids=frozenset(coordinators),
         coordinator_channel=channel,
         log_level=level,
+        client_id=client_id,
+        client_secret=client_secret,
+        token_encryption_key=encryption_key,
     )
 
 
-class RedactingFilter(logging.Filter):
-    """Masks Slack tokens and signing secrets in every log record, whatever logged them."""
+def _oauth_settings(
+    env: Mapping[str, str], *, bot_token: str | None, app_token: str | None
+) -> tuple[str | None, str | None, str | None]:
+    """SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and TOKEN_ENCRYPTION_KEY: all three, or none (single workspace)."""
+    client_id = _get(env, "SLACK_CLIENT_ID")
+    client_secret = _get(env, "SLACK_CLIENT_SECRET")
+    key = _get(env, "TOKEN_ENCRYPTION_KEY")
+    if client_id is None and client_secret is None:
+        if key is not None:
+            _check_fernet_keys(key)
+        return None, None, key
+    if client_id is None or client_secret is None:
+        missing = "SLACK_CLIENT_ID" if client_id is None else "SLACK_CLIENT_SECRET"
+        raise ConfigError(
+            f"{missing} is not set: installing into several workspaces needs both SLACK_CLIENT_ID and "
+            "SLACK_CLIENT_SECRET from your Slack app's 'Basic Information' page"
+        )
+    if not re.match(r"^[0-9]+\.[0-9]+$", client_id):
+        raise ConfigError("SLACK_CLIENT_ID is malformed: copy the Client ID (digits.digits) from 'Basic Information'")
+    if bot_token is not None:
+        raise ConfigError(
+            "SLACK_BOT_TOKEN is set together with SLACK_CLIENT_ID: choose one mode, either one workspace "
+            "(SLACK_BOT_TOKEN) or installs through OAuth (SLACK_CLIENT_ID + SLACK_CLIENT_SECRET)"
+        )
+    if app_token is not None:
+        raise ConfigError(
+            "SLACK_APP_TOKEN is set together with SLACK_CLIENT_ID: OAuth installs need HTTP mode "
+            "(GET /slack/install), so leave SLACK_APP_TOKEN empty"
+        )
+    if key is None:
+        raise ConfigError(
+            "TOKEN_ENCRYPTION_KEY is not set: installs store bot tokens encrypted; generate a key with "
+            "`python -c 'import base64,os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())'`"
+        )
+    _check_fernet_keys(key)
+    return client_id, client_secret, key
 
-    _PATTERN = re.compile(r"xox[abposr]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+")
+
+def _check_fernet_keys(value: str) -> None:
+    """A Fernet key (or several, comma-separated, newest first, to rotate): 32 bytes in url-safe base64."""
+    for item in value.split(","):
+        try:
+            ok = len(base64.urlsafe_b64decode(item.strip().encode("ascii"))) == 32
+        except (ValueError, UnicodeEncodeError):
+            ok = False
+        if not ok:
+            raise ConfigError(
+                "TOKEN_ENCRYPTION_KEY is malformed: it must be a Fernet key (32 random bytes in url-safe base64, "
+                "44 characters); separate several with commas, newest first"
+            )
+
+
+class RedactingFilter(logging.Filter):
+    """Masks Slack tokens and signing secrets in every log record, whatever logged them.
+
+    Args:
+        secrets: Exact values to mask as well (the signing secret, the bot token).
+    """
+
+    _PATTERN = re.compile(r"xox[abposre]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+")
+
+    def __init__(self, secrets: tuple[str, ...] = ()) -> None:
+        super().__init__()
+        self.secrets = tuple(s for s in secrets if s and len(s) >= 8)
+
+    def _redact(self, text: str) -> str:
+        text = self._PATTERN.sub("xox*-***", text)
+        for secret in self.secrets:
+            text = text.replace(secret, "***")
+        return text
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        redacted = self._PATTERN.sub("xox*-***", message)
+        redacted = self._redact(message)
         if redacted != message:
             record.msg, record.args = redacted, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self._redact(record.exc_text)
         return True
 
 
-def configure_logging(level: str = "INFO") -> None:
-    """key=value logging on stderr with token redaction on every handler."""
+LOG_FORMATS = ("json", "text")
+
+
+def configure_logging(level: str = "INFO", fmt: str | None = None, *, secrets: tuple[str, ...] = ()) -> None:
+    """Logging on stderr: one JSON object per line (``json``) or ``key=value`` text, with the request id and
+    token redaction on every record.
+
+    Args:
+        level: The root level.
+        fmt: ``json`` or ``text``; default ``LOG_FORMAT`` from the environment, else ``json``.
+        secrets: Exact values never to print (signing secret, tokens), on top of the token patterns.
+
+    Raises:
+        ConfigError: ``fmt`` (or ``LOG_FORMAT``) is neither ``json`` nor ``text``.
+    """
+    from bot.observability import JsonFormatter, RequestIdFilter, TextFormatter
+
+    chosen = (fmt or os.environ.get("LOG_FORMAT") or "json").strip().lower()
+    if chosen not in LOG_FORMATS:
+        raise ConfigError(f"LOG_FORMAT is malformed: use one of {', '.join(LOG_FORMATS)}")
     handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s level=%(levelname)s logger=%(name)s %(message)s"))
-    handler.addFilter(RedactingFilter())
+    handler.setFormatter(JsonFormatter() if chosen == "json" else TextFormatter())
+    handler.addFilter(RequestIdFilter())
+    handler.addFilter(RedactingFilter(secrets))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("alembic", "apscheduler.executors.default", "urllib3"):
+    # slack_sdk and Bolt log whole request and response bodies at DEBUG (message text, modal values: survey
+    # answers included), so they never go below WARNING, whatever LOG_LEVEL says.
+    for noisy in ("alembic", "apscheduler.executors.default", "urllib3", "slack_sdk", "slack_bolt"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

@@ -31,6 +31,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
+from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.outbox import Outgoing, PromptKind, prompt_kind
@@ -380,13 +381,13 @@ class Dispatcher:
     ) -> tuple[tuple[str | None, str | None], bool]:
         """Post each message not already in Slack; returns the first message's (ts, channel) and whether every
         message was found already posted."""
-        client = self.services.client
+        client = self.services.client_for(prompt.team_id)
         key = prompt.idempotency_key
         first: tuple[str | None, str | None] = (None, None)
         found_all = True
         for part, message in enumerate(messages):
-            channel = self._resolve(message.channel)
-            posted = self._find_posted(channel, key, part) if check_history else None
+            channel = self._resolve(message.channel, client=client, team_id=prompt.team_id)
+            posted = self._find_posted(channel, key, part, client=client) if check_history else None
             if posted is None:
                 found_all = False
                 event_payload: dict[str, Any] = {"key": key}
@@ -405,22 +406,20 @@ class Dispatcher:
                 first = posted
         return first, found_all
 
-    def _resolve(self, channel: str) -> str:
+    def _resolve(self, channel: str, *, client: WebClient, team_id: str) -> str:
         """A user id becomes the id of its DM with the app (cached), so history can be checked there."""
         if not _is_user_id(channel):
             return channel
-        cached = self._dm_channels.get(channel)
+        cached = self._dm_channels.get(f"{team_id}:{channel}")  # a user id is only unique within a workspace
         if cached:
             return cached
-        response = self.services.client.conversations_open(users=channel)
+        response = client.conversations_open(users=channel)
         dm = str((response.get("channel") or {}).get("id") or channel)
-        self._dm_channels[channel] = dm
+        self._dm_channels[f"{team_id}:{channel}"] = dm
         return dm
 
-    def _find_posted(self, channel: str, key: str, part: int) -> tuple[str, str] | None:
-        response = self.services.client.conversations_history(
-            channel=channel, limit=self.history_limit, include_all_metadata=True
-        )
+    def _find_posted(self, channel: str, key: str, part: int, *, client: WebClient) -> tuple[str, str] | None:
+        response = client.conversations_history(channel=channel, limit=self.history_limit, include_all_metadata=True)
         for message in response.get("messages") or []:
             metadata = message.get("metadata") or {}
             payload = metadata.get("event_payload") or {}

@@ -1,16 +1,22 @@
-"""HTTP mode (POST /slack/events, GET /healthz) as a WSGI app, and Socket Mode.
+"""HTTP mode (POST /slack/events, GET /healthz, /readyz, /metrics) as a WSGI app, and Socket Mode.
 
 The signature is verified on the raw body *before* Bolt parses anything, so an anonymous caller gets
 a 401 (or 400 for a body that will not parse) and never reaches a listener or fills the log with
-tracebacks. Bolt verifies again; that costs microseconds.
+tracebacks. Bolt verifies again; that costs microseconds. A signed payload missing the fields listeners
+rely on (``user.id``, ``team.id``...) gets 400 too, and a request that fails on our side gets a friendly
+"please try again" (never a 500 page).
+
+Every response carries ``X-Request-Id`` (the caller's when well-formed); log records of the request carry it.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 import time
+import traceback
 from collections.abc import Callable, Iterable
 from socketserver import ThreadingMixIn
 from typing import Any
@@ -20,8 +26,23 @@ from slack_bolt import App
 from slack_bolt.request import BoltRequest
 from slack_sdk.signature import SignatureVerifier
 
+from bot.dispatch import dispatch_metrics
+from bot.installation import oauth_page
+from bot.observability import (
+    dispatch_gauges,
+    listener_label,
+    metrics,
+    new_request_id,
+    payload_problem,
+    record_rejected,
+    record_request,
+    request_id_var,
+    sorry_response,
+)
 from bot.services import Services
 from storage.db import ping
+from storage.migrate import is_current
+from storage.outbox import count_due
 
 log = logging.getLogger(__name__)
 
@@ -33,15 +54,31 @@ StartResponse = Callable[..., Any]
 
 def _reply(start_response: StartResponse, status: str, body: str | bytes, content_type: str) -> list[bytes]:
     data = body.encode() if isinstance(body, str) else body
-    start_response(status, [("Content-Type", content_type), ("Content-Length", str(len(data)))])
+    start_response(
+        status,
+        [("Content-Type", content_type), ("Content-Length", str(len(data))), ("X-Request-Id", request_id_var.get())],
+    )
     return [data]
+
+
+def _where(exc: BaseException) -> str:
+    frames = traceback.extract_tb(exc.__traceback__)
+    return f"{os.path.basename(frames[-1].filename)}:{frames[-1].lineno}" if frames else "?"
 
 
 def _json(start_response: StartResponse, status: str, payload: dict[str, Any]) -> list[bytes]:
     return _reply(start_response, status, json.dumps(payload), "application/json")
 
 
-_STATUS_TEXT = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 413: "Payload Too Large"}
+_STATUS_TEXT = {
+    200: "OK",
+    400: "Bad Request",
+    401: "Unauthorized",
+    404: "Not Found",
+    413: "Payload Too Large",
+    415: "Unsupported Media Type",
+}
+_CONTENT_TYPES = ("application/x-www-form-urlencoded", "application/json")
 
 
 class SlackWSGI:
@@ -56,24 +93,74 @@ class SlackWSGI:
         self.verifier = SignatureVerifier(secret)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        token = request_id_var.set(new_request_id(environ.get("HTTP_X_REQUEST_ID")))
+        try:
+            return self._route(environ, start_response)
+        except Exception as exc:  # noqa: BLE001 - last resort: one line in the log, never a 500 page
+            log.error("unexpected error in the HTTP layer error=%s at=%s", type(exc).__name__, _where(exc))
+            record_rejected("unexpected_error")
+            return _json(start_response, "400 Bad Request", {"error": "bad_request"})
+        finally:
+            request_id_var.reset(token)
+
+    def _route(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD", "GET")
         if path == "/healthz" and method == "GET":
             healthy = ping(self.services.engine)
             status = "200 OK" if healthy else "503 Service Unavailable"
             return _json(start_response, status, {"ok": healthy, "database": "up" if healthy else "down"})
+        if path == "/readyz" and method == "GET":
+            return self._readyz(start_response)
+        if path == "/metrics" and method == "GET":
+            return _reply(start_response, "200 OK", self.render_metrics(), "text/plain; version=0.0.4; charset=utf-8")
+        if method == "GET" and (page := oauth_page(self.app, environ)) is not None:  # browser: install, redirect
+            start_response(page[0], page[1])
+            return [page[2]]
         if path != EVENTS_PATH:
             return _json(start_response, "404 Not Found", {"error": "not_found"})
         if method != "POST":
             return _json(start_response, "405 Method Not Allowed", {"error": "method_not_allowed"})
         return self._slack(environ, start_response)
 
+    def _readyz(self, start_response: StartResponse) -> Iterable[bytes]:
+        """Ready when the database answers and its schema is at the code's migration head."""
+        if not ping(self.services.engine):
+            return _json(start_response, "503 Service Unavailable", {"ok": False, "reason": "database unreachable"})
+        try:
+            current = is_current(self.services.engine)
+        except Exception as exc:  # noqa: BLE001 - the database went away between the two checks
+            log.warning("readiness check failed error=%s", type(exc).__name__)
+            return _json(start_response, "503 Service Unavailable", {"ok": False, "reason": "database unreachable"})
+        if not current:
+            reason = "migrations not current: run mentorbot db upgrade"
+            return _json(start_response, "503 Service Unavailable", {"ok": False, "reason": reason})
+        return _json(start_response, "200 OK", {"ok": True})
+
+    def render_metrics(self) -> str:
+        """The Prometheus exposition: requests, ack latency, Web API calls, and the dispatcher's counters."""
+        due: int | None
+        try:
+            with self.services.sessions() as session:
+                due = count_due(session=session, now=self.services.now())
+        except Exception as exc:  # noqa: BLE001 - metrics must answer even when the database does not
+            log.warning("metrics could not count due prompts error=%s", type(exc).__name__)
+            due = None
+        return metrics.render(dispatch_gauges(dispatch_metrics.snapshot(), due))
+
     def _slack(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        started = time.perf_counter()
         try:
             length = int(environ.get("CONTENT_LENGTH") or 0)
         except ValueError:
+            record_rejected("bad_content_length")
             return _json(start_response, "400 Bad Request", {"error": "bad_content_length"})
         if length > MAX_BODY:
+            if length <= 4 * MAX_BODY:  # drain (not parse) a moderately big body, so the client reads the 413
+                stream, left = environ["wsgi.input"], length
+                while left > 0 and (chunk := stream.read(min(left, 65536))):
+                    left -= len(chunk)
+            record_rejected("too_large")
             return _json(start_response, "413 Payload Too Large", {"error": "too_large"})
         raw = environ["wsgi.input"].read(length) if length > 0 else b""
         headers = {
@@ -84,23 +171,47 @@ class SlackWSGI:
         timestamp = headers.get("x-slack-request-timestamp", "")
         signature = headers.get("x-slack-signature", "")
         if not timestamp or not signature or not self.verifier.is_valid(raw, timestamp, signature):
+            record_rejected("invalid_signature")
             return _json(start_response, "401 Unauthorized", {"error": "invalid_request"})
+        content_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
+        if content_type not in _CONTENT_TYPES:
+            record_rejected("unsupported_media_type")
+            return _json(start_response, "415 Unsupported Media Type", {"error": "unsupported_media_type"})
         try:
             body = raw.decode("utf-8")
             request = BoltRequest(body=body, query=environ.get("QUERY_STRING", ""), headers=headers)
             if not isinstance(request.body, dict):
                 raise ValueError("body is not an object")
-        except (UnicodeDecodeError, ValueError, TypeError, KeyError, AttributeError):
+        except (UnicodeDecodeError, ValueError, TypeError, KeyError, AttributeError, IndexError, RecursionError):
+            record_rejected("malformed_body")
             return _json(start_response, "400 Bad Request", {"error": "malformed_body"})
-        started = time.perf_counter()
-        response = self.app.dispatch(request)
-        log.debug("dispatched status=%s ms=%.1f", response.status, (time.perf_counter() - started) * 1000)
+        problem = payload_problem(request.body)
+        if problem is not None:
+            log.warning("malformed payload refused reason=%s", problem.replace(" ", "_"))
+            record_rejected("malformed_payload")
+            return _json(start_response, "400 Bad Request", {"error": "malformed_payload"})
+        kind, name = listener_label(request.body)
+        try:
+            response = self.app.dispatch(request)
+        except Exception as exc:  # noqa: BLE001 - the error handler itself failed: still a friendly answer
+            log.error("dispatch failed kind=%s name=%s error=%s", kind, name, type(exc).__name__)
+            response = sorry_response(kind)
+        if response.status >= 500:
+            log.error("listener answered with an error kind=%s name=%s status=%s", kind, name, response.status)
+            response = sorry_response(kind)
+        elapsed = time.perf_counter() - started
+        record_request(kind, name, response.status, elapsed)
+        log.debug("dispatched kind=%s name=%s status=%s ms=%.1f", kind, name, response.status, elapsed * 1000)
         status = f"{response.status} {_STATUS_TEXT.get(response.status, 'OK')}"
         out_headers = [
-            (k, v) for k, values in response.headers.items() for v in values if k.lower() != "content-length"
+            (k, v)
+            for k, values in response.headers.items()
+            for v in values
+            if k.lower() not in ("content-length", "x-request-id")
         ]
         data = (response.body or "").encode()
         out_headers.append(("Content-Length", str(len(data))))
+        out_headers.append(("X-Request-Id", request_id_var.get()))
         start_response(status, out_headers)
         return [data]
 

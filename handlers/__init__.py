@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.services import Services
-from handlers import commands, coordinator, home, knowledge, matching, networking, pairs, signup
+from handlers import commands, coordinator, home, install, knowledge, matching, networking, pairs, privacy, signup
 
 
 def register_handlers(app: App, services: Services) -> None:
@@ -18,4 +18,6 @@ def register_handlers(app: App, services: Services) -> None:
     pairs.register(app, services, router)
     knowledge.register(app, services, router)
     networking.register(app, services, router)
+    install.register(app, services, router)
+    privacy.register(app, services, router)
     commands.register(app, services, router)

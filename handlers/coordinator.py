@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import urllib.parse
 import urllib.request
 from typing import Any
 
@@ -57,9 +58,13 @@ def _dm(client: WebClient, user_id: str) -> str:
     return str(client.conversations_open(users=user_id)["channel"]["id"])
 
 
-def _download(services: Services, url: str) -> bytes:
-    """Fetch a Slack-hosted file with the bot token (never logged)."""
-    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {services.client.token}"})
+def _download(client: WebClient, url: str, api_url: str) -> bytes:
+    """Fetch a Slack-hosted file with the workspace's bot token (never logged, never sent elsewhere)."""
+    host = urllib.parse.urlsplit(url).hostname or ""
+    trusted = {"files.slack.com", urllib.parse.urlsplit(api_url).hostname or ""}
+    if urllib.parse.urlsplit(url).scheme not in ("https", "http") or host not in trusted:
+        raise OSError(f"not a Slack file URL: {host or 'no host'}")
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {client.token}"})
     with urllib.request.urlopen(request, timeout=20) as response:  # noqa: S310 - a Slack file URL from the payload
         return response.read(IMPORT_MAX_BYTES + 1)
 
@@ -349,7 +354,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
 
         def run() -> None:
             try:
-                raw = _download(services, str(url))
+                raw = _download(client, str(url), services.settings.slack_api_url)
             except OSError as exc:
                 client.chat_postMessage(channel=actor, text=f"I couldn't download the file ({type(exc).__name__}).")
                 return

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot import forms, ids, people
+from bot import forms, ids, people, privacy
+from bot.cohorts import open_cohort, taxonomy_for
 from bot.services import Services
 from bot.views.signup import build_leave_modal, build_signup_modal, signup_confirmation
 from handlers.commands import CommandContext, CommandRouter
@@ -18,17 +20,39 @@ from storage import events, participants
 log = logging.getLogger(__name__)
 
 
-def open_signup_modal(services: Services, client: WebClient, *, team_id: str, user_id: str, trigger_id: str) -> None:
-    """Open the signup modal, prefilled when the person already has a profile."""
+def open_signup_modal(
+    services: Services,
+    client: WebClient,
+    *,
+    team_id: str,
+    user_id: str,
+    trigger_id: str,
+    cohort_id: int | None = None,
+) -> None:
+    """Open the signup modal for a cohort (its own skills list), prefilled when the person has a profile."""
     with services.sessions() as session:
         saved = people.load_profile(session=session, team_id=team_id, user_id=user_id)
+        if saved is not None and cohort_id is None:
+            cohort_id = saved[0].cohort_id
+        cohort = open_cohort(session=session, team_id=team_id, cohort_id=cohort_id, now=services.now())
+    taxonomy = taxonomy_for(cohort)
     if saved is not None:
         _, profile, bio = saved
-        view = build_signup_modal(taxonomy=services.taxonomy, prefill=profile, bio=bio, editing=True)
+        view = build_signup_modal(taxonomy=taxonomy, prefill=profile, bio=bio, editing=True)
     else:
         timezone = people.lookup_user(client, user_id).get("timezone") or "UTC"
-        view = build_signup_modal(taxonomy=services.taxonomy, timezone=timezone)
+        view = build_signup_modal(taxonomy=taxonomy, timezone=timezone)
+    view["private_metadata"] = json.dumps({"cohort": cohort.id})
     client.views_open(trigger_id=trigger_id, view=view)
+
+
+def _cohort_id(view: dict[str, Any]) -> int | None:
+    """The cohort a signup modal was opened for (checked against the workspace when saving)."""
+    try:
+        cohort_id = json.loads(view.get("private_metadata") or "{}").get("cohort")
+    except (ValueError, AttributeError):
+        return None
+    return cohort_id if isinstance(cohort_id, int) else None
 
 
 def _first_submission(services: Services, body: dict[str, Any]) -> bool:
@@ -93,7 +117,9 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
     @app.view(ids.SIGNUP_VIEW)
     def on_signup_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         form = forms.parse_signup((view.get("state") or {}).get("values") or {})
-        if errors := forms.validate_signup(form, services.taxonomy):
+        with services.sessions() as session:
+            cohort = open_cohort(session=session, team_id=_team_id(body), cohort_id=_cohort_id(view))
+        if errors := forms.validate_signup(form, taxonomy_for(cohort)):
             ack(response_action="errors", errors=errors)
             return
         ack()
@@ -110,6 +136,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
                 form=form,
                 display_name=str(user.get("name") or (body.get("user") or {}).get("name") or user_id)[:200],
                 email=user.get("email"),
+                cohort_id=cohort.id,
             )
         log.info("profile saved team=%s user=%s created=%s role=%s", team_id, user_id, created, form.role)
         message = signup_confirmation(
@@ -123,7 +150,13 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
         ack()
         team_id, user_id = _team_id(body), str((body.get("user") or {}).get("id", ""))
         with services.sessions() as session:
-            deleted = participants.delete_person(session=session, team_id=team_id, user_id=user_id, now=services.now())
+            deleted = privacy.forget_person(
+                session=session,
+                team_id=team_id,
+                user_id=user_id,
+                secret=services.settings.privacy_secret,
+                now=services.now(),
+            )
         if deleted:
             log.info("participant left team=%s", team_id)
             client.chat_postMessage(
@@ -135,14 +168,16 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
 
     @app.action(ids.HOME_JOIN)
     @app.action(ids.HOME_EDIT)
-    def on_join_clicked(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def on_join_clicked(ack: Ack, body: dict[str, Any], client: WebClient, action: dict[str, Any]) -> None:
         ack()
+        value = str(action.get("value") or "")  # an announcement's Join button names its cohort
         open_signup_modal(
             services,
             client,
             team_id=_team_id(body),
             user_id=str((body.get("user") or {}).get("id", "")),
             trigger_id=str(body.get("trigger_id", "")),
+            cohort_id=int(value) if value.isdigit() else None,
         )
 
     @app.action(ids.HOME_PAUSE)

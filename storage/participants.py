@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func
+from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -127,22 +128,46 @@ def set_status(
     return participant
 
 
-def delete_person(*, session: Session, team_id: str, user_id: str, now: datetime | None = None) -> bool:
-    """Remove a person's personal data, keeping only an anonymous count for stats.
+def delete_person(
+    *, session: Session, team_id: str, user_id: str, now: datetime | None = None, pseudonym: str | None = None
+) -> bool:
+    """Remove a person's personal data from every table, keeping only an anonymous count for stats.
+
+    Their open pairs are closed (pending prompts cancelled); see ``storage.privacy.erase_person`` for what
+    is deleted, pseudonymised and scrubbed. Commits.
+
+    Args:
+        session: Database session.
+        team_id: The person's workspace.
+        user_id: Their Slack user id.
+        now: The time of leaving.
+        pseudonym: What replaces their user id in rows kept for others (``bot.privacy.pseudonym``); a random
+            one when not given.
 
     Returns:
         True when something was deleted.
     """
+    from storage import privacy
+
+    now = now or utcnow()
     participant = get_participant(session=session, team_id=team_id, user_id=user_id)
     if participant is None:
         return False
+    profile = session.get(Profile, participant.id)
+    names = [participant.display_name, *([profile.email] if profile is not None and profile.email else [])]
     session.add(
-        AnonymousDeparture(
-            team_id=team_id, cohort_id=participant.cohort_id, role=participant.role, left_at=now or utcnow()
-        )
+        AnonymousDeparture(team_id=team_id, cohort_id=participant.cohort_id, role=participant.role, left_at=now)
     )
-    session.execute(delete(Profile).where(Profile.participant_id == participant.id))
-    session.delete(participant)
+    privacy.close_pairs_of(session=session, team_id=team_id, user_id=user_id, now=now)
+    session.flush()
+    privacy.erase_person(
+        session=session,
+        team_id=team_id,
+        user_id=user_id,
+        participant_id=participant.id,
+        pseudonym=pseudonym or f"gone:{secrets.token_hex(6)}",
+        names=names,
+    )
     session.commit()
     return True
 

@@ -212,3 +212,55 @@ def test_rate_limited_slack_call_is_retried_after_retry_after(app: RunningApp) -
     assert call.at - started >= 2  # waited Retry-After twice
     statuses = [a.status for a in app.sandbox.attempts if a.method == "views.publish"]
     assert statuses == [429, 429, 200]
+
+
+def test_join_button_of_an_announcement_signs_up_into_that_cohort_with_its_skills(app: RunningApp) -> None:
+    from dataclasses import replace
+
+    from storage.models import Cohort
+
+    with app.sessions() as session:
+        session.add(Cohort(team_id="T0MENTOR", name="Default", settings={}))
+        special = Cohort(team_id="T0MENTOR", name="Data guild", settings={"skills_taxonomy": ["dbt", "Airflow"]})
+        session.add(special)
+        session.commit()
+        special_id = special.id
+    add_person(app, ALICE)
+    announcement = {
+        "blocks": [
+            {
+                "type": "actions",
+                "elements": [
+                    {
+                        "type": "button",
+                        "action_id": ids.HOME_JOIN,
+                        "text": {"type": "plain_text", "text": "Join"},
+                        "value": str(special_id),
+                    }
+                ],
+            }
+        ],
+        "ts": "1700000000.000100",
+        "channel": "C0ANNOUNCE",
+    }
+    assert (
+        app.driver.block_action(
+            ALICE.user_id, ids.HOME_JOIN, message=announcement, channel_id="C0ANNOUNCE", value=str(special_id)
+        ).status
+        == 200
+    )
+    app.sandbox.wait_for("views.open")
+    view = app.sandbox.views_opened(ALICE.user_id)[-1]
+    offered = next(b for b in view["blocks"] if b.get("block_id") == ids.SKILLS_WANTED)["element"]
+    assert [o["value"] for g in offered["option_groups"] for o in g["options"]] == ["dbt", "airflow"]
+    profile = replace(ALICE, skills_wanted=("dbt",), career_goals=())
+    assert app.driver.view_submission(ALICE.user_id, view, fill.signup_values(view, profile)).status == 200
+    app.sandbox.wait_for("chat.postMessage", lambda c: c.args.get("channel") == ALICE.user_id)
+    with app.sessions() as session:
+        participant = session.exec(select(Participant)).one()
+    assert participant.cohort_id == special_id
+    # a skill outside the cohort's list is refused inline
+    view = open_modal(app, ALICE.user_id, "profile")
+    values = fill.signup_values(view, profile) | fill.many(view, ids.SKILLS_WANTED, ["python"])
+    answer = app.driver.view_submission(ALICE.user_id, view, values).json()
+    assert ids.SKILLS_WANTED in answer["errors"]

@@ -145,24 +145,26 @@ def _coordinator_targets(services: Services) -> list[str]:
     return targets or ([channel] if channel else [])
 
 
-def _post(services: Services, channel: str, message: dict[str, Any]) -> None:
+def _post(services: Services, team_id: str, channel: str, message: dict[str, Any]) -> None:
     if not channel:
         return
     try:
-        services.client.chat_postMessage(channel=channel, unfurl_links=False, **message)
+        services.client_for(team_id).chat_postMessage(channel=channel, unfurl_links=False, **message)
     except SlackApiError as exc:
         log.warning("post failed channel=%s error=%s", channel, exc.response.get("error"))
 
 
-def tell_coordinators(services: Services, text: str) -> None:
-    """A private note to every coordinator (their own DMs)."""
+def tell_coordinators(services: Services, team_id: str, text: str) -> None:
+    """A private note to every coordinator (their own DMs in the pair's workspace)."""
     for target in _coordinator_targets(services):
-        _post(services, target, {"text": text, "blocks": [views.section(text)]})
+        _post(services, team_id, target, {"text": text, "blocks": [views.section(text)]})
 
 
 def _open_pair_channel(services: Services, pair: Pair) -> str:
     """The pair's group DM (conversations.open is idempotent in Slack: the same two people get the same one)."""
-    response = services.client.conversations_open(users=f"{pair.mentee_user_id},{pair.mentor_user_id}")
+    response = services.client_for(pair.team_id).conversations_open(
+        users=f"{pair.mentee_user_id},{pair.mentor_user_id}"
+    )
     pair.channel_id = str((response.get("channel") or {}).get("id") or "")
     return pair.channel_id
 
@@ -658,7 +660,7 @@ def propose_goals(
         mentor_commits=row.mentor_commits,
         mentee_commits=row.mentee_commits,
     )
-    _post(services, pair.channel_id, message)
+    _post(services, pair.team_id, pair.channel_id, message)
     return row.revision
 
 
@@ -690,6 +692,7 @@ def confirm_goals(
     label = views.CADENCE_LABELS.get(goals.cadence, goals.cadence).lower()
     _post(
         services,
+        pair.team_id,
         pair.channel_id,
         views.milestone_message(
             f":white_check_mark: <@{user_id}> confirmed your goals. I'll check in {label}. "
@@ -754,7 +757,7 @@ def log_meeting(
     session.commit()
     summary = f":memo: <@{user_id}> logged a meeting on {met_on:%a %d %b} ({form.duration} min)"
     summary += f": {form.topics}" if form.topics else "."
-    _post(services, pair.channel_id, views.milestone_message("\n".join([summary, *celebrations])))
+    _post(services, pair.team_id, pair.channel_id, views.milestone_message("\n".join([summary, *celebrations])))
     log.info("meeting logged pair=%s first=%s", pair_id, first)
     return int(meeting.id or 0)
 
@@ -774,7 +777,7 @@ def answer_not_yet(*, session: Session, services: Services, pair: Pair, user_id:
     """'Not yet': counts as an answer and posts suggested times in the DM. Commits."""
     note_activity(session=session, pair=pair, user_id=user_id, now=now)
     lines = suggestion_lines(session=session, pair=pair, now=now)
-    _post(services, pair.channel_id, views.suggestions_message(lines=lines))
+    _post(services, pair.team_id, pair.channel_id, views.suggestions_message(lines=lines))
     return lines
 
 
@@ -783,6 +786,7 @@ def ask_for_help(*, session: Session, services: Services, pair: Pair, user_id: s
     note_activity(session=session, pair=pair, user_id=user_id, now=now, restore=False)
     tell_coordinators(
         services,
+        pair.team_id,
         f":sos: Private: <@{user_id}> ({role_in(pair, user_id)} in the pair with <@{partner_of(pair, user_id)}>) "
         "asked for help from a check-in. Their partner has not been told.",
     )
@@ -799,8 +803,8 @@ def raise_concern(
     )
     if text:
         note += f"\n>{text}"
-    tell_coordinators(services, note)
-    _post(services, user_id, views.rematch_offer_message(pair_id=int(pair.id or 0)))
+    tell_coordinators(services, pair.team_id, note)
+    _post(services, pair.team_id, user_id, views.rematch_offer_message(pair_id=int(pair.id or 0)))
     log.info("concern raised pair=%s source=%s", pair.id, source)
 
 
@@ -834,6 +838,7 @@ def accept_rematch(*, session: Session, services: Services, pair: Pair, user_id:
     session.commit()
     tell_coordinators(
         services,
+        pair.team_id,
         f":arrows_counterclockwise: Private: <@{user_id}> accepted a confidential rematch (pair #{pair.id} with "
         f"<@{partner_of(pair, user_id)}>). They're first in line next round; please close the current pair.",
     )
@@ -854,6 +859,7 @@ def answer_continue(
     said = {"yes": "can continue", "pause": "needs a pause", "stop": "would like to stop"}.get(answer, answer)
     tell_coordinators(
         services,
+        pair.team_id,
         f":speech_balloon: Private: <@{user_id}> ({role_in(pair, user_id)} in pair #{pair.id}) says they {said}.",
     )
     if answer == "pause":
@@ -899,7 +905,7 @@ def submit_reflection(
     session.commit()
     if saved and form.thanks:
         text = f":sparkling_heart: A thank-you note from <@{user_id}>:\n>{form.thanks}"
-        _post(services, partner_of(pair, user_id), views.milestone_message(text))
+        _post(services, pair.team_id, partner_of(pair, user_id), views.milestone_message(text))
     return saved
 
 
@@ -924,6 +930,7 @@ def mark_goals_achieved(*, session: Session, services: Services, pair: Pair, use
     if not both:
         _post(
             services,
+            pair.team_id,
             pair.channel_id,
             views.milestone_message(
                 f":dart: <@{user_id}> thinks you've reached your goals. <@{partner_of(pair, user_id)}>, "
@@ -969,6 +976,7 @@ def choose_closure(
         session.commit()
         _post(
             services,
+            pair.team_id,
             pair.channel_id,
             views.milestone_message(
                 f":calendar: <@{user_id}> extended your mentorship to *{journey.ends_at:%d %B %Y}*. "
@@ -984,7 +992,7 @@ def choose_closure(
         if choice == "informal"
         else f":wave: <@{user_id}> closed your mentorship. Thank you both for taking part!"
     )
-    _post(services, pair.channel_id, views.milestone_message(text))
+    _post(services, pair.team_id, pair.channel_id, views.milestone_message(text))
     return "closed"
 
 
@@ -1041,6 +1049,7 @@ def pause_pair(
     text = f":double_vertical_bar: <@{user_id}> paused your mentorship {when}. Check-ins stop meanwhile."
     _post(
         services,
+        pair.team_id,
         pair.channel_id,
         {"text": text, "blocks": [views.section(text), views.pair_buttons(int(pair.id or 0), paused=True)]},
     )
@@ -1077,6 +1086,7 @@ def resume_pair(*, session: Session, services: Services, pair: Pair, user_id: st
     text = f":arrow_forward: <@{user_id}> resumed your mentorship. Check-ins pick up from today."
     _post(
         services,
+        pair.team_id,
         pair.channel_id,
         {"text": text, "blocks": [views.section(text), views.pair_buttons(int(pair.id or 0))]},
     )
