@@ -19,6 +19,7 @@ from bot.config import Settings
 from bot.observability import ContextExecutor, MeteredWebClient, install_bolt_hooks
 from bot.services import Services
 from storage import events
+from storage.db import reads_alongside
 
 log = logging.getLogger(__name__)
 
@@ -65,9 +66,9 @@ def build_app(services: Services, *, verify_token: bool = True) -> App:
         from bot.installation import build_authorize, build_installation_store, build_oauth_settings
 
         if services.installations is None:
-            services.installations = build_installation_store(settings, services.engine)
+            services.installations = build_installation_store(settings, reads_alongside(services.engine))
         oauth = {
-            "oauth_settings": build_oauth_settings(settings, services.installations, services.engine),
+            "oauth_settings": build_oauth_settings(settings, services.installations, reads_alongside(services.engine)),
             "authorize": build_authorize(services.installations),
         }
     app = App(
@@ -77,7 +78,7 @@ def build_app(services: Services, *, verify_token: bool = True) -> App:
         token_verification_enabled=verify_token,
         logger=logging.getLogger("slack_bolt"),
         **oauth,
-        listener_executor=ContextExecutor(max_workers=5, thread_name_prefix="listener"),  # carries the request id
+        listener_executor=ContextExecutor(max_workers=12, thread_name_prefix="listener"),  # carries the request id
     )
     install_bolt_hooks(app)  # first: payload guard, metered client, friendly error handler
 

@@ -10,6 +10,7 @@ import base64
 import logging
 import os
 import re
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -256,6 +257,21 @@ class RedactingFilter(logging.Filter):
 LOG_FORMATS = ("json", "text")
 
 
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is at the time of each record (it may be replaced after setup)."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property  # type: ignore[override]
+    def stream(self):  # type: ignore[no-untyped-def]
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value) -> None:  # type: ignore[no-untyped-def]
+        pass
+
+
 def configure_logging(level: str = "INFO", fmt: str | None = None, *, secrets: tuple[str, ...] = ()) -> None:
     """Logging on stderr: one JSON object per line (``json``) or ``key=value`` text, with the request id and
     token redaction on every record.
@@ -273,7 +289,7 @@ def configure_logging(level: str = "INFO", fmt: str | None = None, *, secrets: t
     chosen = (fmt or os.environ.get("LOG_FORMAT") or "json").strip().lower()
     if chosen not in LOG_FORMATS:
         raise ConfigError(f"LOG_FORMAT is malformed: use one of {', '.join(LOG_FORMATS)}")
-    handler = logging.StreamHandler()
+    handler = _StderrHandler()
     handler.setFormatter(JsonFormatter() if chosen == "json" else TextFormatter())
     handler.addFilter(RequestIdFilter())
     handler.addFilter(RedactingFilter(secrets))

@@ -47,6 +47,7 @@ OUTSIDE_DEPARTMENT_BONUS = 0.15
 SHARED_MENTOR_BONUS = 0.1
 ALUMNI_GREW_WEIGHT = 0.6  # an alumnus can speak to what they grew in, a little less than to what they offer
 INTRO_EXPIRY_KIND = "intro_expiry"
+PEOPLE_REFRESH_KIND = "people_refresh"
 PEOPLE_TO_MEET_KIND = "people_to_meet"
 NUDGE_EVERY = timedelta(days=30)
 REFRESH_AFTER = timedelta(hours=1)
@@ -339,25 +340,34 @@ def refresh_people_to_meet(
 
 
 def people_to_meet(
-    *, session: Session, team_id: str, user_id: str, now: datetime, taxonomy: Taxonomy | None = None
+    *,
+    session: Session,
+    team_id: str,
+    user_id: str,
+    now: datetime,
+    taxonomy: Taxonomy | None = None,
+    saved: tuple[Any, Profile, str] | None = None,
 ) -> list[PersonSuggestion]:
     """A mentee's stored suggestions, re-checked against today's opt-outs, pairings and reporting lines.
 
-    When the mentee has none stored and the last computation is older than ``REFRESH_AFTER`` (or there was
-    none), they are recomputed for the whole workspace first (so load spreading holds).
+    Reading never computes: when the mentee has none stored and the last computation is older than
+    ``REFRESH_AFTER`` (or there was none), a workspace-wide refresh is queued on the outbox, where exactly
+    one dispatcher runs it (so load spreading holds and concurrent App Home opens never race to rebuild).
     """
     rows = store.people_suggestions_for(session=session, team_id=team_id, mentee_user_id=user_id)
     if not rows:
         last = store.last_people_refresh(session=session, team_id=team_id)
         if last is None or now - last > REFRESH_AFTER:
-            refresh_people_to_meet(session=session, team_id=team_id, now=now, taxonomy=taxonomy)
-            rows = store.people_suggestions_for(session=session, team_id=team_id, mentee_user_id=user_id)
-    if not rows:
+            queue_refresh(session=session, team_id=team_id, now=now)
         return []
     opted = store.opted_out_ids(session=session, team_id=team_id)
-    paired = {b for a, b, _ in store.all_pairings(session=session, team_id=team_id) if a == user_id}
-    paired |= {a for a, b, _ in store.all_pairings(session=session, team_id=team_id) if b == user_id}
-    saved = people.load_profile(session=session, team_id=team_id, user_id=user_id)
+    paired = set()
+    for a, b, _ in store.all_pairings(session=session, team_id=team_id):
+        if a == user_id:
+            paired.add(b)
+        elif b == user_id:
+            paired.add(a)
+    saved = saved or people.load_profile(session=session, team_id=team_id, user_id=user_id)
     manager = saved[1].manager_id if saved else None
     result = []
     for row in rows:
@@ -369,6 +379,25 @@ def people_to_meet(
             continue
         result.append(PersonSuggestion(other, row.score, tuple(row.shared_skills or ()), row.reason))
     return result
+
+
+def queue_refresh(*, session: Session, team_id: str, now: datetime) -> None:
+    """Ask the outbox for one workspace-wide recomputation of people to meet (one per hour at most)."""
+    from bot.outbox import schedule_prompt
+
+    schedule_prompt(
+        session=session,
+        team_id=team_id,
+        key=f"people-refresh:{now:%Y-%m-%dT%H}",
+        kind=PEOPLE_REFRESH_KIND,
+        due_at=now,
+    )
+    session.commit()
+
+
+def render_people_refresh(services: Services, session: Session, prompt: Any, now: datetime) -> None:
+    """Outbox renderer for ``people_refresh``: recompute, send nothing."""
+    refresh_people_to_meet(session=session, team_id=prompt.team_id, now=now, taxonomy=services.taxonomy)
 
 
 def set_suggest_me(*, session: Session, team_id: str, user_id: str, on: bool, now: datetime) -> None:
@@ -633,6 +662,7 @@ def register_prompt_kinds() -> None:
 
     register_prompt_kind(PEOPLE_TO_MEET_KIND, render_people_to_meet, after_send=_schedule_next)
     register_prompt_kind(INTRO_EXPIRY_KIND, render_intro_expiry)
+    register_prompt_kind(PEOPLE_REFRESH_KIND, render_people_refresh)
 
 
 def schedule_people_to_meet(*, session: Session, team_id: str, now: datetime) -> int:
@@ -663,12 +693,21 @@ def schedule_people_to_meet(*, session: Session, team_id: str, now: datetime) ->
 
 
 def home_blocks(
-    *, session: Session, team_id: str, user_id: str, now: datetime, taxonomy: Taxonomy | None = None
+    *,
+    session: Session,
+    team_id: str,
+    user_id: str,
+    now: datetime,
+    taxonomy: Taxonomy | None = None,
+    saved: tuple[Any, Profile, str] | None = None,
 ) -> list[dict[str, Any]]:
-    """The App Home's "People to meet" section: suggestions for an active mentee, the opt-out toggle for all."""
+    """The App Home's "People to meet" section: suggestions for an active mentee, the opt-out toggle for all.
+
+    ``saved`` is the person's already loaded profile (``people.load_profile``), to spare a query.
+    """
     from bot.views.knowledge import people_to_meet_blocks
 
-    saved = people.load_profile(session=session, team_id=team_id, user_id=user_id)
+    saved = saved or people.load_profile(session=session, team_id=team_id, user_id=user_id)
     if saved is None:
         return []
     pref = store.get_pref(session=session, team_id=team_id, user_id=user_id)
@@ -676,7 +715,9 @@ def home_blocks(
     profile = saved[1]
     suggestions: list[PersonSuggestion] = []
     if profile.is_mentee and profile.status == Status.ACTIVE:
-        suggestions = people_to_meet(session=session, team_id=team_id, user_id=user_id, now=now, taxonomy=taxonomy)
+        suggestions = people_to_meet(
+            session=session, team_id=team_id, user_id=user_id, now=now, taxonomy=taxonomy, saved=saved
+        )
     elif not profile.is_mentor:
         return []
     blocks = people_to_meet_blocks(suggestions, suggest_me=suggest_me)

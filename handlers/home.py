@@ -22,7 +22,12 @@ def publish_home(services: Services, client: WebClient, *, team_id: str, user_id
             session=session, team_id=team_id, user_id=user_id, tz=saved[1].timezone if saved else "UTC"
         )
         pairs = pairs + networking.home_blocks(
-            session=session, team_id=team_id, user_id=user_id, now=services.now(), taxonomy=services.taxonomy
+            session=session,
+            team_id=team_id,
+            user_id=user_id,
+            now=services.now(),
+            taxonomy=services.taxonomy,
+            saved=saved,
         )
     coordinator = services.is_coordinator(user_id)
     view = build_home(profile=saved[1] if saved else None, extra_blocks=pairs or None, coordinator=coordinator)

@@ -29,10 +29,13 @@ def make_engine(database_url: str, *, pool_size: int = 10) -> Engine:
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
 
-        # Take the write lock at BEGIN so concurrent writers queue instead of failing on upgrade.
+        # Sessions take the write lock at BEGIN so concurrent writers queue instead of failing on upgrade;
+        # connections marked with ``reads_alongside`` (short reads that may run while a session of the same
+        # thread holds that lock, e.g. the installation store) begin deferred: in WAL mode they never wait.
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn) -> None:  # type: ignore[no-untyped-def]
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            deferred = conn.get_execution_options().get(_DEFERRED, False)
+            conn.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
 
         @event.listens_for(engine, "connect")
         def _disable_pysqlite_begin(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -42,6 +45,18 @@ def make_engine(database_url: str, *, pool_size: int = 10) -> Engine:
     if url.drivername == "postgresql":
         url = url.set(drivername="postgresql+psycopg")
     return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+
+
+_DEFERRED = "mentorbot_sqlite_deferred"
+
+
+def reads_alongside(engine: Engine) -> Engine:
+    """The same engine (same pool) whose SQLite transactions begin deferred instead of IMMEDIATE.
+
+    For short, read-mostly work that can run while a session holds the write lock (in WAL mode readers
+    never wait for the writer), so it cannot deadlock against that session. No effect on PostgreSQL.
+    """
+    return engine.execution_options(**{_DEFERRED: True})
 
 
 def session_factory(engine: Engine) -> SessionFactory:

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from sqlmodel import select
 
 from bot import ids, networking
+from bot.dispatch import Dispatcher
 from bot.profiles import Profile, Role, Status
 from bot.sandbox.people import generate_people
 from bot.taxonomy import default_taxonomy
@@ -164,6 +165,8 @@ def test_home_shows_people_to_meet_without_mentor_manager_or_opted_out(app: Runn
         replace(FRED, skills_offered=("python",)),
     ):
         seed_person(app, person)
+    assert _suggested(_home(app, ALICE.user_id)) == []  # the first open queues one workspace-wide computation
+    Dispatcher(app.services).run_until_idle(app.services.now())
     home = _home(app, ALICE.user_id)
     validate_blocks([b for b in home["blocks"] if b.get("type") != "header"])
     assert "People to meet" in json.dumps(home)
