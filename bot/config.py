@@ -258,18 +258,20 @@ LOG_FORMATS = ("json", "text")
 
 
 class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
-    """Writes to whatever ``sys.stderr`` is at the time of each record (it may be replaced after setup)."""
+    """Writes to whatever ``sys.stderr`` is at the time of each record (it may be replaced after setup),
+    unless a stream is set explicitly with ``setStream``."""
 
     def __init__(self) -> None:
-        super().__init__(sys.stderr)
+        super().__init__()
+        self._pinned = None
 
     @property  # type: ignore[override]
     def stream(self):  # type: ignore[no-untyped-def]
-        return sys.stderr
+        return self._pinned or sys.stderr
 
     @stream.setter
-    def stream(self, _value) -> None:  # type: ignore[no-untyped-def]
-        pass
+    def stream(self, value) -> None:  # type: ignore[no-untyped-def]
+        self._pinned = value
 
 
 def configure_logging(level: str = "INFO", fmt: str | None = None, *, secrets: tuple[str, ...] = ()) -> None:

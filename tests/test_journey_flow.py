@@ -68,7 +68,9 @@ class World:
 
     def pending(self, kind: str | None = None) -> list[ScheduledPrompt]:
         with self.app.sessions() as session:
-            query = select(ScheduledPrompt).where(ScheduledPrompt.status == "pending")
+            query = select(ScheduledPrompt).where(
+                ScheduledPrompt.status == "pending", ScheduledPrompt.pair_id == self.pair_id
+            )
             if kind:
                 query = query.where(ScheduledPrompt.kind == kind)
             return list(session.exec(query.order_by(ScheduledPrompt.due_at)).all())
