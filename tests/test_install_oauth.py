@@ -212,8 +212,15 @@ def test_uninstall_removes_tokens_and_cancels_pending_prompts(multi: RunningApp)
     app.sandbox.revoke_team(ALPHA)  # type: ignore[attr-defined]
     response = alpha.driver.event({"type": "app_uninstalled"})
     assert response.status == 200
-    deadline = time.time() + 10
-    while app.services.installations.find_bot_for_team(team_id=ALPHA) is not None and time.time() < deadline:
+
+    def statuses() -> dict[str, str]:
+        with app.sessions() as session:
+            return {p.team_id: p.status for p in session.exec(select(ScheduledPrompt)).all()}
+
+    deadline = time.time() + 10  # the listener's work continues after the ack: tokens first, then prompts
+    while (
+        app.services.installations.find_bot_for_team(team_id=ALPHA) is not None or statuses()[ALPHA] != CANCELLED
+    ) and time.time() < deadline:
         time.sleep(0.05)
     store = app.services.installations
     assert store.find_bot_for_team(team_id=ALPHA) is None
@@ -232,7 +239,9 @@ def test_uninstall_removes_tokens_and_cancels_pending_prompts(multi: RunningApp)
     response = beta.driver.event({"type": "tokens_revoked", "tokens": {"oauth": [], "bot": ["U0MENTORBOT"]}})
     assert response.status == 200
     deadline = time.time() + 10
-    while store.find_bot_for_team(team_id=BETA) is not None and time.time() < deadline:
+    while (store.find_bot_for_team(team_id=BETA) is not None or statuses()[BETA] != CANCELLED) and (
+        time.time() < deadline
+    ):
         time.sleep(0.05)
     assert store.find_bot_for_team(team_id=BETA) is None
     with app.sessions() as session:
