@@ -50,7 +50,9 @@ class Demo:
     people: list[Profile] = field(default_factory=list)
     names: dict[str, str] = field(default_factory=dict)
     channel_members: dict[str, list[str]] = field(default_factory=dict)
+    dm_owner: dict[str, str] = field(default_factory=dict)  # a person's DM channel id -> their user id
     handled: set[str] = field(default_factory=set)  # "user:action:ts" a simulated person already acted on
+    publish_mark: int = 0  # the first Web API call made after the coordinator clicked Publish
 
     def event(self, day: int, text: str) -> None:
         self.say(f"  day {day:>3}  * {text}")
@@ -138,6 +140,7 @@ def run_match_round(demo: Demo) -> None:
             demo.say(f"      \u2022 {reason}")
     for user_id, reason in result.get("unmatched", {}).items():
         demo.say(f"  unmatched: {demo.who(user_id)}: {reason}")
+    demo.publish_mark = len(demo.sandbox.calls)
     answer = demo.driver.view_submission(COORDINATOR_ID, view, {})
     demo.say(f"Casey clicked Publish ({answer.status}).")
 
@@ -224,6 +227,7 @@ def _print_new_messages(demo: Demo, day: int, seen: int) -> int:
             continue
         channel = str(call.args.get("channel", ""))
         members = demo.channel_members.get(channel)
+        channel = demo.dm_owner.get(channel, channel)
         if members:
             to = " & ".join(demo.who(u) for u in members) + " (pair DM)"
         else:
@@ -267,7 +271,8 @@ def run_program(demo: Demo, days: int) -> None:
     for sim in sims:
         demo.say(f"  {demo.who(sim.mentee)} & {demo.who(sim.mentor)}: {sim.behaviour}")
     dispatcher = Dispatcher(demo.services, owner="demo")
-    seen = len(demo.sandbox.calls)
+    demo.dm_owner = {demo.sandbox.dm_channel_id(u): u for u in demo.names}
+    seen = _print_new_messages(demo, 0, demo.publish_mark)  # the introductions sent at publication
     start = demo.clock()
     for day in range(days + 1):
         end_of_day = start + timedelta(days=day + 1)
