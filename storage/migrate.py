@@ -8,6 +8,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -20,10 +21,19 @@ def alembic_config() -> Config:
     return config
 
 
+MIGRATION_LOCK = 7_262_011  # any constant: replicas starting together take turns migrating
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the database at ``engine`` up to ``revision``."""
+    """Bring the database at ``engine`` up to ``revision``.
+
+    On PostgreSQL a transaction-scoped advisory lock serialises replicas that start at the same time;
+    the second finds the schema current. (SQLite's write lock already does that.)
+    """
     config = alembic_config()
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
 
