@@ -335,3 +335,34 @@ def test_suggest_resources_matches_goals_skips_seen_and_records(app_any_db: Runn
     assert third == []
     assert {r.resource_id for r in recorded} == {r.id for r in first + second}
     assert all(r.pair_id == pair.id for r in recorded)
+
+
+def test_kickoff_suggests_library_resources_matching_the_goals_and_offers_share(app: RunningApp) -> None:
+    from datetime import UTC, datetime
+
+    from tests.helpers import sign_up
+
+    app.sandbox.add_user(COORDINATOR, name="coord", real_name="Coordinator", tz="Europe/Berlin")
+    for person in (ALICE, BOB):
+        sign_up(app, person)
+    url = "https://example.com/python-testing-guide"
+    with app.sessions() as session:
+        store.add_share(
+            session=session,
+            team_id=TEAM_ID,
+            url=url,
+            url_hash=knowledge.url_hash(knowledge.normalise_url(url)),
+            title="Python testing guide",
+            tags=["python"],
+            user_id="U0SOMEONE9",  # not the pair: what either of them shared counts as seen
+            now=datetime.now(UTC),
+        )
+        session.commit()
+    answer = app.driver.slash_command(COORDINATOR, f"pair <@{ALICE.user_id}> <@{BOB.user_id}>").json()
+    assert "Paired" in answer["text"]
+    kickoff = app.sandbox.wait_for(
+        "chat.postMessage", lambda c: "Meet your mentorship partner" in c.args.get("text", "")
+    )
+    blocks = str(kickoff.args["blocks"])
+    assert url in blocks and "From the program's library" in blocks
+    assert ids.SHARE_OPEN in blocks

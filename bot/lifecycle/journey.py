@@ -348,7 +348,26 @@ def render_kickoff(services: Services, session: Session, prompt: ScheduledPrompt
         overlap_lines=_overlap_lines(mentee, mentor, pair.mentee_user_id, pair.mentor_user_id, now),
         ends_on=journey.ends_at.date(),
     )
-    return Outgoing(channel=pair.channel_id, **message)
+    return Outgoing(channel=pair.channel_id, **_with_library(services, session, pair, message, now, share=True))
+
+
+def _with_library(
+    services: Services, session: Session, pair: Pair, message: dict[str, Any], now: datetime, *, share: bool = False
+) -> dict[str, Any]:
+    """Append up to 3 library resources matching the pair's goals that they have not seen (and a Share button)."""
+    from bot.knowledge import resource_suggestion_blocks, suggest_resources
+    from bot.views.knowledge import share_button
+
+    pair_id = int(pair.id or 0)
+    resources = suggest_resources(
+        session=session, team_id=pair.team_id, pair_id=pair_id, taxonomy=services.taxonomy, now=now
+    )
+    extra = resource_suggestion_blocks(resources)
+    if share:
+        extra.append(views.actions(share_button(pair_id)))
+    if not extra:
+        return message
+    return {**message, "blocks": [*(message.get("blocks") or []), *extra][:50]}
 
 
 def render_goals_reminder(
@@ -387,7 +406,8 @@ def render_checkin(services: Services, session: Session, prompt: ScheduledPrompt
     silent = _is_silent(journey, now) and journey.silent_stage == 0
     stage = planning.stage_of(now - journey.started_at, journey.ends_at - journey.started_at)
     text = checkin_text(pair_id=int(pair.id or 0), cycle=cycle, stage=stage, silent=silent)
-    return Outgoing(channel=pair.channel_id, **views.checkin_message(pair_id=int(pair.id or 0), text=text))
+    message = views.checkin_message(pair_id=int(pair.id or 0), text=text)
+    return Outgoing(channel=pair.channel_id, **_with_library(services, session, pair, message, now))
 
 
 def after_checkin(services: Services, session: Session, prompt: ScheduledPrompt, now: datetime) -> None:
@@ -538,6 +558,9 @@ def render_closure(
         goals=list(goals.goals) if goals else [],
         early=bool((prompt.payload or {}).get("early")),
     )
+    from bot.views.knowledge import alumni_invite_blocks
+
+    message = {**message, "blocks": [*(message.get("blocks") or []), *alumni_invite_blocks(pair_id)][:50]}
     out = [Outgoing(channel=pair.channel_id, **message)]
     for user_id in (pair.mentee_user_id, pair.mentor_user_id):
         if not store.has_answered(session=session, pair_id=pair_id, user_id=user_id, survey_key="closing"):
