@@ -3,7 +3,6 @@ Home, and the participant's "Skip this round" button. Every coordinator click an
 
 from __future__ import annotations
 
-import json
 import logging
 import urllib.parse
 import urllib.request
@@ -20,38 +19,14 @@ from bot.stats import post_stats
 from bot.views import coordinator as views
 from handlers.commands import NOT_A_COORDINATOR, CommandContext, CommandRouter
 from handlers.home import publish_home
+from handlers.payload import first_submission as _first_submission
+from handlers.payload import team_id as _team_id
+from handlers.payload import user_id as _user_id
+from handlers.payload import view_metadata as _metadata
 from storage import coordination as store
-from storage import events
 
 log = logging.getLogger(__name__)
 IMPORT_MAX_BYTES = hr_import.MAX_BYTES
-
-
-def _team_id(body: dict[str, Any]) -> str:
-    team = body.get("team") or {}
-    return str(team.get("id") or (body.get("user") or {}).get("team_id") or body.get("team_id") or "")
-
-
-def _user_id(body: dict[str, Any]) -> str:
-    return str((body.get("user") or {}).get("id") or body.get("user_id") or "")
-
-
-def _first_submission(services: Services, body: dict[str, Any]) -> bool:
-    """A double click submits the same view (same id and hash) twice: act once."""
-    view = body.get("view") or {}
-    key = f"view:{view.get('id', '')}:{view.get('hash', '')}"
-    if key == "view::":
-        return True
-    with services.sessions() as session:
-        return events.claim_event(session=session, team_id=_team_id(body), event_id=key[:64], event_type="view")
-
-
-def _metadata(view: dict[str, Any]) -> dict[str, Any]:
-    try:
-        data = json.loads(view.get("private_metadata") or "{}")
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 def _dm(client: WebClient, user_id: str) -> str:

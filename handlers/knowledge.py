@@ -20,7 +20,9 @@ from bot.views.knowledge import (
     resource_shared_message,
 )
 from handlers.commands import CommandContext, CommandRouter
-from storage import events
+from handlers.payload import first_submission as _first_submission
+from handlers.payload import team_id as _team_id
+from handlers.payload import user_id as _user_id
 from storage import knowledge as store
 
 log = logging.getLogger(__name__)
@@ -28,30 +30,11 @@ log = logging.getLogger(__name__)
 NOT_IN_PROGRAM = "Sharing is for people in the mentorship program: `/mentor join` first."
 
 
-def _team_id(body: dict[str, Any]) -> str:
-    team = body.get("team") or {}
-    return str(team.get("id") or (body.get("user") or {}).get("team_id") or body.get("team_id") or "")
-
-
-def _user_id(body: dict[str, Any]) -> str:
-    return str((body.get("user") or {}).get("id") or body.get("user_id") or "")
-
-
 def _int(value: Any) -> int | None:
     try:
         return int(str(value))
     except (TypeError, ValueError):
         return None
-
-
-def _first_submission(services: Services, body: dict[str, Any]) -> bool:
-    """A double click submits the same view (same id and hash) twice: handle it once."""
-    view = body.get("view") or {}
-    key = f"view:{view.get('id', '')}:{view.get('hash', '')}"
-    if key == "view::":
-        return True
-    with services.sessions() as session:
-        return events.claim_event(session=session, team_id=_team_id(body), event_id=key[:64], event_type="view")
 
 
 def register(app: App, services: Services, router: CommandRouter) -> None:

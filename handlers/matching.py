@@ -29,28 +29,15 @@ from bot.views.matching import (
     unmatched_message,
 )
 from handlers.commands import NOT_A_COORDINATOR, CommandContext, CommandRouter
+from handlers.payload import team_id as _team
+from handlers.payload import user_id as _actor
+from handlers.payload import view_metadata as _metadata
 from storage.coordination import record_audit
 from storage.models import MatchRequest, MatchRound, Pair
 
 log = logging.getLogger(__name__)
 CHOICE_DEADLINE = "choice_deadline"
 MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
-
-
-def _actor(body: dict[str, Any]) -> str:
-    return str((body.get("user") or {}).get("id", ""))
-
-
-def _team(body: dict[str, Any]) -> str:
-    return str((body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id") or "")
-
-
-def _metadata(body: dict[str, Any]) -> dict[str, Any]:
-    try:
-        data = json.loads((body.get("view") or {}).get("private_metadata") or "{}")
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 def _preview_view(match_round: MatchRound, page: int = 0) -> dict[str, Any]:
@@ -360,7 +347,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
             log.warning("publish refused user=%s", actor)
             refuse_view(ack)
             return
-        round_id = _metadata(body).get("round")
+        round_id = _metadata(body.get("view")).get("round")
         if not isinstance(round_id, int):
             ack(response_action="update", view=build_refusal_modal("That preview is no longer available."))
             return
@@ -398,7 +385,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
             rule, mentee, mentor = json.loads((action.get("selected_option") or {}).get("value", ""))
         except (ValueError, TypeError):
             return
-        meta = _metadata(body)
+        meta = _metadata(body.get("view"))
         if rule not in ("pin", "forbid", "clear") or not isinstance(meta.get("round"), int):
             return
         with services.sessions() as session:
@@ -425,7 +412,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
         if not services.is_coordinator(actor):
             client.chat_postMessage(channel=actor, text=NOT_A_COORDINATOR)
             return
-        meta = _metadata(body)
+        meta = _metadata(body.get("view"))
         if not isinstance(meta.get("round"), int):
             return
         view_id = body["view"]["id"]
@@ -437,7 +424,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
         ack()
         if not services.is_coordinator(_actor(body)):
             return
-        meta = _metadata(body)
+        meta = _metadata(body.get("view"))
         with services.sessions() as session:
             match_round = session.get(MatchRound, meta.get("round", -1))
         if match_round is None or not str(action.get("value", "")).isdigit():

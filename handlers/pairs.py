@@ -24,22 +24,15 @@ from bot.services import Services
 from bot.views import journey as views
 from handlers.commands import CommandContext, CommandRouter
 from handlers.home import publish_home
-from storage import events
+from handlers.payload import first_submission as _first_submission
+from handlers.payload import team_id as _team_id
+from handlers.payload import user_id as _user_id
 from storage import journey as store
 from storage.models import Pair
 
 log = logging.getLogger(__name__)
 MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 NOT_IN_PAIR = "That button belongs to another pair."
-
-
-def _team_id(body: dict[str, Any]) -> str:
-    team = body.get("team") or {}
-    return str(team.get("id") or (body.get("user") or {}).get("team_id") or body.get("team_id") or "")
-
-
-def _user_id(body: dict[str, Any]) -> str:
-    return str((body.get("user") or {}).get("id") or body.get("user_id") or "")
 
 
 def _action_value(body: dict[str, Any]) -> str:
@@ -50,16 +43,6 @@ def _action_value(body: dict[str, Any]) -> str:
 def _pair_id(value: str) -> int | None:
     head = value.split("|", 1)[0].split(":", 1)[0]
     return int(head) if head.isdigit() else None
-
-
-def _first_submission(services: Services, body: dict[str, Any]) -> bool:
-    """A double click submits the same view (same id and hash) twice: handle it once."""
-    view = body.get("view") or {}
-    key = f"view:{view.get('id', '')}:{view.get('hash', '')}"
-    if key == "view::":
-        return True
-    with services.sessions() as session:
-        return events.claim_event(session=session, team_id=_team_id(body), event_id=key[:64], event_type="view")
 
 
 def _local_today(services: Services, team_id: str, user_id: str) -> date:

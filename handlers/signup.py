@@ -15,7 +15,10 @@ from bot.services import Services
 from bot.views.signup import build_leave_modal, build_signup_modal, signup_confirmation
 from handlers.commands import CommandContext, CommandRouter
 from handlers.home import publish_home
-from storage import events, participants
+from handlers.payload import first_submission as _first_submission
+from handlers.payload import team_id as _team_id
+from handlers.payload import view_metadata
+from storage import participants
 
 log = logging.getLogger(__name__)
 
@@ -48,26 +51,8 @@ def open_signup_modal(
 
 def _cohort_id(view: dict[str, Any]) -> int | None:
     """The cohort a signup modal was opened for (checked against the workspace when saving)."""
-    try:
-        cohort_id = json.loads(view.get("private_metadata") or "{}").get("cohort")
-    except (ValueError, AttributeError):
-        return None
+    cohort_id = view_metadata(view).get("cohort")
     return cohort_id if isinstance(cohort_id, int) else None
-
-
-def _first_submission(services: Services, body: dict[str, Any]) -> bool:
-    """A double click submits the same view (same id and hash) twice: handle it once."""
-    view = body.get("view") or {}
-    key = f"view:{view.get('id', '')}:{view.get('hash', '')}"
-    if key == "view::":
-        return True
-    with services.sessions() as session:
-        return events.claim_event(session=session, team_id=_team_id(body), event_id=key[:64], event_type="view")
-
-
-def _team_id(body: dict[str, Any]) -> str:
-    team = body.get("team") or {}
-    return str(team.get("id") or (body.get("user") or {}).get("team_id") or "")
 
 
 def register(app: App, services: Services, router: CommandRouter) -> None:
