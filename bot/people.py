@@ -64,6 +64,11 @@ def lookup_user(client: WebClient, user_id: str) -> dict[str, Any]:
     except SlackApiError as exc:
         log.warning("users.info failed user=%s error=%s", user_id, exc.response.get("error"))
         return {}
+    except Exception as exc:  # noqa: BLE001 - a profile lookup must never stop the signup modal from opening
+        log.warning("users.info unavailable user=%s error=%s", user_id, type(exc).__name__)
+        return {}
+    if not isinstance(user, dict):
+        return {}
     profile = user.get("profile") or {}
     return {
         "name": profile.get("display_name") or user.get("real_name") or profile.get("real_name") or user.get("name"),
