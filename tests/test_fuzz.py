@@ -92,7 +92,7 @@ def fuzz_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Running
 
 
 def _snapshot(app: RunningApp) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table (reflected, so other engineers' tables count too)."""
+    """Every row of every table (reflected from the database, so every table counts)."""
     meta = MetaData()
     meta.reflect(app.services.engine)
     out: dict[str, list[tuple[Any, ...]]] = {}
