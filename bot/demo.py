@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func
 from sqlmodel import select
@@ -50,7 +51,8 @@ class Demo:
     people: list[Profile] = field(default_factory=list)
     names: dict[str, str] = field(default_factory=dict)
     channel_members: dict[str, list[str]] = field(default_factory=dict)
-    dm_owner: dict[str, str] = field(default_factory=dict)  # a person's DM channel id -> their user id
+    dm_owner: dict[str, str] = field(default_factory=dict)
+    timezones: dict[str, str] = field(default_factory=dict)  # a person's DM channel id -> their user id
     handled: set[str] = field(default_factory=set)  # "user:action:ts" a simulated person already acted on
     publish_mark: int = 0  # the first Web API call made after the coordinator clicked Publish
 
@@ -179,7 +181,8 @@ def _act(demo: Demo, sim: SimPair, day: int) -> None:
     drv, box = demo.driver, demo.sandbox
     if sim.behaviour == "silent":
         return
-    today = demo.clock().date()
+    # what the mentee's own calendar says today (the app validates meeting dates in their timezone)
+    today = demo.clock().astimezone(ZoneInfo(demo.timezones.get(sim.mentee, "UTC"))).date()
     if not sim.goals_set and day >= 1:
         goals = [("Lead a design review", "Run one review end to end"), ("Grow visibility", "Give one talk")]
         sim.goals_set = simulate.set_goals(drv, box, sim.mentee, sim.mentor, sim.channel, goals)
@@ -350,6 +353,7 @@ def run_demo(
                     email=person.email,
                 )
                 demo.names[person.user_id] = person.name
+                demo.timezones[person.user_id] = person.timezone
             demo.say(
                 f"mentorbot demo: {people} simulated people (seed {seed}), program of {days} days, "
                 f"database {database_url}"

@@ -509,7 +509,12 @@ def render_survey(services: Services, session: Session, prompt: ScheduledPrompt,
     key = str(payload.get("survey_key", "pulse"))
     if store.has_answered(session=session, pair_id=int(pair.id or 0), user_id=prompt.recipient_user_id, survey_key=key):
         return None
-    message = views.survey_invite_message(pair_id=int(pair.id or 0), survey_key=key, closing=closing)
+    message = views.survey_invite_message(
+        pair_id=int(pair.id or 0),
+        survey_key=key,
+        closing=closing,
+        partner_id=partner_of(pair, prompt.recipient_user_id),
+    )
     return Outgoing(channel=prompt.recipient_user_id, **message)
 
 
@@ -564,7 +569,9 @@ def render_closure(
     out = [Outgoing(channel=pair.channel_id, **message)]
     for user_id in (pair.mentee_user_id, pair.mentor_user_id):
         if not store.has_answered(session=session, pair_id=pair_id, user_id=user_id, survey_key="closing"):
-            invite = views.survey_invite_message(pair_id=pair_id, survey_key="closing", closing=True)
+            invite = views.survey_invite_message(
+                pair_id=pair_id, survey_key="closing", closing=True, partner_id=partner_of(pair, user_id)
+            )
             out.append(Outgoing(channel=user_id, **invite))
     mentee = participants.get_participant(session=session, team_id=pair.team_id, user_id=pair.mentee_user_id)
     if mentee is not None and mentee.role == "mentee":

@@ -337,9 +337,10 @@ def continue_check_message(*, pair_id: int, partner_id: str) -> dict[str, Any]:
     )
 
 
-def survey_invite_message(*, pair_id: int, survey_key: str, closing: bool) -> dict[str, Any]:
+def survey_invite_message(*, pair_id: int, survey_key: str, closing: bool, partner_id: str = "") -> dict[str, Any]:
     what = "closing survey" if closing else "pulse survey"
-    text = f":bar_chart: Time for a quick {what}: three questions, one minute."
+    about = f" about your mentorship with <@{partner_id}>" if partner_id else ""
+    text = f":bar_chart: Time for a quick {what}{about}: three questions, one minute."
     return _msg(
         text,
         [
