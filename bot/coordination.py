@@ -79,6 +79,8 @@ class ProgramForm:
     skills_raw: str = ""
     same_team_excluded: bool = False
     digest_enabled: bool = False
+    mentee_choice: bool = False
+    choice_response_days: int | None = 3
     min_shared_hours: float | None = 1.0
     announce_channel: str = ""
     digest_channel: str = ""
@@ -129,6 +131,9 @@ def parse_program(values: dict[str, Any]) -> ProgramForm:
     chosen = {o.get("value") for o in _value(values, ids.PROGRAM_OPTIONS).get("selected_options") or []}
     form.same_team_excluded = "same_team_excluded" in chosen
     form.digest_enabled = "digest_enabled" in chosen
+    form.mentee_choice = "mentee_choice" in chosen
+    if ids.PROGRAM_CHOICE_DAYS in values:  # absent from views opened before the field existed: keep the default
+        form.choice_response_days = _int(_value(values, ids.PROGRAM_CHOICE_DAYS).get("value"))
     form.min_shared_hours = _float(_value(values, ids.PROGRAM_MIN_HOURS).get("value"))
     form.announce_channel = str(_value(values, ids.PROGRAM_ANNOUNCE_CHANNEL).get("selected_conversation") or "")
     form.digest_channel = str(_value(values, ids.PROGRAM_DIGEST_CHANNEL).get("selected_conversation") or "")
@@ -161,6 +166,8 @@ def validate_program(form: ProgramForm, *, name_taken: bool) -> dict[str, str]:
         errors[ids.PROGRAM_SURVEY_EVERY] = "A whole number of days from 14 to 365."
     if form.min_shared_hours is None or not 0 <= form.min_shared_hours <= 40:
         errors[ids.PROGRAM_MIN_HOURS] = "Hours per week from 0 to 40."
+    if form.choice_response_days is None or not 1 <= form.choice_response_days <= 30:
+        errors[ids.PROGRAM_CHOICE_DAYS] = "A whole number of days from 1 to 30."
     known = set(default_weights())
     weights: dict[str, float] = {}
     for number, line in enumerate(form.weights_raw.splitlines(), start=1):
@@ -207,6 +214,8 @@ def program_settings(form: ProgramForm) -> dict[str, Any]:
         "announce_channel": form.announce_channel,
         "digest_channel": form.digest_channel,
         "digest_enabled": form.digest_enabled,
+        "mentee_choice": form.mentee_choice,
+        "choice_response_days": form.choice_response_days,
     }
     known = {f.name for f in fields(CohortSettings)}
     out = CohortSettings.from_json({k: v for k, v in values.items() if k in known}).to_json()

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from bot import people
@@ -143,6 +144,37 @@ def load_pool(*, session: Session, team_id: str, cohort_id: int | None) -> Pool:
             if free > 0:
                 mentors.append(_with_capacity(profile, free))
     return Pool(mentees=mentees, mentors=mentors, past_pairs=past, priority=priority, names=names)
+
+
+def set_do_not_pair(*, session: Session, team_id: str, user_id: str, other_user_id: str, blocked: bool) -> bool:
+    """Add (or remove) someone on a person's confidential do-not-pair list; commits.
+
+    Args:
+        session: Database session.
+        team_id: The workspace.
+        user_id: Whose list it is.
+        other_user_id: The person never to be matched with them (either way round).
+        blocked: True to add, False to remove.
+
+    Returns:
+        True when the list changed.
+    """
+    query = select(DoNotPair).where(
+        DoNotPair.team_id == team_id, DoNotPair.user_id == user_id, DoNotPair.other_user_id == other_user_id
+    )
+    existing = session.exec(query).first()
+    if blocked == (existing is not None):
+        return False
+    if existing is not None:
+        session.delete(existing)
+    else:
+        session.add(DoNotPair(team_id=team_id, user_id=user_id, other_user_id=other_user_id))
+    try:
+        session.commit()
+    except IntegrityError:  # the same request twice at once: the other one added it
+        session.rollback()
+        return False
+    return True
 
 
 def _with_blocked(profile: Profile, others: set[str]) -> Profile:

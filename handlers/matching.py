@@ -332,6 +332,28 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
         )
         announce_publication(services, ctx.client, [created])
 
+    def avoid(ctx: CommandContext) -> None:
+        users = MENTION.findall(ctx.args)
+        remove = ctx.args.split(" ", 1)[0].lower() == "remove"
+        if len(users) != 1 or users[0] == ctx.user_id:
+            ctx.reply("Usage: `/mentor avoid @person` (or `/mentor avoid remove @person`). Only you see this.")
+            return
+        with services.sessions() as session:
+            changed = matchmaking.set_do_not_pair(
+                session=session, team_id=ctx.team_id, user_id=ctx.user_id, other_user_id=users[0], blocked=not remove
+            )
+        if remove:
+            text = f"<@{users[0]}> can be matched with you again." if changed else "They weren't on your list."
+        else:
+            text = f":lock: Noted: you won't be matched with <@{users[0]}>. This stays confidential; they aren't told."
+        ctx.reply(text)
+
+    router.add(
+        "avoid",
+        avoid,
+        help="privately never be matched with someone (confidential; they aren't told)",
+        usage="/mentor avoid [remove] @person",
+    )
     router.add("match", match, help="run a match round and preview it before publishing", coordinator=True)
     router.add(
         "pair", pair, help="pair two people by hand", usage="/mentor pair @mentee @mentor [reason]", coordinator=True

@@ -76,6 +76,16 @@ def all_pairings(*, session: Session, team_id: str) -> list[tuple[str, str, str]
     return [(a, b, s) for a, b, s in rows.all()]
 
 
+def pairing_partners(*, session: Session, team_id: str, user_id: str) -> set[str]:
+    """Everyone the person was ever paired with in a workspace (any pair status)."""
+    rows = session.exec(
+        select(Pair.mentee_user_id, Pair.mentor_user_id).where(
+            Pair.team_id == team_id, or_(Pair.mentee_user_id == user_id, Pair.mentor_user_id == user_id)
+        )
+    ).all()
+    return {b if a == user_id else a for a, b in rows}
+
+
 # ------------------------------------------------------------------ resources
 
 
@@ -195,6 +205,18 @@ def seen_resource_ids(*, session: Session, pair_id: int) -> set[int]:
     seen = session.exec(select(ResourceSeen.resource_id).where(ResourceSeen.pair_id == pair_id)).all()
     shared = session.exec(select(ResourceShare.resource_id).where(ResourceShare.pair_id == pair_id)).all()
     return {int(r) for r in seen} | {int(r) for r in shared}
+
+
+def shared_in_pair(*, session: Session, pair_id: int) -> list[Resource]:
+    """Resources shared in a pair (not upvotes), in the order they were first shared."""
+    first = (
+        select(ResourceShare.resource_id, func.min(ResourceShare.id).label("first"))
+        .where(ResourceShare.pair_id == pair_id, ResourceShare.kind == "share")
+        .group_by(ResourceShare.resource_id)
+        .subquery()
+    )
+    rows = session.exec(select(Resource).join(first, first.c.resource_id == Resource.id).order_by(first.c.first))
+    return list(rows.all())
 
 
 def shared_by_any(*, session: Session, team_id: str, user_ids: Iterable[str]) -> set[int]:

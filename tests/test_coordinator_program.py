@@ -192,3 +192,39 @@ def test_weekly_digest_names_the_quiet_side_flags_and_closures(engine) -> None: 
     assert "U0NEW00000" in text and "the mentor went quiet" in text
     assert "the mentee said \\u201cnot a fit\\u201d" in text
     assert "U0NEW00002" in text and "ends" in text
+
+
+def test_mentee_choice_is_a_cohort_option_in_the_modal_and_the_next_round_uses_it(app: RunningApp) -> None:
+    from bot.cohorts import DEFAULT_COHORT_NAME
+    from tests.helpers import ALICE, BOB, sign_up
+
+    app.sandbox.add_user(COORDINATOR, name="coord", real_name="Coordinator")
+    for person in (ALICE, BOB):
+        sign_up(app, person)
+    view = _open(app, f"program {DEFAULT_COHORT_NAME}")
+    blocks = {b.get("block_id"): b for b in view["blocks"]}
+    assert "mentee_choice" in json.dumps(blocks[ids.PROGRAM_OPTIONS]["element"]["options"])
+    assert blocks[ids.PROGRAM_CHOICE_DAYS]["element"]["initial_value"] == "3"
+    match = date.today() - timedelta(days=1)
+    on = {"type": "checkboxes", "selected_options": [{"value": "mentee_choice"}]}
+    bad = _values(DEFAULT_COHORT_NAME, match, **{ids.PROGRAM_OPTIONS: on})
+    bad[ids.PROGRAM_CHOICE_DAYS] = {ids.INPUT: {"type": "number_input", "value": "0"}}
+    answer = app.driver.view_submission(COORDINATOR, view, bad).json()
+    assert set(answer["errors"]) == {ids.PROGRAM_CHOICE_DAYS}
+    with app.sessions() as session:
+        assert not settings_of(session.exec(select(Cohort)).one()).mentee_choice  # nothing stored on error
+    good = {**bad, ids.PROGRAM_CHOICE_DAYS: {ids.INPUT: {"type": "number_input", "value": "5"}}}
+    assert app.driver.view_submission(COORDINATOR, view, good).status == 200
+    app.sandbox.wait_for("chat.postMessage", lambda c: "saved" in c.args.get("text", ""))
+    with app.sessions() as session:
+        settings = settings_of(session.exec(select(Cohort)).one())
+    assert settings.mentee_choice and settings.choice_response_days == 5
+    assert "Mentee-choice round" in app.driver.slash_command(COORDINATOR, "match").json()["text"]
+    # editing again without ticking it turns the mode off
+    view = _open(app, f"program {DEFAULT_COHORT_NAME}")
+    off = {**good, ids.PROGRAM_OPTIONS: {ids.INPUT: {"type": "checkboxes", "selected_options": []}}}
+    before = time.time()
+    assert app.driver.view_submission(COORDINATOR, view, off).status == 200
+    app.sandbox.wait_for("chat.postMessage", lambda c: "saved" in c.args.get("text", ""), after=before)
+    with app.sessions() as session:
+        assert not settings_of(session.exec(select(Cohort)).one()).mentee_choice

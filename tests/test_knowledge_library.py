@@ -366,3 +366,42 @@ def test_kickoff_suggests_library_resources_matching_the_goals_and_offers_share(
     blocks = str(kickoff.args["blocks"])
     assert url in blocks and "From the program's library" in blocks
     assert ids.SHARE_OPEN in blocks
+
+
+def test_the_closure_summary_lists_the_resources_the_pair_shared(app: RunningApp) -> None:
+    from bot.dispatch import Dispatcher
+    from bot.lifecycle.journey import CLOSURE
+    from bot.outbox import schedule_prompt
+    from bot.views.journey import closure_message
+
+    pair = alice_and_bob(app)
+    command(app, BOB.user_id, "share https://example.com/guides/system-design Read this", channel_id=pair.channel_id)
+    command(app, ALICE.user_id, "share https://example.com/talks/python-internals", channel_id=pair.channel_id)
+    command(app, ALICE.user_id, "share https://example.com/guides/system-design", channel_id=pair.channel_id)
+    now = app.services.now()
+    with app.sessions() as session:
+        schedule_prompt(
+            session=session,
+            team_id=TEAM_ID,
+            key=f"closure:{pair.id}:test",
+            kind=CLOSURE,
+            due_at=now,
+            recipient_user_id=ALICE.user_id,
+            pair_id=pair.id,
+            channel_id=pair.channel_id,
+        )
+        session.commit()
+    Dispatcher(app.services).run_until_idle(now)
+    closing = app.sandbox.wait_for(
+        "chat.postMessage",
+        lambda c: c.args.get("channel") == pair.channel_id and "wrapped up" in str(c.args.get("blocks")),
+    )
+    blocks = str(closing.args["blocks"])
+    assert "*Resources shared:* 2" in blocks  # the same link shared twice is one resource
+    assert blocks.index("example.com/guides/system-design") < blocks.index("example.com/talks/python-internals")
+    # many long links still fit Slack's section limit and say how many more there were
+    many = [(f"Guide {n} <&>", "https://example.com/" + "x" * 1500 + str(n)) for n in range(8)]
+    message = closure_message(pair_id=1, meetings=0, minutes=0, goals=[], early=False, resources=many)
+    validate_blocks(message["blocks"])
+    assert "*Resources shared:* 8" in str(message["blocks"]) and "_and 7 more_" in str(message["blocks"])
+    assert "Guide 0 &lt;&amp;&gt;" in str(message["blocks"])

@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from bot import ids
 from bot.profiles import Profile, Role
-from storage.models import MatchRound, Pair, Participant
+from storage.models import DoNotPair, MatchRound, Pair, Participant
 from tests.conftest import COORDINATOR, RunningApp
 from tests.helpers import ALICE, BOB, sign_up
 
@@ -191,3 +191,30 @@ def test_non_coordinator_manual_pair_is_refused(app: RunningApp) -> None:
     assert "only the program's coordinators" in answer["text"]
     with app.sessions() as session:
         assert session.exec(select(Pair)).all() == []
+
+
+def test_a_confidential_do_not_pair_entry_keeps_two_people_apart_and_tells_nobody(app: RunningApp) -> None:
+    app.sandbox.add_user(COORDINATOR, name="coord", real_name="Coordinator", tz="Europe/Berlin")
+    for person in (ALICE, BOB):
+        sign_up(app, person)
+    help_text = app.driver.slash_command(ALICE.user_id, "help").json()["text"]
+    assert "/mentor avoid" in help_text
+    assert "Usage" in app.driver.slash_command(ALICE.user_id, "avoid").json()["text"]
+    answer = app.driver.slash_command(ALICE.user_id, f"avoid <@{BOB.user_id}|bob>").json()
+    assert answer["response_type"] == "ephemeral" and "confidential" in answer["text"]
+    app.driver.slash_command(ALICE.user_id, f"avoid <@{BOB.user_id}>")  # twice: still one entry
+    with app.sessions() as session:
+        assert [(d.user_id, d.other_user_id) for d in session.exec(select(DoNotPair)).all()] == [
+            (ALICE.user_id, BOB.user_id)
+        ]
+    assert "avoid" not in json.dumps(app.sandbox.messages_to(BOB.user_id))  # Bob is never told
+    started = time.time()
+    app.driver.slash_command(COORDINATOR, "match")
+    text = json.dumps(_preview(app, after=started), ensure_ascii=False)
+    assert "*0 pairs*" in text and "do-not-pair" in text
+    # taken back: the next round pairs them
+    assert "again" in app.driver.slash_command(ALICE.user_id, f"avoid remove <@{BOB.user_id}>").json()["text"]
+    started = time.time()
+    app.driver.slash_command(COORDINATOR, "match")
+    text = json.dumps(_preview(app, after=started), ensure_ascii=False)
+    assert f"<@{ALICE.user_id}> → <@{BOB.user_id}>" in text

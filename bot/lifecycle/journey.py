@@ -556,12 +556,15 @@ def render_closure(
     pair_id = int(pair.id or 0)
     meetings, minutes = store.meeting_totals(session=session, pair_id=pair_id)
     goals = store.get_goals(session=session, pair_id=pair_id)
+    from storage.knowledge import shared_in_pair
+
     message = views.closure_message(
         pair_id=pair_id,
         meetings=meetings,
         minutes=minutes,
         goals=list(goals.goals) if goals else [],
         early=bool((prompt.payload or {}).get("early")),
+        resources=[(r.title, r.url) for r in shared_in_pair(session=session, pair_id=pair_id)],
     )
     from bot.views.knowledge import alumni_invite_blocks
 

@@ -147,12 +147,14 @@ def program_modal(
     options = [
         option("same_team_excluded", "Never pair people from the same team/department"),
         option("digest_enabled", "Weekly digest to the coordinators"),
+        option("mentee_choice", "Mentee choice: each mentee picks from their top 3 mentors"),
     ]
     chosen = [
         n
         for n, on in (
             ("same_team_excluded", settings.same_department_excluded),
             ("digest_enabled", settings.digest_enabled),
+            ("mentee_choice", settings.mentee_choice),
         )
         if on
     ]
@@ -226,6 +228,18 @@ def program_modal(
             },
         ),
         input_block(ids.PROGRAM_OPTIONS, "Options", choice_list("checkboxes", options, initial=chosen), optional=True),
+        input_block(
+            ids.PROGRAM_CHOICE_DAYS,
+            "Mentee choice: days a mentor has to answer",
+            {
+                "type": "number_input",
+                "is_decimal_allowed": False,
+                "initial_value": str(settings.choice_response_days),
+                "min_value": "1",
+                "max_value": "30",
+            },
+            hint="After that the request moves to the mentee's next choice.",
+        ),
         _channel_select(
             ids.PROGRAM_ANNOUNCE_CHANNEL,
             "Announce signups in",

@@ -5,6 +5,7 @@ Pure builders: plain data in, Slack dicts out. Button values carry the pair id (
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -385,18 +386,41 @@ def milestone_message(text: str) -> dict[str, Any]:
     return _msg(text, [section(text)])
 
 
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def closure_message(
-    *, pair_id: int, meetings: int, minutes: int, goals: list[dict[str, Any]], early: bool
+    *,
+    pair_id: int,
+    meetings: int,
+    minutes: int,
+    goals: list[dict[str, Any]],
+    early: bool,
+    resources: Sequence[tuple[str, str]] = (),
 ) -> dict[str, Any]:
-    """The closing summary with the reflection and the close / extend / continue choice."""
+    """The closing summary with the reflection and the close / extend / continue choice.
+
+    ``resources`` are the (title, url) pairs shared in the pair, listed (at most 5) under "Resources shared".
+    """
     why = "You've both marked your goals achieved" if early else "Your mentorship program has reached its end date"
     goal_lines = "\n".join(goals_summary_lines(goals)) or "_No goals were recorded._"
+    shared = f"*Resources shared:* {len(resources)}"
+    shown = 0
+    for title, url in resources[:5]:
+        line = f"\n• <{url}|{_escape((title or url)[:80])}>"
+        if len(shared) + len(line) > 2800:  # a section holds 3,000 characters; links may be long
+            break
+        shared, shown = shared + line, shown + 1
+    if shown < len(resources):
+        shared += f"\n_and {len(resources) - shown} more_"
     hours = f"{minutes / 60:.1f}".rstrip("0").rstrip(".")
     value = str(pair_id)
     blocks = [
         header("Your mentorship, wrapped up"),
         section(f":tada: {why}. Here's what you did together:"),
         section(f"*Meetings held:* {meetings} ({hours} hours)\n*Goals*\n{goal_lines}"),
+        section(shared),
         actions(button("Reflect and say thanks", ids.REFLECT_OPEN, value=value, style="primary")),
         section("*What next?* Either of you can choose:"),
         actions(
