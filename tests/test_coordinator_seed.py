@@ -193,3 +193,27 @@ def test_tiny_cohort_shows_no_rates_at_all(engine: Engine) -> None:
     assert "*Satisfaction:* " + HIDDEN in text and "*Match rate:* " + HIDDEN in text
     for digit in "123":  # no count of 1-3 people leaks anywhere in the figures
         assert f": {digit}\n" not in text and f": {digit}," not in text
+
+
+def test_trend_against_the_previous_cohort(engine: Engine) -> None:
+    from bot.stats import compute_with_previous
+
+    with Session(engine) as session:
+        spring = seed_program(session, pairs=6, mentees_waiting=2)  # match rate 6 of 8
+        autumn = add_cohort(session, "Autumn")
+        for i in range(6):
+            add_person(session, f"U0AMENTOR{i}", "mentor", autumn, capacity=1)
+            add_person(session, f"U0AMENTEE{i}", "mentee", autumn)
+            pair = add_pair(session, autumn, f"U0AMENTEE{i}", f"U0AMENTOR{i}", days_ago=60)
+            for day in (55, 40, 25, 10):
+                add_meeting(session, pair, day)
+            add_answer(session, pair, satisfaction=5, recommend=10)
+        session.commit()
+        current, previous = compute_with_previous(session=session, team_id=TEAM, cohort_id=autumn.id, now=NOW)
+    assert previous is not None and previous.cohort_id == spring.id and previous.cohort_name == "Spring"
+    assert current.match_rate == pytest.approx(1.0) and previous.match_rate == pytest.approx(0.75)
+    trend = str(stats_message(current, previous))
+    assert "Trend against Spring" in trend
+    assert "*Match rate:* :arrow_up: +25.0 pts" in trend
+    assert "*Satisfaction:* :arrow_up: +0.5" in trend
+    assert "*NPS:* :arrow_up: +66.7" in trend
