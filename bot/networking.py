@@ -361,20 +361,21 @@ def people_to_meet(
             queue_refresh(session=session, team_id=team_id, now=now)
         return []
     opted = store.opted_out_ids(session=session, team_id=team_id)
-    paired = set()
-    for a, b, _ in store.all_pairings(session=session, team_id=team_id):
-        if a == user_id:
-            paired.add(b)
-        elif b == user_id:
-            paired.add(a)
+    paired = store.pairing_partners(session=session, team_id=team_id, user_id=user_id)
     saved = saved or people.load_profile(session=session, team_id=team_id, user_id=user_id)
     manager = saved[1].manager_id if saved else None
+    candidates = [
+        row
+        for row in rows
+        if not (row.suggested_user_id in opted or row.suggested_user_id in paired or row.suggested_user_id == manager)
+    ]
+    others = people.load_profiles(
+        session=session, team_id=team_id, user_ids={row.suggested_user_id for row in candidates}
+    )
     result = []
-    for row in rows:
+    for row in candidates:
         other = row.suggested_user_id
-        if other in opted or other in paired or other == manager:
-            continue
-        other_saved = people.load_profile(session=session, team_id=team_id, user_id=other)
+        other_saved = others.get(other)
         if other_saved is None or other_saved[1].manager_id == user_id or other_saved[1].status != Status.ACTIVE:
             continue
         result.append(PersonSuggestion(other, row.score, tuple(row.shared_skills or ()), row.reason))

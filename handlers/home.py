@@ -15,7 +15,8 @@ from handlers.commands import CommandRouter
 
 
 def publish_home(services: Services, client: WebClient, *, team_id: str, user_id: str) -> None:
-    """Render and publish a person's App Home."""
+    """Render and publish a person's App Home (every read in one session)."""
+    coordinator = services.is_coordinator(user_id)
     with services.sessions() as session:
         saved = people.load_profile(session=session, team_id=team_id, user_id=user_id)
         pairs = journey.home_blocks(
@@ -29,13 +30,13 @@ def publish_home(services: Services, client: WebClient, *, team_id: str, user_id
             taxonomy=services.taxonomy,
             saved=saved,
         )
-    coordinator = services.is_coordinator(user_id)
-    view = build_home(profile=saved[1] if saved else None, extra_blocks=pairs or None, coordinator=coordinator)
-    if coordinator:  # their at-a-glance section, at-risk pairs with actions, pending match preview
-        from bot.coordination import coordinator_home_blocks
+        extra: list[dict[str, Any]] = []
+        if coordinator:  # their at-a-glance section, at-risk pairs with actions, pending match preview
+            from bot.coordination import coordinator_home_blocks
 
-        with services.sessions() as session:
             extra = coordinator_home_blocks(session=session, team_id=team_id, now=services.now())
+    view = build_home(profile=saved[1] if saved else None, extra_blocks=pairs or None, coordinator=coordinator)
+    if coordinator:
         view["blocks"] = (view["blocks"] + extra)[:100]
     client.views_publish(user_id=user_id, view=view)
 

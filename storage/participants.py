@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -45,6 +45,30 @@ def get_participant(*, session: Session, team_id: str, user_id: str) -> Particip
 def get_profile(*, session: Session, participant_id: int) -> Profile | None:
     """The profile row of a participant."""
     return session.get(Profile, participant_id)
+
+
+def get_with_profile(*, session: Session, team_id: str, user_id: str) -> tuple[Participant, Profile] | None:
+    """A participant and their profile row in one query; None when either is missing."""
+    row = session.exec(
+        select(Participant, Profile)
+        .join(Profile, Profile.participant_id == Participant.id)
+        .where(Participant.team_id == team_id, Participant.user_id == user_id)
+    ).first()
+    return (row[0], row[1]) if row is not None else None
+
+
+def with_profiles(
+    *, session: Session, team_id: str, user_ids: Collection[str]
+) -> dict[str, tuple[Participant, Profile]]:
+    """Participants of a workspace with their profile rows, by user id, in one query (missing ones left out)."""
+    if not user_ids:
+        return {}
+    rows = session.exec(
+        select(Participant, Profile)
+        .join(Profile, Profile.participant_id == Participant.id)
+        .where(Participant.team_id == team_id, Participant.user_id.in_(list(user_ids)))  # type: ignore[attr-defined]
+    ).all()
+    return {participant.user_id: (participant, profile) for participant, profile in rows}
 
 
 def upsert_profile(
