@@ -119,10 +119,12 @@ def drop_database(name: str) -> None:
 def seed_people(database_url: str, n: int, seed: int) -> list[Any]:
     """Migrate, then store ``n`` generated participants as if they had signed up; returns their profiles."""
     from bot.cohorts import current_cohort
+    from bot.networking import refresh_people_to_meet
     from bot.sandbox.people import generate_people
     from storage import participants
     from storage.db import make_engine, session_factory
     from storage.migrate import upgrade
+    from storage.types import utcnow
 
     engine = make_engine(database_url)
     upgrade(engine)
@@ -155,6 +157,9 @@ def seed_people(database_url: str, n: int, seed: int) -> list[Any]:
                     "languages": profile.languages,
                 },
             )
+        # a running program has this month's people-to-meet suggestions already (the monthly job computed
+        # them); without this the first App Home opens queue that one-time computation inside the window
+        refresh_people_to_meet(session=session, team_id=TEAM_ID, now=utcnow())
     engine.dispose()
     return people
 
