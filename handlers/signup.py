@@ -10,7 +10,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot import forms, ids, people, privacy
-from bot.cohorts import open_cohort, taxonomy_for
+from bot.cohorts import open_cohort, settings_of, taxonomy_for
 from bot.services import Services
 from bot.views.signup import build_leave_modal, build_signup_modal, signup_confirmation
 from handlers.commands import CommandContext, CommandRouter
@@ -59,6 +59,13 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
     """Attach the signup listeners and self-service subcommands."""
 
     def join(ctx: CommandContext) -> None:
+        with services.sessions() as session:
+            signed_up = participants.get_participant(session=session, team_id=ctx.team_id, user_id=ctx.user_id)
+            cohort = open_cohort(session=session, team_id=ctx.team_id, cohort_id=None, now=services.now())
+        opens = settings_of(cohort).signup_opens
+        if signed_up is None and opens is not None and services.now().date() < opens:
+            ctx.reply(f":calendar: Signups for *{cohort.name}* open on {opens:%A %d %B}. See you then!")
+            return
         ctx.ack()
         open_signup_modal(services, ctx.client, team_id=ctx.team_id, user_id=ctx.user_id, trigger_id=ctx.trigger_id)
 
@@ -124,8 +131,13 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
                 cohort_id=cohort.id,
             )
         log.info("profile saved team=%s user=%s created=%s role=%s", team_id, user_id, created, form.role)
+        closes = settings_of(cohort).signup_closes
+        late = closes is not None and services.now().date() > closes
         message = signup_confirmation(
-            role=form.role, created=created, skills=form.all_skills_wanted() or form.all_skills_offered()
+            role=form.role,
+            created=created,
+            skills=form.all_skills_wanted() or form.all_skills_offered(),
+            late_for=cohort.name if late else "",
         )
         client.chat_postMessage(channel=user_id, **message)
         publish_home(services, client, team_id=team_id, user_id=user_id)

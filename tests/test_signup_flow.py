@@ -264,3 +264,30 @@ def test_join_button_of_an_announcement_signs_up_into_that_cohort_with_its_skill
     values = fill.signup_values(view, profile) | fill.many(view, ids.SKILLS_WANTED, ["python"])
     answer = app.driver.view_submission(ALICE.user_id, view, values).json()
     assert ids.SKILLS_WANTED in answer["errors"]
+
+
+def test_signup_window_before_it_opens_and_after_it_closes(app: RunningApp) -> None:
+    from datetime import timedelta
+
+    from storage.models import Cohort
+
+    today = app.services.now().date()
+    with app.sessions() as session:
+        cohort = Cohort(
+            team_id="T0MENTOR", name="Autumn cohort", settings={"signup_opens": (today + timedelta(days=3)).isoformat()}
+        )
+        session.add(cohort)
+        session.commit()
+    add_person(app, ALICE)
+    early = app.driver.slash_command(ALICE.user_id, "join").json()
+    assert "Signups for *Autumn cohort* open on" in early["text"]
+    time.sleep(0.2)
+    assert not app.sandbox.views_opened(ALICE.user_id)
+    with app.sessions() as session:
+        cohort = session.exec(select(Cohort)).one()
+        cohort.settings = {"signup_closes": (today - timedelta(days=1)).isoformat()}
+        session.add(cohort)
+        session.commit()
+    sign_up(app, ALICE)  # late signups are welcome, and told when they will be matched
+    dm = app.sandbox.messages_to(ALICE.user_id)[-1]
+    assert "Signups for Autumn cohort have closed" in json.dumps(dm["blocks"])

@@ -228,8 +228,10 @@ def build_leave_modal() -> dict[str, Any]:
     )
 
 
-def signup_confirmation(*, role: str, created: bool, skills: tuple[str, ...] | list[str]) -> dict[str, Any]:
-    """The DM that confirms a saved profile."""
+def signup_confirmation(
+    *, role: str, created: bool, skills: tuple[str, ...] | list[str], late_for: str = ""
+) -> dict[str, Any]:
+    """The DM that confirms a saved profile (``late_for``: the cohort whose signups had closed)."""
     what = {"mentor": "as a mentor", "mentee": "as a mentee", "both": "as both a mentor and a mentee"}.get(role, "")
     if created:
         text = f":tada: You're in the mentorship program {what}! We'll message you here when you're matched."
@@ -237,6 +239,10 @@ def signup_confirmation(*, role: str, created: bool, skills: tuple[str, ...] | l
         text = f":white_check_mark: Your mentoring profile is updated ({what})."
     detail = ", ".join(label(s) for s in list(skills)[:6])
     blocks = [section(text)]
+    if created and late_for:
+        blocks.append(
+            context(f"Signups for {late_for} have closed, so you'll be matched in the next round: you're on the list.")
+        )
     if detail:
         blocks.append(context(f"Matching will use your skills and goals: {detail}"))
     blocks.append(context("Change your answers with `/mentor profile`, take a break with `/mentor pause`."))
