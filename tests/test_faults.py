@@ -173,3 +173,87 @@ def test_database_outage_gets_friendly_answers_and_the_dispatcher_resumes_exactl
     response = app.driver.slash_command(ALICE.user_id, "profile")
     assert response.status == 200 and SORRY not in response.body
     assert _get(f"{app.url}/readyz") == (200, {"ok": True})
+
+
+# ------------------------------------------------------------------- a real PostgreSQL restart (private cluster)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def private_postgres() -> Iterator[tuple[str, list[str]]]:
+    """A PostgreSQL server of the test's own (so it can be restarted): its URL and its pg_ctl command."""
+    import glob
+    import os
+    import shutil
+    import subprocess
+
+    bins = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))
+    runuser = shutil.which("runuser")
+    if not bins or (os.geteuid() == 0 and not runuser):
+        pytest.skip("no PostgreSQL server binaries (pg_ctl) to start a private cluster with")
+    bindir = os.path.dirname(bins[-1])
+    import tempfile
+    from pathlib import Path
+
+    data = Path(tempfile.mkdtemp(prefix="mentorbot-pg-"))  # under /tmp: the postgres user must reach it
+    as_postgres: list[str] = []
+    if os.geteuid() == 0:  # initdb refuses to run as root
+        shutil.chown(data, "postgres", "postgres")
+        os.chmod(data, 0o700)
+        as_postgres = [runuser or "runuser", "-u", "postgres", "--"]
+    port = _free_port()
+    init = subprocess.run(
+        [*as_postgres, f"{bindir}/initdb", "-D", str(data), "-A", "trust", "-U", "postgres", "--no-sync"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    if init.returncode != 0:
+        pytest.skip(f"could not create a private PostgreSQL cluster: {init.stderr.strip()[-200:]}")
+    options = f"-p {port} -k {data} -c listen_addresses=127.0.0.1 -c fsync=off"
+    pg_ctl = [*as_postgres, f"{bindir}/pg_ctl", "-D", str(data), "-o", options, "-w", "-t", "60"]
+    subprocess.run([*pg_ctl, "-l", str(data / "log"), "start"], check=True, capture_output=True, timeout=90)
+    try:
+        yield f"postgresql://postgres@127.0.0.1:{port}/postgres", pg_ctl
+    finally:
+        subprocess.run([*pg_ctl, "-m", "immediate", "stop"], capture_output=True, timeout=90)
+        shutil.rmtree(data, ignore_errors=True)
+
+
+def test_postgresql_restarted_during_a_run_gets_friendly_answers_and_every_prompt_goes_once(
+    private_postgres: tuple[str, list[str]], sandbox: SlackSandbox, fault_kind: None
+) -> None:
+    import subprocess
+
+    url, pg_ctl = private_postgres
+    app, server = start_app(url, sandbox)
+    try:
+        sign_up(app, ALICE)
+        keys = _schedule(app, 30, "restart")
+        dispatcher = Dispatcher(app.services, batch_size=10)
+        assert dispatcher.tick(utcnow()).sent == 10
+        subprocess.run([*pg_ctl, "-m", "fast", "stop"], check=True, capture_output=True, timeout=90)
+        try:
+            response = app.driver.slash_command(ALICE.user_id, "profile")
+            assert response.status == 200, response.body
+            assert response.json() == {"response_type": "ephemeral", "text": SORRY}
+            assert _get(f"{app.url}/healthz")[0] == 503
+            dispatcher.safe_tick()  # the scheduler's tick fails quietly while the database is down
+            assert sum(_posted(app.sandbox, "restart").values()) == 10
+        finally:
+            subprocess.run([*pg_ctl, "-l", "/dev/null", "start"], check=True, capture_output=True, timeout=90)
+        assert _wait(lambda: _get(f"{app.url}/readyz")[0] == 200)
+        assert dispatcher.run_until_idle(utcnow()).sent == 20
+        assert _posted(app.sandbox, "restart") == Counter(dict.fromkeys(keys, 1))
+        response = app.driver.slash_command(ALICE.user_id, "profile")
+        assert response.status == 200 and SORRY not in response.body
+    finally:
+        server.stop()
+        app.services.engine.dispose()
