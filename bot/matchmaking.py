@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -28,10 +28,8 @@ from bot.matching.matrix import (
     LANGUAGE,
     MANAGER,
     MENTOR_INACTIVE,
-    OK,
     PAST,
     SELF,
-    pair_block,
 )
 from bot.matching.rounds import MatchedPair
 from bot.matching.scoring import Score
@@ -133,7 +131,7 @@ def load_pool(*, session: Session, team_id: str, cohort_id: int | None) -> Pool:
     for participant, row in rows:
         profile = people.to_profile(participant, row)
         if participant.user_id in blocked:
-            profile = _with_blocked(profile, blocked[participant.user_id])
+            profile = replace(profile, do_not_pair=frozenset(blocked[participant.user_id]))
         names[profile.user_id] = participant.display_name or profile.user_id
         if profile.is_mentee and profile.user_id not in open_as_mentee:
             mentees.append(profile)
@@ -142,7 +140,7 @@ def load_pool(*, session: Session, team_id: str, cohort_id: int | None) -> Pool:
         if profile.is_mentor:
             free = profile.capacity - load.get(profile.user_id, 0)
             if free > 0:
-                mentors.append(_with_capacity(profile, free))
+                mentors.append(replace(profile, capacity=free))
     return Pool(mentees=mentees, mentors=mentors, past_pairs=past, priority=priority, names=names)
 
 
@@ -175,18 +173,6 @@ def set_do_not_pair(*, session: Session, team_id: str, user_id: str, other_user_
         session.rollback()
         return False
     return True
-
-
-def _with_blocked(profile: Profile, others: set[str]) -> Profile:
-    from dataclasses import replace
-
-    return replace(profile, do_not_pair=frozenset(others))
-
-
-def _with_capacity(profile: Profile, capacity: int) -> Profile:
-    from dataclasses import replace
-
-    return replace(profile, capacity=capacity)
 
 
 def round_settings(cohort_settings: Any) -> tuple[Weights, MatchSettings]:
@@ -407,21 +393,37 @@ def check_manual_pair(*, session: Session, team_id: str, mentee_id: str, mentor_
         return ManualCheck(mentee, mentor, None, [], blocking=f"<@{mentee_id}> already has a mentor in this program")
     cohort_settings = settings_of(current_cohort(session=session, team_id=team_id, now=now))
     weights, constraints = round_settings(cohort_settings)
-    pool = load_pool(session=session, team_id=team_id, cohort_id=None)
-    blocked = {
-        b.other_user_id
-        for b in session.exec(select(DoNotPair).where(DoNotPair.team_id == team_id, DoNotPair.user_id == mentee_id))
-    }
-    mentee = _with_blocked(mentee, blocked)
+    both = (mentee_id, mentor_id)
+    paired_before = session.exec(
+        select(func.count()).where(
+            Pair.team_id == team_id,
+            Pair.mentee_user_id.in_(both),
+            Pair.mentor_user_id.in_(both),  # type: ignore[attr-defined]
+        )
+    ).one()
+    blocked = session.exec(
+        select(func.count()).where(
+            DoNotPair.team_id == team_id,
+            DoNotPair.user_id.in_(both),
+            DoNotPair.other_user_id.in_(both),  # type: ignore[attr-defined]
+        )
+    ).one()
     pair_score = score(mentee, mentor, weights, week_of=now.date())
     hours, _ = shared_hours(mentee, mentor, now.date())
-    problems: list[str] = []
-    checks = [(constraints, pool.past_pairs)]
-    for settings_, past in checks:
-        # every violated constraint, not just the first: test each with the others relaxed
-        for code in (MENTOR_INACTIVE, MANAGER, PAST, DO_NOT_PAIR, LANGUAGE, AVAILABILITY, DEPARTMENT, FLOOR):
-            if _violates(code, mentee, mentor, pair_score.total, hours, settings_, past):
-                problems.append(PAIR_PROBLEMS[code])
+    # every violated constraint, not just the first one (the solver only needs the first)
+    violated = {
+        MENTOR_INACTIVE: mentor.status != Status.ACTIVE,
+        MANAGER: mentee.manager_id == mentor_id or mentor.manager_id == mentee_id,
+        PAST: paired_before > 0,
+        DO_NOT_PAIR: blocked > 0,
+        LANGUAGE: not set(mentee.languages) & set(mentor.languages),
+        AVAILABILITY: hours < constraints.min_shared_hours,
+        DEPARTMENT: constraints.same_department_excluded
+        and bool(mentee.department)
+        and mentee.department == mentor.department,
+        FLOOR: pair_score.total < constraints.score_floor,
+    }
+    problems = [PAIR_PROBLEMS[code] for code, hit in violated.items() if hit]
     if mentee.status != Status.ACTIVE:
         problems.insert(0, "the mentee is paused or has left the program")
     if not mentor.is_mentor:
@@ -436,22 +438,6 @@ def check_manual_pair(*, session: Session, team_id: str, mentee_id: str, mentor_
     if load >= mentor.capacity:
         problems.append(f"the mentor is at capacity ({load} of {mentor.capacity})")
     return ManualCheck(mentee, mentor, pair_score, problems)
-
-
-def _violates(
-    code: int, mentee: Profile, mentor: Profile, total: float, hours: float, settings: MatchSettings, past: set
-) -> bool:
-    if code == MENTOR_INACTIVE:
-        return mentor.status != Status.ACTIVE
-    if code == MANAGER:
-        return mentee.manager_id == mentor.user_id or mentor.manager_id == mentee.user_id
-    if code == PAST:
-        return (mentee.user_id, mentor.user_id) in past or (mentor.user_id, mentee.user_id) in past
-    if code == DO_NOT_PAIR:
-        return mentor.user_id in mentee.do_not_pair or mentee.user_id in mentor.do_not_pair
-    if code == FLOOR:
-        return total < settings.score_floor
-    return pair_block(mentee, mentor, total, hours, settings) == code if code != OK else False
 
 
 def create_manual_pair(

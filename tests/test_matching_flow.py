@@ -218,3 +218,21 @@ def test_a_confidential_do_not_pair_entry_keeps_two_people_apart_and_tells_nobod
     app.driver.slash_command(COORDINATOR, "match")
     text = json.dumps(_preview(app, after=started), ensure_ascii=False)
     assert f"<@{ALICE.user_id}> → <@{BOB.user_id}>" in text
+
+
+def test_manual_pair_lists_every_broken_rule_including_the_mentors_confidential_list(app: RunningApp) -> None:
+    from storage.models import Profile as ProfileRow
+
+    _signup_cohort(app)
+    with app.sessions() as session:  # an HR import made Bob Erin's manager
+        erin = session.exec(select(Participant).where(Participant.user_id == ERIN.user_id)).one()
+        row = session.get(ProfileRow, erin.id)
+        row.manager_id = BOB.user_id
+        session.add(row)
+        session.commit()
+    answer = app.driver.slash_command(COORDINATOR, f"pair <@{ERIN.user_id}> <@{BOB.user_id}>").json()["text"]
+    assert "one of them is the other's manager" in answer and "they share no language" in answer
+    # the mentor's own do-not-pair list counts too (the mentee's was already read)
+    app.driver.slash_command(CAROL.user_id, f"avoid <@{DAN.user_id}>")
+    answer = app.driver.slash_command(COORDINATOR, f"pair <@{DAN.user_id}> <@{CAROL.user_id}>").json()["text"]
+    assert "asked not to be paired" in answer
