@@ -237,7 +237,7 @@ def _print_new_messages(demo: Demo, day: int, seen: int) -> int:
             to = demo.who(str(call.args.get("user") or channel)) + (
                 " (private)" if call.method == "chat.postEphemeral" else " (DM)"
             )
-        text = demo.mention_names(str(call.args.get("text", ""))).replace("\n", " ").split("\n")[0]
+        text = demo.mention_names(str(call.args.get("text", ""))).replace("\n", " ")
         demo.say(f"  day {day:>3}  \u2192 {to}: {text[:110]}")
     return len(calls)
 
