@@ -183,6 +183,9 @@ def test_run_against_a_foreign_stand_in_signs_someone_up_and_prefills_their_prof
             "U0PRIYA001", {**view, "id": "V0MIN", "hash": "h2"}, fill.signup_values(view, priya)
         )
         assert saved.status == 200 and not saved.body.strip()
+        deadline = time.time() + 10  # the profile is stored after the ack; the confirmation DM follows it
+        while not any(m == "chat.postMessage" for m, _ in slack.calls) and time.time() < deadline:
+            time.sleep(0.05)
         opened = len(slack.views("views.open"))
         assert driver.slash_command("U0PRIYA001", "profile").status == 200
         deadline = time.time() + 10
