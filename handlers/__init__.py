@@ -5,7 +5,19 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.services import Services
-from handlers import commands, coordinator, home, install, knowledge, matching, networking, pairs, privacy, signup
+from handlers import (
+    commands,
+    coordinator,
+    home,
+    install,
+    knowledge,
+    matching,
+    networking,
+    pair_control,
+    pairs,
+    privacy,
+    signup,
+)
 
 
 def register_handlers(app: App, services: Services) -> None:
@@ -16,6 +28,7 @@ def register_handlers(app: App, services: Services) -> None:
     matching.register(app, services, router)
     coordinator.register(app, services, router)
     pairs.register(app, services, router)
+    pair_control.register(app, services, router)
     knowledge.register(app, services, router)
     networking.register(app, services, router)
     install.register(app, services, router)
