@@ -397,7 +397,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:  # no
             "version": version,
             "now": now,
         }
-        reason = _selected(values, ids.PAIR_CTL_REASON) or EndReason.OTHER
+        reason = _selected(values, ids.PAIR_CTL_REASON)
         other = _text(values, ids.PAIR_CTL_OTHER)
         note = _text(values, ids.PAIR_CTL_NOTE)
         errors: dict[str, str] = {}

@@ -221,7 +221,7 @@ def last_change(*, session: Session, team_id: str, pair_id: int) -> AuditLog | N
     return session.exec(
         select(AuditLog)
         .where(AuditLog.team_id == team_id, AuditLog.target == f"pair:{pair_id}")
-        .order_by(col(AuditLog.created_at).desc(), col(AuditLog.id).desc())
+        .order_by(col(AuditLog.id).desc())  # the order they were written in, whatever clock stamped them
     ).first()
 
 
