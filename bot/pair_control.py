@@ -28,10 +28,9 @@ from bot.lifecycle.plan import PARKED, SHIFTABLE, schedule_closure, schedule_nex
 from bot.outbox import Outgoing, cancel_prompts, schedule_prompt, shift_prompts, upcoming_prompts
 from bot.services import Services
 from bot.views import pairs as views
-from storage import coordination
+from storage import coordination, participants
 from storage import journey as journeys
 from storage import pair_control as store
-from storage import participants
 from storage.models import AuditLog, Cohort, Pair, PairJourney, ScheduledPrompt
 from storage.vocab import (
     ControlPromptKind,
@@ -239,8 +238,8 @@ def changed_notice(change: AuditLog | None, pair: Pair) -> str:
             f"({change.created_at:%d %b %H:%M} UTC). Nothing was done. Here is its current state."
         )
     return (
-        f":warning: This pair changed since you opened it (it is now {views.STATUS_WORDS.get(pair.status, pair.status)}). "
-        "Nothing was done. Here is its current state."
+        ":warning: This pair changed since you opened it "
+        f"(it is now {views.STATUS_WORDS.get(pair.status, pair.status)}). Nothing was done. Here is its current state."
     )
 
 
@@ -480,7 +479,10 @@ def rematch_pair(
             f"(score {chosen.score.total:.2f}). Their group DM opens now."
         )
     else:
-        text = f"Ended {views.pair_words(pair)}. No mentor fits <@{mentee}> now ({proposal.reason}): they wait first in line."
+        text = (
+            f"Ended {views.pair_words(pair)}. No mentor fits <@{mentee}> now ({proposal.reason}): "
+            "they wait first in line."
+        )
     done = Done(text, pair, new_pair=new_pair, after=after, start=[new_pair] if new_pair else [])
     done.freed.append((pair.mentor_user_id, pair.cohort_id))
     return done
@@ -816,7 +818,6 @@ def undo_rematch(
     old_id: int,
     old_version: int,
     new_id: int | None,
-    new_version: int | None,
     now: datetime,
 ) -> Done:
     """Undo an automatic rematch within 24 h: the replacement pair is withdrawn and the old pair continues where
@@ -828,9 +829,12 @@ def undo_rematch(
         raise Refused({"": "The 24 hours to undo this rematch are over."})
     new = None
     if new_id is not None:
-        new = claim(session=session, team_id=team_id, pair_id=new_id, version=int(new_version or 0))
-        if new.replaces_pair_id != old.id or new.source != ControlSource.AUTO_REMATCH:
+        # The replacement started its journey since the note (its version moved on): what must hold is that it is
+        # still the open pair this rematch made.
+        found = current(session=session, team_id=team_id, pair_id=new_id)
+        if found.replaces_pair_id != old.id or found.source != ControlSource.AUTO_REMATCH:
             raise Refused({"": "Those two pairs do not belong to one automatic rematch."})
+        new = claim(session=session, team_id=team_id, pair_id=new_id, version=found.version)
     elif store.replacement_of(session=session, team_id=team_id, pair_id=old_id) is not None:
         raise PairChanged(old, None)
     store.lock_people(session=session, team_id=team_id, user_ids=[old.mentor_user_id])

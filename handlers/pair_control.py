@@ -494,12 +494,16 @@ def register(app: App, services: Services, router: CommandRouter) -> None:  # no
 
     # ------------------------------------------------------------------ one-click actions in coordinators' notes
 
-    def replace_note(client: WebClient, body: dict[str, Any], text: str) -> None:
+    def replace_note(client: WebClient, body: dict[str, Any], text: str, pair_id: int | None = None) -> None:
+        """The note's buttons give way to what was done (and the card, where the pair's current actions are)."""
         channel = str((body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id") or "")
         ts = str((body.get("message") or {}).get("ts") or (body.get("container") or {}).get("message_ts") or "")
+        blocks = [views.section(text)]
+        if pair_id:
+            blocks.append(views.actions(views.button("Open pair card", ids.PAIRS_OPEN, value=str(pair_id))))
         if channel and ts:
             try:
-                client.chat_update(channel=channel, ts=ts, text=text, blocks=[views.section(text)])
+                client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
                 return
             except SlackApiError as exc:
                 log.info("note update failed error=%s", exc.response.get("error"))
@@ -539,7 +543,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:  # no
             except control.Refused as exc:
                 tell(client, actor, ":warning: " + " ".join(exc.errors.values()))
                 return
-            replace_note(client, body, f":white_check_mark: <@{actor}>: {done.text}")
+            replace_note(client, body, f":white_check_mark: <@{actor}>: {done.text}", int(done.pair.id or 0))
             follow_up(client, {"team": {"id": team_id}, "user": {"id": actor}}, done)
 
         return listener
@@ -562,7 +566,6 @@ def register(app: App, services: Services, router: CommandRouter) -> None:  # no
         if len(parts) != 4 or not parts[0].isdigit() or not parts[1].isdigit():
             raise control.PairGone("bad value")
         new_id = int(parts[2]) if parts[2].isdigit() else None
-        new_version = int(parts[3]) if parts[3].isdigit() else None
         return control.undo_rematch(
             session=session,
             services=services,
@@ -571,7 +574,6 @@ def register(app: App, services: Services, router: CommandRouter) -> None:  # no
             old_id=int(parts[0]),
             old_version=int(parts[1]),
             new_id=new_id,
-            new_version=new_version,
             now=services.now(),
         )
 

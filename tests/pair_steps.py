@@ -187,3 +187,53 @@ def radio(value: str) -> dict[str, Any]:
 
 def text(value: str | None) -> dict[str, Any]:
     return slack.text_value(value)
+
+
+def initial_values(view: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The state Slack sends for a modal nobody touched: each input's initial value, by block id."""
+    out: dict[str, dict[str, Any]] = {}
+    for block in view.get("blocks") or []:
+        if block.get("type") != "input":
+            continue
+        element = dict(block.get("element") or {})
+        kind = element.get("type")
+        state: dict[str, Any] = {"type": kind}
+        if kind in ("plain_text_input", "number_input"):
+            state["value"] = element.get("initial_value")
+        elif kind in ("static_select", "radio_buttons"):
+            state["selected_option"] = element.get("initial_option")
+        elif kind in ("checkboxes", "multi_static_select"):
+            state["selected_options"] = element.get("initial_options") or []
+        elif kind == "datepicker":
+            state["selected_date"] = element.get("initial_date")
+        elif kind == "conversations_select":
+            state["selected_conversation"] = element.get("initial_conversation")
+        elif kind == "users_select":
+            state["selected_user"] = element.get("initial_user")
+        out[block["block_id"]] = state
+    return out
+
+
+def set_cohort(w: World, *, pair_options: tuple[str, ...] = (), close_inactive_weeks: int | None = None) -> None:
+    """The coordinator edits the current cohort with ``/mentor program``: only the pair settings change."""
+    from bot.cohorts import DEFAULT_COHORT_NAME
+
+    before = len(w.box.views_opened(COORDINATOR))
+    w.driver.slash_command(COORDINATOR, f"program {DEFAULT_COHORT_NAME}")
+    view = eventually(lambda: w.box.views_opened(COORDINATOR)[before:])[-1]
+    states = initial_values(view)
+    states[ids.PROGRAM_PAIR_OPTIONS] = slack.checkboxes_value(pair_options)
+    states[ids.PROGRAM_CLOSE_INACTIVE] = slack.number_value(close_inactive_weeks)
+    answer = submit(w, COORDINATOR, view, states)
+    assert answer is None, answer
+    eventually(lambda: any("Cohort *" in t for t in w.texts_to(COORDINATOR)))
+
+
+def log_first_meeting(w: World, pair_id: int, user: str) -> None:
+    """Someone logs the pair's first meeting; the private fit checks go out."""
+    from bot.lifecycle import simulate as sim
+
+    channel = w.pair(pair_id).channel_id
+    assert sim.log_meeting(w.driver, w.box, user, channel, w.clock().date(), topics="getting started")
+    eventually(lambda: w.pending(pair_id, "pair.fit_check") or None)
+    w.dispatcher.run_until_idle(w.clock())

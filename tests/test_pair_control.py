@@ -196,6 +196,7 @@ def test_end_with_a_reason_tells_both_kindly_stops_prompts_and_frees_the_place(
     assert mentee_words in mentee_text[-1]
     mentor_text = eventually(lambda: [t for t in w.texts_to(MENTOR.user_id) if mentee_words in t])
     assert "Your mentoring place is free again" in mentor_text[-1]
+
     def surveys() -> list:
         return [m for m in w.box.messages_to(MENTEE.user_id) if f"|{SurveyKey.CLOSING}" in json.dumps(m.get("blocks"))]
 
@@ -291,7 +292,10 @@ def test_reassign_checks_the_rules_and_needs_a_reason_to_break_one(w: World) -> 
     modal = open_action(w, card, ids.PAIR_DO_REASSIGN)
     reason = {ids.PAIR_CTL_REASON: radio(EndReason.NOT_A_FIT)}
     same = submit(
-        w, COORDINATOR, modal, {ids.PAIR_CTL_MENTOR: {"type": "users_select", "selected_user": MENTOR.user_id}, **reason}
+        w,
+        COORDINATOR,
+        modal,
+        {ids.PAIR_CTL_MENTOR: {"type": "users_select", "selected_user": MENTOR.user_id}, **reason},
     )
     assert ids.PAIR_CTL_MENTOR in same["errors"]
     # Carol is Alice's manager now: a rule the new pair breaks

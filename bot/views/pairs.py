@@ -18,7 +18,6 @@ from bot.views.blocks import (
     choice_list,
     context,
     divider,
-    header,
     input_block,
     modal,
     option,
@@ -258,7 +257,8 @@ def card_blocks(card: Any) -> list[dict[str, Any]]:
     if card.change is not None:
         blocks.append(
             context(
-                f"Last coordinator change: <@{card.change.actor}> · {card.change.action.removeprefix('pair.').replace('_', ' ')} "
+                f"Last coordinator change: <@{card.change.actor}> · "
+                f"{card.change.action.removeprefix('pair.').replace('_', ' ')} "
                 f"· {card.change.created_at:%d %b %H:%M} UTC"
             )
         )
@@ -353,7 +353,8 @@ def end_modal(pair: Any, *, reason: str = EndReason.COMPLETED) -> dict[str, Any]
 
 def _candidate_line(candidate: Any) -> str:
     reasons = "; ".join(escape(r) for r in candidate.score.reasons[:3]) or "no stand-out reasons"
-    return f"<@{candidate.user_id}> · score {candidate.score.total:.2f} · {counted(candidate.free_places, 'free place')}\n_{reasons}_"
+    places = counted(candidate.free_places, "free place")
+    return f"<@{candidate.user_id}> · score {candidate.score.total:.2f} · {places}\n_{reasons}_"
 
 
 def rematch_modal(
@@ -388,8 +389,8 @@ def rematch_modal(
     else:
         blocks.append(
             section(
-                f":hourglass: No mentor with a free place fits <@{pair.mentee_user_id}> now: {escape(proposal.reason)}. "
-                "Confirming ends the pair and puts them first in line on the waiting list."
+                f":hourglass: No mentor with a free place fits <@{pair.mentee_user_id}> now: "
+                f"{escape(proposal.reason)}. Confirming ends the pair and puts them first in line on the waiting list."
             )
         )
     blocks += [_reasons(REMATCH_CHOICES, reason), _other_text()]
@@ -568,7 +569,8 @@ def bulk_end_confirm(items: Sequence[Any], weeks: int) -> dict[str, Any]:
         )
     blocks = [
         section(
-            f"*End {counted(len(items), 'pair')} inactive for {counted(weeks, 'week')} or more?* Each person gets a kind message; places are freed:"
+            f"*End {counted(len(items), 'pair')} inactive for {counted(weeks, 'week')} or more?* "
+            "Each person gets a kind message; places are freed:"
         ),
         *_bulk_lines(items),
         context("A pair that changes before you confirm is left out."),
@@ -601,8 +603,8 @@ def ended_message(
         "Thank you for everything you put into it!",
         EndReason.NOT_A_FIT: f"Your mentorship with <@{partner_id}> has ended: the program is changing pairs. "
         "Sometimes a pairing just isn't the right one, and that's nobody's fault. Thank you for the time you gave it.",
-        EndReason.INACTIVE: f"Your mentorship with <@{partner_id}> has been closed because it's been quiet for a while. "
-        "No hard feelings: schedules get busy. Thank you for taking part.",
+        EndReason.INACTIVE: f"Your mentorship with <@{partner_id}> has been closed because it's been quiet for a "
+        "while. No hard feelings: schedules get busy. Thank you for taking part.",
         EndReason.LEFT_COMPANY: f"Your mentorship with <@{partner_id}> has been closed because one of you is moving on "
         "from the company. Thank you for the time you spent together, and all the best!",
     }.get(
@@ -613,7 +615,8 @@ def ended_message(
         follow = {
             "new_mentor": f" We've paired you with a new mentor, <@{new_mentor}>: your group DM with them opens now.",
             "waiting": " No mentor with a free place fits you right now, so you're first in line for the next one.",
-            "pool": " You stay in the program: you'll be in the pool for the next match round (pause any time from App Home).",
+            "pool": " You stay in the program: you'll be in the pool for the next match round "
+            "(pause any time from App Home).",
         }[mentee_next]
         if reason == EndReason.LEFT_COMPANY:
             follow = ""
@@ -625,7 +628,10 @@ def ended_message(
 
 def closing_survey_message(pair_id: int, partner_id: str) -> dict[str, Any]:
     """The closing survey invitation after a coordinator ended the pair."""
-    text = f":bar_chart: One last, private question set about your mentorship with <@{partner_id}>: three questions, one minute."
+    text = (
+        f":bar_chart: One last, private question set about your mentorship with <@{partner_id}>: "
+        "three questions, one minute."
+    )
     return {
         "text": text,
         "blocks": [
@@ -676,8 +682,8 @@ def nudge_message(partner_id: str, *, mentee: bool) -> dict[str, Any]:
         else "Could you offer 30 minutes this week? A short check-in keeps your mentee going."
     )
     text = (
-        f":wave: A friendly nudge from the mentorship program: it's been a while since you and <@{partner_id}> caught up. "
-        f"{ask} If it isn't working, you can say so privately from App Home."
+        ":wave: A friendly nudge from the mentorship program: it's been a while since you and "
+        f"<@{partner_id}> caught up. {ask} If it isn't working, you can say so privately from App Home."
     )
     return {"text": text, "blocks": [section(text)]}
 
@@ -755,7 +761,10 @@ def _card_button(pair: Any) -> dict[str, Any]:
 def concern_note(pair: Any, *, raised_by: str, role: str, what: str, text: str = "") -> dict[str, Any]:
     """'Not a fit' or 'something's not right': rematch, end, talk first."""
     partner = pair.mentor_user_id if raised_by == pair.mentee_user_id else pair.mentee_user_id
-    body = f":lock: Private: <@{raised_by}> ({role} in pair #{pair.id} with <@{partner}>) {what}. Their partner has not been told."
+    body = (
+        f":lock: Private: <@{raised_by}> ({role} in pair #{pair.id} with <@{partner}>) {what}. "
+        "Their partner has not been told."
+    )
     if text:
         body += "\n" + "\n".join(f">{line}" for line in escape(text).splitlines())
     value = token(pair)
@@ -818,8 +827,8 @@ def auto_rematch_note(
 def auto_closed_note(pair: Any, weeks: int) -> dict[str, Any]:
     """Coordinators: the cohort's setting closed an inactive pair."""
     text = (
-        f":white_circle: Pair #{pair.id} ({pair_words(pair)}) was closed after {counted(weeks, 'week')} without activity, "
-        "as this cohort's settings ask; both were told a week before and again now."
+        f":white_circle: Pair #{pair.id} ({pair_words(pair)}) was closed after {counted(weeks, 'week')} "
+        "without activity, as this cohort's settings ask; both were told a week before and again now."
     )
     return {"text": text, "blocks": [section(text)]}
 
