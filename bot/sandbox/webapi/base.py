@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from http.server import ThreadingHTTPServer
 from pathlib import Path
@@ -14,9 +15,11 @@ from typing import IO, Any, Self
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
+from bot.sandbox import validation
 from bot.sandbox.webapi.records import (
     Attempt,
     Call,
+    InvalidCall,
     ResponseUrlPost,
     SlackError,
     UploadedFile,
@@ -100,6 +103,8 @@ class SandboxBase:
         self._uploads: dict[str, _PendingUpload] = {}
         self._uploaded_files: list[UploadedFile] = []
         self._responses: list[ResponseUrlPost] = []
+        self._invalid: list[InvalidCall] = []
+        self._expecting = 0
         self._handlers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             name.removeprefix("_api_").replace("_", "."): getattr(self, name)
             for name in dir(self)
@@ -451,15 +456,57 @@ class SandboxBase:
         if token in self.revoked_tokens or not token.startswith(("xoxb-", "xoxp-")):
             return {"ok": False, "error": "invalid_auth"}
         handler = self._handlers.get(method)
-        if handler is None:
-            return {"ok": False, "error": "unknown_method"}
+        refused = validation.check_call(method, args)
+        if refused is None and handler is None:
+            refused = validation.refusal([validation.Problem("/", f"unknown method {method!r}", "", "unknown_method")])
+        if refused is not None:
+            self.note_invalid(method, refused, args)
+            return refused.answer()
+        assert handler is not None
         with self._lock:
             try:
                 body = handler(args)
             except SlackError as err:
-                return {"ok": False, "error": err.code, **err.extra}
+                answer = {"ok": False, "error": err.code, **err.extra}
+                if err.code in validation.INVALID_ERRORS:
+                    messages = tuple((err.extra.get("response_metadata") or {}).get("messages") or (err.code,))
+                    self.note_invalid(method, validation.Refusal(err.code, messages), args)
+                return answer
             self._record_call(method, args)
         return {"ok": True, **body}
+
+    # ------------------------------------------------------------------ strictness
+
+    @property
+    def invalid_calls(self) -> list[InvalidCall]:
+        """Every request Slack would have refused (bad method, arguments or Block Kit), oldest first."""
+        with self._lock:
+            return list(self._invalid)
+
+    def unexpected_invalid_calls(self) -> list[InvalidCall]:
+        """Invalid requests no test announced with ``expect_invalid()``."""
+        return [c for c in self.invalid_calls if not c.expected]
+
+    @contextlib.contextmanager
+    def expect_invalid(self) -> Iterator[None]:
+        """Within this block, invalid requests are expected (a test of the stand-in itself) and fail no test."""
+        with self._lock:
+            self._expecting += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._expecting -= 1
+
+    def note_invalid(self, method: str, refused: validation.Refusal, args: dict[str, Any]) -> InvalidCall:
+        """Keep a refused request (here and in the process-wide list the test suite checks), and log it."""
+        with self._lock:
+            call = InvalidCall(method, refused.error, refused.messages, dict(args), self._expecting > 0, time.time())
+            self._invalid.append(call)
+        validation.note_invalid(call)
+        if not call.expected:
+            logger.warning("sandbox refused %s: %s %s", method, refused.error, "; ".join(refused.messages[:3]))
+        return call
 
     def _note_attempt(
         self, method: str, status: int, body: dict[str, Any] | None, *, injected: bool, args: dict[str, Any], at: float

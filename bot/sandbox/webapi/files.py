@@ -7,6 +7,7 @@ import time
 from typing import Any
 from urllib.parse import quote
 
+from bot.sandbox import validation
 from bot.sandbox.webapi.base import SandboxBase
 from bot.sandbox.webapi.records import (
     SlackError,
@@ -103,13 +104,25 @@ class FilesMethods(SandboxBase):
             "has_rich_preview": False,
         }
 
-    def _store_upload(self, file_id: str, content: bytes) -> bool:
+    def _store_upload(self, file_id: str, content: bytes) -> str | None:
+        """Keep the bytes posted to an upload URL; the error (``not_found``, ``invalid_upload``) when refused."""
+        ref = f"{validation.SPEC_REF}/files.getUploadURLExternal"
         with self._lock:
             upload = self._uploads.get(file_id)
             if upload is None:
-                return False
+                return "not_found"
+            problem = None
+            if not content:
+                problem = "the upload has no content"
+            elif len(content) != upload.length:
+                problem = f"files.getUploadURLExternal announced length {upload.length}, the upload has {len(content)}"
+            if problem is not None:
+                refused = validation.refusal([validation.Problem("/upload", problem, ref, "invalid_upload")])
+                assert refused is not None
+                self.note_invalid("upload", refused, {"file_id": file_id, "size": len(content)})
+                return "invalid_upload"
             upload.content = content
-            return True
+            return None
 
     def _download(self, file_id: str) -> bytes | None:
         with self._lock:

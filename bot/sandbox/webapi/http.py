@@ -19,7 +19,7 @@ from bot.sandbox.webapi.records import (
 )
 
 if TYPE_CHECKING:
-    from bot.sandbox.webapi.base import SandboxBase
+    from bot.sandbox.slack_api import SlackSandbox
 
 logger = logging.getLogger("bot.sandbox.slack_api")
 
@@ -64,7 +64,7 @@ def _parse_multipart(content_type: str, body: bytes) -> tuple[dict[str, str], di
     return fields, files
 
 
-def make_handler(sandbox: SandboxBase) -> type[BaseHTTPRequestHandler]:
+def make_handler(sandbox: SlackSandbox) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         server_version = "SlackSandbox/1.0"
         protocol_version = "HTTP/1.0"
@@ -184,7 +184,11 @@ def make_handler(sandbox: SandboxBase) -> type[BaseHTTPRequestHandler]:
                 self._handle_upload(path, body, at)
             elif kind == "response":
                 key = unquote(path.removeprefix("/response/"))
-                sandbox._store_response(key, recorded_args)
+                refused = sandbox._store_response(key, recorded_args)
+                if refused is not None:
+                    sandbox._note_attempt(method, 400, refused.answer(), injected=False, args=recorded_args, at=at)
+                    self._send(400, refused.error.encode(), "text/plain; charset=utf-8")
+                    return
                 sandbox._note_attempt(method, 200, {"ok": True}, injected=False, args=recorded_args, at=at)
                 self._send(200, b"ok", "text/plain; charset=utf-8")
             else:
@@ -206,16 +210,17 @@ def make_handler(sandbox: SandboxBase) -> type[BaseHTTPRequestHandler]:
                 _, files = _parse_multipart(content_type, body)
                 if files:
                     content = (files.get("file") or files.get("filename") or next(iter(files.values())))[1]
-            if sandbox._store_upload(file_id, content):
-                sandbox._note_attempt(
-                    "upload", 200, {"ok": True}, injected=False, args={"file_id": file_id, "size": len(content)}, at=at
-                )
+            error = sandbox._store_upload(file_id, content)
+            args = {"file_id": file_id, "size": len(content)}
+            if error is None:
+                sandbox._note_attempt("upload", 200, {"ok": True}, injected=False, args=args, at=at)
                 self._send(200, f"OK - {len(content)}".encode(), "text/plain; charset=utf-8")
-            else:
-                sandbox._note_attempt(
-                    "upload", 404, {"ok": False, "error": "not_found"}, injected=False, args={"file_id": file_id}, at=at
-                )
+            elif error == "not_found":
+                sandbox._note_attempt("upload", 404, {"ok": False, "error": error}, injected=False, args=args, at=at)
                 self._send(404, b"upload url not found", "text/plain; charset=utf-8")
+            else:
+                sandbox._note_attempt("upload", 400, {"ok": False, "error": error}, injected=False, args=args, at=at)
+                self._send(400, error.encode(), "text/plain; charset=utf-8")
 
         def _send_fault(self, fault: _Fault, method: str, args: dict[str, Any], at: float) -> None:
             status = fault.status
