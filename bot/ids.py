@@ -155,3 +155,8 @@ SUGGESTIONS_OFF = "networking_suggestions_off"
 SUGGESTIONS_ON = "networking_suggestions_on"
 ALUMNI_JOIN = "networking_alumni_join"
 ALUMNI_JOIN_MENTOR = "networking_alumni_join_mentor"
+
+# Type-ahead selects served by options listeners (lists that can outgrow Slack's 100 options)
+SKILL_SEARCH = "skill_search"  # the skills a cohort defined (signup, profile edit, resource tags)
+TIMEZONE_SEARCH = "timezone_search"  # IANA zones with their offsets and city names
+PROGRAM_SKILLS_MORE = "program_skills_more"  # block ids program_skills_more_1.. hold the rest of a long skills list

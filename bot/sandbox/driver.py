@@ -20,6 +20,7 @@ from urllib.parse import urlencode
 
 from slack_sdk.signature import SignatureVerifier
 
+from bot.sandbox import validation
 from bot.sandbox.slack_api import SlackSandbox
 
 # ---------------------------------------------------------------------- state values, per element type
@@ -552,6 +553,63 @@ class SlackDriver:
         elif container is not None:
             payload["container"] = dict(container)
         return self._post_payload(payload, **opts)
+
+    def block_suggestion(
+        self,
+        user_id: str,
+        view: Mapping[str, Any],
+        action_id: str,
+        value: str,
+        *,
+        block_id: str | None = None,
+        **opts: Any,
+    ) -> list[dict[str, Any]]:
+        """Type ``value`` into an external select of a modal, as Slack asks the app's options load URL.
+
+        The app's answer is held to Slack's limits for an options response (at most 100 options); an answer
+        Slack would refuse is kept in the sandbox's ``invalid_calls`` (as ``block_suggestion``) and fails the test.
+
+        Args:
+            user_id: Who types.
+            view: The view holding the select (as opened).
+            action_id: The select's action_id.
+            value: What was typed.
+            block_id: The select's block (defaults to the first block holding ``action_id``).
+            **opts: Request options (see the class docstring).
+
+        Returns:
+            The options the app offered (option groups flattened), best first as the app ranked them.
+        """
+        for found_block_id, element in _iter_elements(view.get("blocks") or []):
+            if element.get("action_id") == action_id and (block_id is None or block_id == found_block_id):
+                block_id = found_block_id
+                break
+        else:
+            raise KeyError(f"action_id {action_id!r} not found in the view")
+        payload = {
+            "type": "block_suggestion",
+            "user": self._user(user_id),
+            "container": {"type": "view", "view_id": view.get("id", "")},
+            "api_app_id": self.api_app_id,
+            "token": "verification_token",
+            "action_id": action_id,
+            "block_id": block_id,
+            "value": value,
+            "team": self._team(),
+            "enterprise": None,
+            "is_enterprise_install": False,
+            "view": self._complete_view(view),
+        }
+        response = self._post_payload(payload, **opts)
+        body = response.json() if response.status == 200 else None
+        refused = validation.refusal(validation.check_options_response(body))
+        if refused is not None and self.sandbox is not None:
+            self.sandbox.note_invalid("block_suggestion", refused, {"action_id": action_id, "value": value})
+        body = body if isinstance(body, dict) else {}
+        offered = list(body.get("options") or [])
+        for group in body.get("option_groups") or []:
+            offered.extend(group.get("options") or [])
+        return offered
 
     def event(
         self,

@@ -67,9 +67,15 @@ def actions(*elements: dict[str, Any], block_id: str | None = None) -> dict[str,
 
 
 def input_block(
-    block_id: str, text: str, element: dict[str, Any], *, optional: bool = False, hint: str | None = None
+    block_id: str,
+    text: str,
+    element: dict[str, Any],
+    *,
+    optional: bool = False,
+    hint: str | None = None,
+    action_id: str = ids.INPUT,
 ) -> dict[str, Any]:
-    element = {**element, "action_id": ids.INPUT}
+    element = {**element, "action_id": action_id}
     block: dict[str, Any] = {
         "type": "input",
         "block_id": block_id,
@@ -127,6 +133,31 @@ def multi_select(
     if chosen:
         element["initial_options"] = chosen
     if max_selected:
+        element["max_selected_items"] = max_selected
+    return element
+
+
+def external_select(
+    action_id: str,
+    *,
+    multi: bool = False,
+    initial: Sequence[dict[str, Any]] = (),
+    placeholder: str = "Type to search",
+    max_selected: int | None = None,
+    min_query_length: int = 1,
+) -> dict[str, Any]:
+    """A type-ahead select whose options an options listener serves (for lists that can pass 100 options)."""
+    element: dict[str, Any] = {
+        "type": "multi_external_select" if multi else "external_select",
+        "action_id": action_id,
+        "placeholder": plain(placeholder),
+        "min_query_length": min_query_length,
+    }
+    if multi and initial:
+        element["initial_options"] = list(initial)[:100]
+    elif initial:
+        element["initial_option"] = initial[0]
+    if multi and max_selected:
         element["max_selected_items"] = max_selected
     return element
 
