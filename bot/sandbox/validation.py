@@ -181,7 +181,7 @@ def check_arguments(method: str, args: Mapping[str, Any]) -> list[Problem]:
             method, "no_text" if method.startswith("chat.") else "invalid_arguments"
         )
         problems.append(Problem("/", f"one of {list(one_of)} is required", spec.doc, error))
-    for name in JSON_ARGS & set(args):
+    for name in (JSON_ARGS - {"metadata"}) & set(args):  # metadata has its own errors (check_metadata)
         value = args[name]
         if isinstance(value, str) and value:
             problems.append(Problem(f"/{name}", f"{name} must be JSON", spec.doc, "invalid_arguments"))

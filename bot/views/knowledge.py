@@ -16,13 +16,12 @@ from bot.views.blocks import (
     input_block,
     label,
     modal,
-    multi_select,
     options,
-    plain,
     section,
     static_select,
     text_input,
 )
+from bot.views.signup import skills_select, uses_typeahead
 
 if TYPE_CHECKING:
     from bot.networking import PersonSuggestion
@@ -54,11 +53,6 @@ def build_share_modal(
     *, taxonomy: Taxonomy, pair_id: int | None = None, goals: Sequence[str] = (), url: str = ""
 ) -> dict[str, Any]:
     """The "Share a resource" modal: url, title, note, skill tags, and (in a pair) which goal it serves."""
-    groups = [
-        {"label": plain(label(group)[:75]), "options": options(skills)}
-        for group, skills in taxonomy.skill_groups.items()
-        if skills
-    ]
     blocks: list[dict[str, Any]] = [
         input_block(
             ids.SHARE_URL,
@@ -76,8 +70,9 @@ def build_share_modal(
         input_block(
             ids.SHARE_TAGS,
             "Skills it helps with",
-            multi_select(groups=groups, placeholder="Pick skills", max_selected=10),
+            skills_select(taxonomy, max_selected=10),
             optional=True,
+            action_id=ids.SKILL_SEARCH if uses_typeahead(taxonomy) else ids.INPUT,
         ),
     ]
     if goals:
