@@ -324,6 +324,38 @@ class SlackDriver:
             status, response_headers = err.code, dict(err.headers.items())
         return Response(status, response_headers, text, time.perf_counter() - started, body)
 
+    def _check_answer(self, kind: str, response: Response, view: Mapping[str, Any] | None = None) -> None:
+        """Hold what the app answers in an HTTP response to Slack's rules, as Slack does.
+
+        A slash command's answer is a message; a view submission's ``response_action`` carries a view (``update``,
+        ``push``) or inline ``errors`` keyed by the view's input blocks. What Slack would refuse is kept in the
+        sandbox's ``invalid_calls`` (and fails the test).
+        """
+        if self.sandbox is None or response.status != 200 or not response.body.strip():
+            return
+        try:
+            body = response.json()
+        except ValueError:
+            return  # a plain-text answer is shown as it is
+        if not isinstance(body, dict):
+            return
+        problems: list[validation.Problem] = []
+        if kind == "slash_command":
+            problems = validation.check_message(body)
+        elif body.get("response_action") in ("update", "push"):
+            problems = validation.check_view(body.get("view"))
+        elif body.get("response_action") == "errors":
+            inputs = {b.get("block_id") for b in (view or {}).get("blocks") or [] if b.get("type") == "input"}
+            ref = "https://docs.slack.dev/surfaces/modals#displaying_errors"
+            problems = [
+                validation.Problem(f"/errors/{key}", f"errors name {key!r}, not an input block of the view", ref)
+                for key in (body.get("errors") or {})
+                if key not in inputs
+            ]
+        refused = validation.refusal(problems)
+        if refused is not None:
+            self.sandbox.note_invalid(kind, refused, body)
+
     def _post_form(self, fields: Mapping[str, Any], **opts: Any) -> Response:
         return self.post(urlencode(fields), "application/x-www-form-urlencoded", **opts)
 
@@ -371,7 +403,9 @@ class SlackDriver:
             "response_url": self.last_response_url,
             "trigger_id": self.last_trigger_id,
         }
-        return self._post_form(fields, **opts)
+        response = self._post_form(fields, **opts)
+        self._check_answer("slash_command", response)
+        return response
 
     def view_submission(
         self,
@@ -410,7 +444,9 @@ class SlackDriver:
             "is_enterprise_install": False,
             "enterprise": None,
         }
-        return self._post_payload(payload, **opts)
+        response = self._post_payload(payload, **opts)
+        self._check_answer("view_submission", response, submitted)
+        return response
 
     def view_closed(self, user_id: str, view: Mapping[str, Any], *, is_cleared: bool = False, **opts: Any) -> Response:
         """Close a modal as ``user_id`` (sent by Slack only when the view has ``notify_on_close``)."""
