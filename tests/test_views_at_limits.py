@@ -585,3 +585,22 @@ def test_timezone_type_ahead_finds_cities_and_offsets_with_the_local_time() -> N
         "UTC+5:30" in o["text"]["text"] for o in timezone_typeahead("+5:30", NOW)["options"]
     )
     assert len(timezone_typeahead("", NOW)["options"]) == 100
+
+
+def test_long_lists_end_with_and_n_more_instead_of_a_cut_or_a_refusal() -> None:
+    digest = coordinator.digest_message(
+        cohort_name=COHORT_NAME,
+        signups={"mentee": 150},
+        matches=150,
+        at_risk=[(_pair(n), "quiet for 3 weeks") for n in range(150)],
+        flags=[],
+        closures=[],
+    )
+    risk = next(b["text"]["text"] for b in digest["blocks"] if "Pairs at risk" in b.get("text", {}).get("text", ""))
+    assert risk.count("\n• ") == 15 and risk.endswith("…and 135 more")
+    listing = knowledge.resource_list_message(RESOURCES_20, skill="", viewer=USER, coordinator=False)
+    assert "…and 5 more" in str(listing["blocks"])
+    (library, _) = knowledge.resource_suggestion_blocks(RESOURCES_20)
+    text = library["text"]["text"]
+    assert len(text) <= 3000 and text.count("<") == text.count(">")  # whole links only
+    assert text.endswith(f"…and {20 - text.count('<https')} more")

@@ -21,6 +21,34 @@ def label(tag: str) -> str:
     return tag[:1].upper() + tag[1:].replace("_", " ")
 
 
+SECTION_CHARS = 3000  # Slack's limit for a section's text
+
+
+def fit_lines(lines: Sequence[str], *, limit: int = SECTION_CHARS, most: int | None = None, head: str = "") -> str:
+    """Lines joined for one section: whole lines only, then "…and N more" for what did not fit.
+
+    Args:
+        lines: The lines, most important first.
+        limit: Characters the joined text (with ``head``) may take.
+        most: Show at most this many lines.
+        head: A first line always shown (a title).
+    """
+    shown: list[str] = [head] if head else []
+    size = len(head)
+    room = len(lines) if most is None else min(most, len(lines))
+    for n, line in enumerate(lines[:room]):
+        left = len(lines) - n - 1
+        tail = len(f"\n…and {left} more") if left else 0
+        if size + len(line) + 1 + tail > limit:
+            break
+        shown.append(line)
+        size += len(line) + 1
+    hidden = len(lines) - (len(shown) - (1 if head else 0))
+    if hidden:
+        shown.append(f"…and {hidden} more")
+    return "\n".join(shown)
+
+
 def option(value: str, text: str | None = None) -> dict[str, Any]:
     return {"text": plain((text or label(value))[:75]), "value": value[:150]}
 

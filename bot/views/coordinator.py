@@ -15,6 +15,7 @@ from bot.views.blocks import (
     choice_list,
     context,
     divider,
+    fit_lines,
     header,
     input_block,
     modal,
@@ -460,17 +461,13 @@ def digest_message(
         f"*Matches made:* {matches}",
     ]
     blocks = [header(f"Weekly digest: {cohort_name}"[:150]), section("\n".join(lines))]
-    risk = "\n".join(f"• {pair_line(p, quiet)}" for p, quiet in at_risk[:15]) or "none"
-    blocks.append(section(f"*Pairs at risk*\n{risk}"))
+    risk = [f"• {pair_line(p, quiet)}" for p, quiet in at_risk] or ["none"]
+    blocks.append(section(fit_lines(risk, most=15, head="*Pairs at risk*")))
     flag_labels = {"not_a_fit": "\u201cnot a fit\u201d", "need_help": "\u201cneed help\u201d"}
-    flag_text = (
-        "\n".join(f"• pair #{pid}: the {role} said {flag_labels.get(m, m)}" for pid, role, m in flags[:15]) or "none"
-    )
-    blocks.append(section(f"*Flags from surveys*\n{flag_text}"))
-    closing = (
-        "\n".join(f"• {pair_line(p)} ends {end:%a %d %b}" for p, end in closures[:15]) or "none in the next two weeks"
-    )
-    blocks.append(section(f"*Upcoming closures*\n{closing}"))
+    flag_lines = [f"• pair #{pid}: the {role} said {flag_labels.get(m, m)}" for pid, role, m in flags] or ["none"]
+    blocks.append(section(fit_lines(flag_lines, most=15, head="*Flags from surveys*")))
+    closing = [f"• {pair_line(p)} ends {end:%a %d %b}" for p, end in closures] or ["none in the next two weeks"]
+    blocks.append(section(fit_lines(closing, most=15, head="*Upcoming closures*")))
     blocks.append(context("Open App Home for actions on at-risk pairs."))
     return {"text": f"Weekly mentorship digest for {cohort_name}", "blocks": blocks}
 

@@ -12,6 +12,7 @@ from bot.views.blocks import (
     actions,
     button,
     context,
+    fit_lines,
     header,
     input_block,
     label,
@@ -115,6 +116,8 @@ def resource_list_message(
             buttons.append(button("Remove", ids.RESOURCE_REMOVE, value=str(item.id), style="danger"))
         blocks.append(section(f"{_link(item)}\n_{_tags(item.tags)} · {recs} · shared by <@{item.shared_by}>_"))
         blocks.append(actions(*buttons, block_id=f"resource_{item.id}"))
+    if len(items) > 15:
+        blocks.append(context(f"…and {len(items) - 15} more. `/mentor resources <skill>` narrows the list."))
     blocks.append(actions(share_button(pair_id)))
     return {"text": f"Resources{scope.replace('*', '')}: {len(items)}", "blocks": blocks}
 
@@ -125,7 +128,7 @@ def resource_suggestion_blocks(resources: Sequence[ResourceItem]) -> list[dict[s
         return []
     lines = [f"• {_link(r)} _({_tags(r.tags)})_" for r in resources]
     return [
-        section(":books: *From the program's library, matching your goals:*\n" + "\n".join(lines)),
+        section(fit_lines(lines, head=":books: *From the program's library, matching your goals:*")),
         context("Found something useful yourselves? `/mentor share <link>` adds it to the library."),
     ]
 
@@ -228,14 +231,19 @@ def _person_line(s: PersonSuggestion) -> str:
     return f"*<@{s.user_id}>*" + (f": {_escape(s.reason)}" if s.reason else "")
 
 
+MAX_PEOPLE = 10  # suggestions shown at once (each a section with a button)
+
+
 def people_to_meet_blocks(suggestions: Sequence[PersonSuggestion], *, suggest_me: bool = True) -> list[dict[str, Any]]:
     """The "People to meet" section of App Home, each with an "Ask for an intro" button."""
     blocks: list[dict[str, Any]] = [header("People to meet")]
     if suggestions:
-        for s in suggestions:
+        for s in suggestions[:MAX_PEOPLE]:
             blocks.append(
                 section(_person_line(s), accessory=button("Ask for an intro", ids.INTRO_ASK, value=s.user_id))
             )
+        if len(suggestions) > MAX_PEOPLE:
+            blocks.append(context(f"…and {len(suggestions) - MAX_PEOPLE} more next month."))
     else:
         blocks.append(section("No suggestions yet: they appear once you're in a pair and others share your skills."))
     toggle = (
@@ -251,8 +259,10 @@ def people_to_meet_message(suggestions: Sequence[PersonSuggestion]) -> dict[str,
     """The monthly nudge: a few people worth meeting beyond your mentor."""
     text = ":busts_in_silhouette: A few people worth meeting this month, beyond your mentor"
     blocks: list[dict[str, Any]] = [section(f"{text}:")]
-    for s in suggestions:
+    for s in suggestions[:MAX_PEOPLE]:
         blocks.append(section(_person_line(s), accessory=button("Ask for an intro", ids.INTRO_ASK, value=s.user_id)))
+    if len(suggestions) > MAX_PEOPLE:
+        blocks.append(context(f"…and {len(suggestions) - MAX_PEOPLE} more next month."))
     blocks.append(context("I'll ask them privately first and only connect you if they're up for it."))
     return {"text": text, "blocks": blocks}
 
