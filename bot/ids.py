@@ -156,7 +156,8 @@ ALUMNI_JOIN_MENTOR = "networking_alumni_join_mentor"
 
 # Coordinator pair control: /mentor pairs, the pair card, pair actions, bulk actions, one-click notes
 PAIRS_LIST_VIEW = "pairs_list"
-PAIRS_PAGE = "pairs_page"
+PAIRS_PAGE = "pairs_page"  # Previous; Next has its own id (one actions block)
+PAIRS_PAGE_NEXT = "pairs_page_next"
 PAIRS_FIND = "pairs_find"
 PAIRS_OPEN = "pairs_open"
 PAIRS_BULK_NUDGE = "pairs_bulk_nudge"
@@ -188,3 +189,11 @@ PAIR_CTL_WEEKS = "pair_ctl_weeks"
 PAIRS_BULK_VIEW = "pairs_bulk"
 PROGRAM_PAIR_OPTIONS = "coord_program_pair_options"
 PROGRAM_CLOSE_INACTIVE = "coord_program_close_inactive"
+
+# Type-ahead selects served by options listeners (lists that can outgrow Slack's 100 options)
+SKILL_SEARCH = "skill_search"  # the skills a cohort defined (signup, profile edit, resource tags)
+TIMEZONE_SEARCH = "timezone_search"  # IANA zones with their offsets and city names
+PROGRAM_SKILLS_MORE = "program_skills_more"  # block ids program_skills_more_1.. hold the rest of a long skills list
+# Two paging buttons in one actions block need their own action ids (Slack refuses a repeated one)
+COORD_AUDIT_OLDER = "coord_audit_older"  # the Newer button keeps COORD_AUDIT_PAGE
+MATCH_PAGE_NEXT = "match_page_next"  # the Previous button keeps MATCH_PAGE
