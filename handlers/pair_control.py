@@ -197,6 +197,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:  # no
     )
 
     @app.action(ids.PAIRS_PAGE)
+    @app.action(ids.PAIRS_PAGE_NEXT)
     def on_page_clicked(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
         if not is_coordinator(body):

@@ -170,7 +170,7 @@ def list_modal(
     if page > 0:
         nav.append(button("Previous", ids.PAIRS_PAGE, value=str(page - 1)))
     if page + 1 < pages:
-        nav.append(button("Next", ids.PAIRS_PAGE, value=str(page + 1)))
+        nav.append(button("Next", ids.PAIRS_PAGE_NEXT, value=str(page + 1)))
     if nav:
         blocks.append(actions(*nav, block_id="pairs_nav"))
     blocks.append(context("Open a pair for its history and actions. Every action is checked and audited."))
