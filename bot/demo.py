@@ -11,7 +11,7 @@ import json
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
@@ -89,24 +89,57 @@ def _describe(person: Profile) -> str:
 def sign_up_everyone(demo: Demo) -> None:
     demo.stage(f"Signup: {len(demo.people)} people join with /mentor")
     for person in demo.people:
-        started = time.time()
-        response = demo.driver.slash_command(person.user_id, "join")
-        if response.status != 200:
-            demo.say(f"  ! {person.name}: /mentor answered {response.status}")
-            continue
-        demo.sandbox.wait_for("views.open", after=started)
-        view = demo.sandbox.views_opened(person.user_id)[-1]
+        _sign_up(demo, person)
 
-        def typed(action_id: str, query: str, user: str = person.user_id, modal: dict = view) -> list[dict]:
-            return demo.driver.block_suggestion(user, modal, action_id, query)
 
-        demo.driver.view_submission(person.user_id, view, fill.signup_values(view, person, typed=typed))
-        dm = demo.sandbox.wait_for(
-            "chat.postMessage", lambda c, u=person.user_id: c.args.get("channel") == u, after=started
-        )
-        demo.say(f"* {person.name} ({_describe(person)})")
-        demo.say(f"    typed /mentor join, filled the modal ({len(view['blocks'])} blocks), and was told:")
-        demo.say(f"    \u2190 {dm.args.get('text', '')}")
+def _sign_up(demo: Demo, person: Profile) -> None:
+    started = time.time()
+    response = demo.driver.slash_command(person.user_id, "join")
+    if response.status != 200:
+        demo.say(f"  ! {person.name}: /mentor answered {response.status}")
+        return
+    demo.sandbox.wait_for("views.open", after=started)
+    view = demo.sandbox.views_opened(person.user_id)[-1]
+
+    def typed(action_id: str, query: str, user: str = person.user_id, modal: dict = view) -> list[dict]:
+        return demo.driver.block_suggestion(user, modal, action_id, query)
+
+    demo.driver.view_submission(person.user_id, view, fill.signup_values(view, person, typed=typed))
+    dm = demo.sandbox.wait_for(
+        "chat.postMessage", lambda c, u=person.user_id: c.args.get("channel") == u, after=started
+    )
+    demo.say(f"* {person.name} ({_describe(person)})")
+    demo.say(f"    typed /mentor join, filled the modal ({len(view['blocks'])} blocks), and was told:")
+    demo.say(f"    \u2190 {dm.args.get('text', '')}")
+
+
+LATE_MENTOR_ID = "U0LATEMNTR"
+
+
+def _late_mentor(demo: Demo, sims: list[SimPair], day: int) -> None:
+    """A mentor joins after the round, with a free place that suits the "not a fit" mentee."""
+    sim = next((s for s in sims if s.behaviour == "not a fit"), None)
+    mentee = next((p for p in demo.people if sim is not None and p.user_id == sim.mentee), None)
+    if mentee is None or LATE_MENTOR_ID in demo.names:
+        return
+    person = replace(
+        mentee,
+        user_id=LATE_MENTOR_ID,
+        role=Role.MENTOR,
+        name="Lena Park",
+        email="lena.park@example.com",
+        skills_offered=mentee.skills_wanted or ("mentoring",),
+        skills_wanted=(),
+        career_goals=(),
+        seniority="staff",
+        capacity=2,
+    )
+    demo.sandbox.add_user(person.user_id, name="lena", real_name=person.name, tz=person.timezone, email=person.email)
+    demo.names[person.user_id] = person.name
+    demo.timezones[person.user_id] = person.timezone
+    demo.dm_owner[demo.sandbox.dm_channel_id(person.user_id)] = person.user_id
+    demo.event(day, f"{person.name} joins the program as a mentor, after the round")
+    _sign_up(demo, person)
 
 
 def _fit_cohort_to(demo: Demo, days: int) -> None:
@@ -166,6 +199,7 @@ class SimPair:
     behaviour: str
     meetings: int = 0
     goals_set: bool = False
+    ended: bool = False  # a coordinator ended the pair: its people act in their new pair, if any
 
 
 def _fresh(demo: Demo, sim: SimPair, user: str, action_id: str, *, in_pair_dm: bool) -> dict | None:
@@ -184,7 +218,7 @@ def _fresh(demo: Demo, sim: SimPair, user: str, action_id: str, *, in_pair_dm: b
 def _act(demo: Demo, sim: SimPair, day: int) -> None:
     """What the pair's people do today, given what they have received."""
     drv, box = demo.driver, demo.sandbox
-    if sim.behaviour == "silent":
+    if sim.behaviour == "silent" or sim.ended:
         return
     # what the mentee's own calendar says today (the app validates meeting dates in their timezone)
     today = demo.clock().astimezone(ZoneInfo(demo.timezones.get(sim.mentee, "UTC"))).date()
@@ -226,6 +260,83 @@ def _act(demo: Demo, sim: SimPair, day: int) -> None:
             demo.event(day, f"{demo.who(sim.mentee)} wrote a reflection and a thank-you note")
         if simulate.click_in(drv, box, sim.mentor, sim.channel, ids.CLOSE_CLOSE):
             demo.event(day, f"{demo.who(sim.mentor)} chose to close the pair")
+
+
+def _coordinator_acts(demo: Demo, day: int, sims: list[SimPair]) -> None:
+    """Casey resolves what the bot brings to them: a "not a fit" is rematched, a silent pair is ended."""
+    for note in demo.sandbox.messages_to(COORDINATOR_ID):
+        blocks = json.dumps(note.get("blocks") or [])
+        key = f"{COORDINATOR_ID}:note:{note.get('ts')}"
+        if key in demo.handled:
+            continue
+        if ids.PAIR_DO_TALK in blocks:  # a concern: rematch the mentee
+            action, reason, what = ids.PAIR_DO_REMATCH, "not_a_fit", "rematched the mentee"
+        elif ids.PAIR_DO_NUDGE in blocks and "inactive for" in note.get("text", ""):  # a silent pair: end it
+            action, reason, what = ids.PAIR_DO_END, "inactive", "ended the silent pair (inactive)"
+        else:
+            continue
+        demo.handled.add(key)
+        if not _still_open(demo, note, action):
+            continue
+        before = len(demo.sandbox.views_opened(COORDINATOR_ID))
+        demo.driver.block_action(COORDINATOR_ID, action, message=note)
+        opened = simulate.wait(lambda b=before: demo.sandbox.views_opened(COORDINATOR_ID)[b:])
+        if not opened:
+            continue
+        modal = opened[-1]
+        if modal.get("callback_id") == ids.PAIR_CARD_VIEW:  # the pair changed since the note: act from its card
+            if action not in json.dumps(modal.get("blocks") or []):
+                continue
+            before = len(demo.sandbox.views_opened(COORDINATOR_ID))
+            demo.driver.block_action(COORDINATOR_ID, action, view=modal)
+            opened = simulate.wait(lambda b=before: demo.sandbox.views_opened(COORDINATOR_ID)[b:])
+            if not opened or opened[-1].get("callback_id") != ids.PAIR_CONTROL_VIEW:
+                continue
+            modal = opened[-1]
+        offered = json.loads(modal.get("private_metadata") or "{}").get("offered") or []
+        states = {ids.PAIR_CTL_REASON: {ids.INPUT: {"type": "radio_buttons", "selected_option": {"value": reason}}}}
+        if offered:
+            states[ids.PAIR_CTL_CHOICE] = {
+                ids.INPUT: {"type": "radio_buttons", "selected_option": {"value": offered[0]}}
+            }
+        answer = demo.driver.view_submission(COORDINATOR_ID, modal, states).json() or {}
+        summary = demo.mention_names(
+            str(((answer.get("view") or {}).get("blocks") or [{}])[0].get("text", {}).get("text", ""))
+        )
+        demo.event(day, f"Casey {what}: {summary}")
+        _adopt_new_pairs(demo, sims)
+
+
+def _still_open(demo: Demo, note: dict, action_id: str) -> bool:
+    """Whether the pair a note's button acts on is still open (another note may have been acted on first)."""
+    from storage.models import Pair
+
+    element = next(
+        (e for b in note.get("blocks") or [] for e in b.get("elements") or [] if e.get("action_id") == action_id), {}
+    )
+    head = str(element.get("value", "")).split(":")[0]
+    with demo.services.sessions() as session:
+        pair = session.get(Pair, int(head)) if head.isdigit() else None
+    return pair is not None and pair.status != PairStatus.CLOSED
+
+
+def _adopt_new_pairs(demo: Demo, sims: list[SimPair]) -> None:
+    """Pairs made during the program (a rematch) join the simulation, as diligent pairs."""
+    from storage.models import Pair
+
+    known = {sim.pair_id for sim in sims}
+    with demo.services.sessions() as session:
+        pairs = session.exec(select(Pair).order_by(Pair.id)).all()
+    closed = {p.id for p in pairs if p.status == PairStatus.CLOSED}
+    for sim in sims:
+        sim.ended = sim.pair_id in closed
+    for pair in pairs:
+        if pair.id in closed:
+            continue
+        if pair.id in known or not pair.channel_id:
+            continue
+        sims.append(SimPair(int(pair.id or 0), pair.mentee_user_id, pair.mentor_user_id, pair.channel_id, "rematched"))
+        demo.channel_members[pair.channel_id] = [pair.mentee_user_id, pair.mentor_user_id]
 
 
 def _print_new_messages(demo: Demo, day: int, seen: int) -> int:
@@ -289,8 +400,11 @@ def run_program(demo: Demo, days: int) -> None:
             demo.clock.set(due)
             dispatcher.run_until_idle(demo.clock())
         demo.clock.set(start + timedelta(days=day, hours=20))
-        for sim in sims:
+        if day == 2:
+            _late_mentor(demo, sims, day)
+        for sim in list(sims):
             _act(demo, sim, day)
+        _coordinator_acts(demo, day, sims)
         demo.clock.set(end_of_day - timedelta(minutes=1))
         time.sleep(0.02)  # let listener work that follows the acks finish before reading the sandbox
         seen = _print_new_messages(demo, day, seen)

@@ -480,8 +480,8 @@ def rematch_pair(
         )
     else:
         text = (
-            f"Ended {views.pair_words(pair)}. No mentor fits <@{mentee}> now ({proposal.reason}): "
-            "they wait first in line."
+            f"Ended {views.pair_words(pair)}. No mentor with a free place fits <@{mentee}> now "
+            f"(a round would tell them: \u201c{proposal.reason}\u201d): they wait first in line."
         )
     done = Done(text, pair, new_pair=new_pair, after=after, start=[new_pair] if new_pair else [])
     done.freed.append((pair.mentor_user_id, pair.cohort_id))
