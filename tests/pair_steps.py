@@ -118,13 +118,13 @@ class World:
 
 
 def make_world(app: RunningApp, people: tuple[Profile, ...] = (MENTEE, MENTOR, CAROL, DAN, EVE)) -> World:
+    clock = SimulatedClock(START)
+    app.services.clock = clock
     for person in people:
         sign_up(app, person)
     for coordinator, name in ((COORDINATOR, "cora"), (SECOND_COORDINATOR, "cody")):
         app.sandbox.add_user(coordinator, name=name, real_name=name.title(), tz="Europe/London")
     app.sandbox.add_user(STRANGER, name="stranger", real_name="Stranger", tz="Europe/London")
-    clock = SimulatedClock(START)
-    app.services.clock = clock
     return World(app=app, clock=clock, dispatcher=Dispatcher(app.services, owner="test"))
 
 

@@ -209,7 +209,9 @@ def test_end_with_a_reason_tells_both_kindly_stops_prompts_and_frees_the_place(
     assert (entry.actor, entry.action, entry.target) == (COORDINATOR, "pair.end", f"pair:{pair_id}")
     assert entry.detail["end_reason"] == reason
     if reason == EndReason.COMPLETED:
-        assert any(ids.REFLECT_OPEN in json.dumps(m.get("blocks")) for m in w.box.messages_in(pair.channel_id))
+        eventually(
+            lambda: any(ids.REFLECT_OPEN in json.dumps(m.get("blocks")) for m in w.box.messages_in(pair.channel_id))
+        )
 
 
 # ---------------------------------------------------------------------- rematch and reassign
@@ -590,3 +592,61 @@ def test_no_prompt_of_an_ended_pair_is_ever_sent(w: World) -> None:
     with w.app.sessions() as session:
         rows = session.exec(select(ScheduledPrompt).where(ScheduledPrompt.pair_id == pair_id)).all()
     assert all(r.status in (PromptStatus.SENT, PromptStatus.CANCELLED) for r in rows)
+
+
+def test_the_longest_waiting_mentee_is_offered_the_place_first(w: World) -> None:
+    from dataclasses import replace
+
+    from tests.helpers import sign_up
+
+    pair_id = pair_by_hand(w, MENTEE.user_id, MENTOR.user_id)
+    pair_by_hand(w, EVE.user_id, CAROL.user_id)
+    early, late = (
+        replace(EVE, user_id="U0FRANK006", name="Frank Early"),
+        replace(EVE, user_id="U0GINA0007", name="Gina Late"),
+    )
+    sign_up(w.app, early)
+    w.clock.set(w.clock() + timedelta(days=9))
+    sign_up(w.app, late)
+    assert {early.user_id, late.user_id} <= waiting(w)
+    end = open_action(w, open_card(w, pair_id), ids.PAIR_DO_END)
+    submit(w, COORDINATOR, end, {ids.PAIR_CTL_REASON: radio(EndReason.COMPLETED)})
+    note = eventually(
+        lambda: [m for m in w.box.messages_to(COORDINATOR) if ids.PAIR_DO_FILL in json.dumps(m.get("blocks"))]
+    )
+    assert f"<@{early.user_id}>" in note[-1]["text"] and f"<@{late.user_id}>" not in note[-1]["text"]
+    assert "waiting 9 days" in note[-1]["text"] or "waiting 1 week" in note[-1]["text"]
+
+
+def test_two_rematches_racing_for_one_free_place_never_overfill_it(two_coordinators_any_db: RunningApp) -> None:
+    w = make_world(two_coordinators_any_db, (MENTEE, MENTOR, CAROL, EVE, DAN))
+    first = pair_by_hand(w, MENTEE.user_id, MENTOR.user_id)
+    second = pair_by_hand(w, EVE.user_id, DAN.user_id)
+    # Carol has the one free place both mentees could get (Dan's second place fits Alice too)
+    modals = {
+        COORDINATOR: open_action(w, open_card(w, first, COORDINATOR), ids.PAIR_DO_REMATCH, COORDINATOR),
+        SECOND_COORDINATOR: open_action(
+            w, open_card(w, second, SECOND_COORDINATOR), ids.PAIR_DO_REMATCH, SECOND_COORDINATOR
+        ),
+    }
+    for modal in modals.values():
+        assert CAROL.user_id in json.loads(modal["private_metadata"])["offered"]
+    states = {ids.PAIR_CTL_CHOICE: radio(CAROL.user_id), ids.PAIR_CTL_REASON: radio(EndReason.NOT_A_FIT)}
+    answers: dict[str, object] = {}
+    barrier = threading.Barrier(2)
+
+    def act(user: str) -> None:
+        barrier.wait()
+        answers[user] = submit(w, user, modals[user], states)
+
+    threads = [threading.Thread(target=act, args=(u,)) for u in modals]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    changed = [u for u, a in answers.items() if "The proposal changed" in json.dumps(a)]
+    assert len(changed) == 1, answers
+    with_carol = [p for p in w.pairs() if p.mentor_user_id == CAROL.user_id and p.status != PairStatus.CLOSED]
+    assert len(with_carol) == 1  # Carol's capacity is 1: never more
+    loser_pair = first if changed[0] == COORDINATOR else second
+    assert w.pair(loser_pair).status == PairStatus.ACTIVE  # the refused rematch changed nothing
