@@ -625,6 +625,8 @@ def extend_pair(
     journey = journeys.get_journey(session=session, pair_id=int(pair.id or 0))
     if journey is None:
         raise Refused({"": "This pair has not started yet, so it has no end date to move."})
+    if pair.status == PairStatus.PAUSED:  # resuming moves the end by the pause already; extend once it runs again
+        raise Refused({"": "This pair is paused: resume it first, then extend it (the pause already moves its end)."})
     old_end = journey.ends_at
     journey.ends_at = add_months(max(journey.ends_at, now), months)
     journey.extensions += 1

@@ -268,3 +268,28 @@ def test_bulk_nudge_all_and_end_all_inactive_list_who_is_affected_first(w: World
     with w.app.sessions() as session:
         ends = session.exec(select(AuditLog).where(AuditLog.action == "pair.end")).all()
     assert [e.target for e in ends] == [f"pair:{first}"]
+
+
+def test_something_not_right_reaches_coordinators_with_one_click_actions(w: World) -> None:
+    pair_id = pair_by_hand(w, MENTEE.user_id, MENTOR.user_id)
+    channel = w.pair(pair_id).channel_id
+    seen_by_mentor = len(w.box.messages_to(MENTOR.user_id))
+    message = sim.find_button(w.box.messages_in(channel), ids.PAIR_CONCERN)
+    before = len(w.box.views_opened(MENTOR.user_id))
+    w.driver.block_action(MENTOR.user_id, ids.PAIR_CONCERN, message=message)
+    modal = eventually(lambda: w.box.views_opened(MENTOR.user_id)[before:])[-1]
+    assert (
+        submit(
+            w, MENTOR.user_id, modal, {ids.CONCERN_TEXT: {"type": "plain_text_input", "value": "We never <!here> meet"}}
+        )
+        is None
+    )
+    note = note_with(w, ids.PAIR_DO_TALK)
+    assert "something's not right" in note["text"] and f"<@{MENTOR.user_id}> (mentor" in note["text"]
+    assert "&lt;!here&gt;" in note["text"] and "<!here>" not in note["text"]
+    for action_id in (ids.PAIR_DO_REMATCH, ids.PAIR_DO_END, ids.PAIR_DO_TALK):
+        assert action_id in json.dumps(note["blocks"])
+    w.driver.block_action(COORDINATOR, ids.PAIR_DO_TALK, message=note)
+    eventually(lambda: any("will reach out" in t for t in w.texts_to(MENTOR.user_id)))
+    assert not any("reach out" in t or "not right" in t for t in w.texts_to(MENTEE.user_id))
+    assert len(w.box.messages_to(MENTOR.user_id)) > seen_by_mentor

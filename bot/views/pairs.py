@@ -270,17 +270,17 @@ def card_actions(pair: Any) -> list[dict[str, Any]]:
     if pair.status == PairStatus.CLOSED:
         return [context("This pair has ended: nothing more can be done to it.")]
     value = token(pair)
+    paused = pair.status == PairStatus.PAUSED
     pause = (
-        button("Resume", ids.PAIR_DO_RESUME, value=value)
-        if pair.status == PairStatus.PAUSED
-        else button("Pause", ids.PAIR_DO_PAUSE, value=value)
+        button("Resume", ids.PAIR_DO_RESUME, value=value) if paused else button("Pause", ids.PAIR_DO_PAUSE, value=value)
     )
+    extend = [] if paused else [button("Extend", ids.PAIR_DO_EXTEND, value=value)]
     return [
         actions(
             button("Rematch mentee", ids.PAIR_DO_REMATCH, value=value, style="primary"),
             button("Reassign", ids.PAIR_DO_REASSIGN, value=value),
             pause,
-            button("Extend", ids.PAIR_DO_EXTEND, value=value),
+            *extend,
             button("Message the pair", ids.PAIR_DO_MESSAGE, value=value),
             button("Nudge", ids.PAIR_DO_NUDGE, value=value),
             button("End", ids.PAIR_DO_END, value=value, style="danger"),
