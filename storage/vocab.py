@@ -80,3 +80,38 @@ class CheckinOutcome(StrEnum):
     MET = "met"  # answered "yes, we met" (or a meeting was logged before the next one)
     NOT_YET = "not_yet"
     IGNORED = "ignored"  # no answer before the next check-in or the end of the pair
+
+
+# ---------------------------------------------------------------------------------------- privacy and safety
+
+
+class IntroStatus(StrEnum):
+    """``introduction.status``.
+
+    A requester is never shown ``declined``, ``expired`` or ``withdrawn``: all three read "not available" at
+    the end of the answer window (see ``bot.privacy.requester_view``).
+    """
+
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    EXPIRED = "expired"
+    WITHDRAWN = "withdrawn"  # the requester or the person asked left the program
+
+
+class RequestStatus(StrEnum):
+    """``match_request.status`` (mentee-choice mode)."""
+
+    OFFERED = "offered"
+    REQUESTED = "requested"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"  # the mentee hears it at the deadline, exactly like an expiry
+    EXPIRED = "expired"
+    CLOSED = "closed"
+    WITHDRAWN = "withdrawn"  # the mentee or the mentor left the program
+
+
+class PrivacyPromptKind(StrEnum):
+    """``scheduled_prompt.kind`` values of the privacy features."""
+
+    WORKSPACE_PURGE = "workspace_purge"  # a workspace that uninstalled: its data goes after the retention window

@@ -214,6 +214,12 @@ def intro_answered_message(*, accepted: bool) -> dict[str, Any]:
     return {"text": text, "blocks": [section(text)]}
 
 
+def intro_withdrawn_message() -> dict[str, Any]:
+    """The ask once the person who asked left the program (buttons removed)."""
+    text = "This introduction request was withdrawn: the person who asked left the program. Nothing to do."
+    return {"text": text, "blocks": [section(text)]}
+
+
 def intro_group_message(intro: Introduction, overlap: Sequence[str]) -> dict[str, Any]:
     """The introduction itself, posted in the group DM of the three."""
     who = f"<@{intro.requester_id}>" + (f" and <@{intro.partner_id}>" if intro.partner_id else "")

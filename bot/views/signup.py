@@ -211,6 +211,12 @@ def build_signup_modal(
     )
 
 
+LEFT_IN_SLACK = (
+    "Messages mentorbot already sent (your DMs with it, your pair's group DM) stay in Slack: Slack keeps them, "
+    "not mentorbot. You can delete your own messages there."
+)
+
+
 def build_leave_modal() -> dict[str, Any]:
     """Confirmation before deleting someone's data."""
     return modal(
@@ -220,12 +226,26 @@ def build_leave_modal() -> dict[str, Any]:
         close="Keep me in",
         blocks=[
             section(
-                "*Leave the mentorship program?*\n"
-                "Your profile and answers will be deleted. The program keeps only an anonymous count "
-                "that someone left. You can join again any time with `/mentor join`."
-            )
+                "*Leave the mentorship program and delete your data?*\n"
+                "Your profile, answers, lists and requests are deleted; your open pair ends. Your partner keeps "
+                "the pair's history without your name. The program keeps only an anonymous count that someone "
+                "left. You can join again any time with `/mentor join`."
+            ),
+            context(LEFT_IN_SLACK),
         ],
     )
+
+
+def leave_confirmation(*, was_participant: bool) -> dict[str, Any]:
+    """The DM after ``/mentor leave`` erased a person's data."""
+    if was_participant:
+        text = (
+            "You've left the mentorship program and your mentorbot data is deleted. Thank you for taking part! "
+            "`/mentor join` brings you back any time."
+        )
+    else:
+        text = "Your mentorbot data is deleted."
+    return {"text": f"{text} {LEFT_IN_SLACK}", "blocks": [section(text), context(LEFT_IN_SLACK)]}
 
 
 def signup_confirmation(
