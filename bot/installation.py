@@ -17,6 +17,8 @@ from slack_bolt.authorization.authorize import InstallationStoreAuthorize
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 
 from bot.config import Settings
+from storage import coordinators
+from storage.db import session_factory
 from storage.installations import EncryptedInstallationStore, build_state_store, cancel_pending_prompts
 
 log = logging.getLogger(__name__)
@@ -56,10 +58,18 @@ def build_installation_store(settings: Settings, engine: object) -> EncryptedIns
     """The encrypted installation store for a multi-workspace configuration."""
     if not settings.client_id or not settings.token_encryption_key:
         raise ValueError("multi-workspace mode needs SLACK_CLIENT_ID and TOKEN_ENCRYPTION_KEY")
+    sessions = session_factory(engine)  # type: ignore[arg-type]
+
+    def first_coordinator(team_id: str, installer: str) -> None:
+        with sessions() as session:
+            if coordinators.add_first_coordinator(session=session, team_id=team_id, user_id=installer):
+                log.info("installer is the first coordinator team=%s", team_id)
+
     return EncryptedInstallationStore(
         client_id=settings.client_id,
         engine=engine,  # type: ignore[arg-type]
         encryption_key=settings.token_encryption_key,
+        on_installed=first_coordinator,
     )
 
 

@@ -188,7 +188,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
     @app.view(ids.PROGRAM_VIEW)
     def on_program_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         actor, team_id = _user_id(body), _team_id(body)
-        if not services.is_coordinator(actor):
+        if not services.is_coordinator(actor, _team_id(body)):
             log.warning("forged program submission refused user=%s", actor)
             ack(response_action="update", view=views.refusal_view())
             return
@@ -221,7 +221,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
     def on_pair_action_clicked(ack: Ack, body: dict[str, Any], client: WebClient, action: dict[str, Any]) -> None:
         ack()
         actor, team_id = _user_id(body), _team_id(body)
-        if not services.is_coordinator(actor):
+        if not services.is_coordinator(actor, _team_id(body)):
             log.warning("forged pair action refused user=%s action=%s", actor, action.get("action_id"))
             client.chat_postMessage(channel=actor, text=NOT_A_COORDINATOR)
             return
@@ -242,7 +242,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
     @app.view(ids.PAIR_ACTION_VIEW)
     def on_pair_action_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         actor, team_id = _user_id(body), _team_id(body)
-        if not services.is_coordinator(actor):
+        if not services.is_coordinator(actor, _team_id(body)):
             log.warning("forged pair action submission refused user=%s", actor)
             ack(response_action="update", view=views.refusal_view())
             return
@@ -285,7 +285,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
     def on_audit_page(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         ack()
         actor = _user_id(body)
-        if not services.is_coordinator(actor):
+        if not services.is_coordinator(actor, _team_id(body)):
             respond(text=NOT_A_COORDINATOR, response_type="ephemeral", replace_original=False)
             return
         page = int(action["value"]) if str(action.get("value", "")).isdigit() else 0
@@ -313,7 +313,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
     @app.view(ids.IMPORT_VIEW)
     def on_import_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         actor, team_id = _user_id(body), _team_id(body)
-        if not services.is_coordinator(actor):
+        if not services.is_coordinator(actor, _team_id(body)):
             log.warning("forged import submission refused user=%s", actor)
             ack(response_action="update", view=views.refusal_view())
             return

@@ -16,7 +16,7 @@ from handlers.commands import CommandRouter
 
 def publish_home(services: Services, client: WebClient, *, team_id: str, user_id: str) -> None:
     """Render and publish a person's App Home (every read in one session)."""
-    coordinator = services.is_coordinator(user_id)
+    coordinator = services.is_coordinator(user_id, team_id)
     with services.sessions() as session:
         saved = people.load_profile(session=session, team_id=team_id, user_id=user_id)
         pairs = journey.home_blocks(

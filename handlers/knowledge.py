@@ -41,7 +41,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
     """Attach the library and feedback listeners and subcommands."""
 
     def can_share(team_id: str, user_id: str) -> bool:
-        if services.is_coordinator(user_id):
+        if services.is_coordinator(user_id, team_id):
             return True
         with services.sessions() as session:
             return people.load_profile(session=session, team_id=team_id, user_id=user_id) is not None
@@ -120,7 +120,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
             items,
             skill=skill,
             viewer=ctx.user_id,
-            coordinator=services.is_coordinator(ctx.user_id),
+            coordinator=services.is_coordinator(ctx.user_id, ctx.team_id),
             pair_id=pair.id if pair else None,
         )
         ctx.reply(**message)
@@ -252,7 +252,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
                 team_id=team_id,
                 resource_id=resource_id,
                 user_id=user_id,
-                is_coordinator=services.is_coordinator(user_id),
+                is_coordinator=services.is_coordinator(user_id, team_id),
             )
         if outcome == "removed" and item is not None:
             log.info("resource removed team=%s resource=%s by=%s", team_id, resource_id, user_id)

@@ -379,7 +379,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
     @app.view(ids.MATCH_PREVIEW_VIEW)
     def on_publish_submitted(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         actor = _actor(body)
-        if not services.is_coordinator(actor):
+        if not services.is_coordinator(actor, _team(body)):
             log.warning("publish refused user=%s", actor)
             refuse_view(ack)
             return
@@ -413,7 +413,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
     def on_rule_chosen(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
         actor = _actor(body)
-        if not services.is_coordinator(actor):
+        if not services.is_coordinator(actor, _team(body)):
             log.warning("match rule refused user=%s", actor)
             client.chat_postMessage(channel=actor, text=NOT_A_COORDINATOR)
             return
@@ -445,7 +445,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
     def on_rerun_clicked(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         actor = _actor(body)
-        if not services.is_coordinator(actor):
+        if not services.is_coordinator(actor, _team(body)):
             client.chat_postMessage(channel=actor, text=NOT_A_COORDINATOR)
             return
         meta = _metadata(body.get("view"))
@@ -458,7 +458,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
     @app.action(ids.MATCH_PAGE)
     def on_page_clicked(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
-        if not services.is_coordinator(_actor(body)):
+        if not services.is_coordinator(_actor(body), _team(body)):
             return
         meta = _metadata(body.get("view"))
         with services.sessions() as session:
@@ -471,7 +471,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
     def on_open_preview_clicked(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
         actor = _actor(body)
-        if not services.is_coordinator(actor):
+        if not services.is_coordinator(actor, _team(body)):
             client.chat_postMessage(channel=actor, text=NOT_A_COORDINATOR)
             return
         with services.sessions() as session:

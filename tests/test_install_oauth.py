@@ -295,11 +295,14 @@ def _two_workspaces(app: RunningApp) -> None:
     sign_up(beta, BOB, BETA)
     sign_up(beta, shared_mentee, BETA)
 
-    box.add_user(COORDINATOR, name="coord", real_name="Coordinator", tz="Europe/Berlin", team_id=ALPHA)
-    answer = alpha.driver.slash_command(COORDINATOR, f"pair <@{ALICE.user_id}> <@{SHARED}> test").json()
+    # each workspace's installer is its first coordinator, and only there
+    box.add_user("U0INSTALLA", name="installer-a", real_name="Installer A", tz="Europe/Berlin", team_id=ALPHA)
+    box.add_user("U0INSTALLB", name="installer-b", real_name="Installer B", tz="Europe/Berlin", team_id=BETA)
+    refused = beta.driver.slash_command(COORDINATOR, f"pair <@{SHARED}> <@{BOB.user_id}> test").json()
+    assert "only the program's coordinators" in refused["text"]  # COORDINATOR_IDS applies to no workspace
+    answer = alpha.driver.slash_command("U0INSTALLA", f"pair <@{ALICE.user_id}> <@{SHARED}> test").json()
     assert "Paired" in answer["text"], answer
-    box.add_user(COORDINATOR, name="coord", real_name="Coordinator", tz="Europe/Berlin", team_id=BETA)
-    answer = beta.driver.slash_command(COORDINATOR, f"pair <@{SHARED}> <@{BOB.user_id}> test").json()
+    answer = beta.driver.slash_command("U0INSTALLB", f"pair <@{SHARED}> <@{BOB.user_id}> test").json()
     assert "Paired" in answer["text"], answer
 
     with app.sessions() as session:

@@ -21,6 +21,7 @@ from sqlmodel import Session
 
 from bot import people
 from bot.cohorts import CohortSettings, settings_of
+from bot.coordinators import coordinator_targets, tell_coordinators
 from bot.lifecycle import forms, planning
 from bot.lifecycle.planning import Person
 from bot.outbox import (
@@ -139,12 +140,6 @@ def is_member(pair: Pair, user_id: str) -> bool:
     return user_id in (pair.mentee_user_id, pair.mentor_user_id)
 
 
-def _coordinator_targets(services: Services) -> list[str]:
-    targets = sorted(services.settings.coordinator_ids)
-    channel = getattr(services.settings, "coordinator_channel", "")
-    return targets or ([channel] if channel else [])
-
-
 def _post(services: Services, team_id: str, channel: str, message: dict[str, Any]) -> None:
     if not channel:
         return
@@ -152,12 +147,6 @@ def _post(services: Services, team_id: str, channel: str, message: dict[str, Any
         services.client_for(team_id).chat_postMessage(channel=channel, unfurl_links=False, **message)
     except SlackApiError as exc:
         log.warning("post failed channel=%s error=%s", channel, exc.response.get("error"))
-
-
-def tell_coordinators(services: Services, team_id: str, text: str) -> None:
-    """A private note to every coordinator (their own DMs in the pair's workspace)."""
-    for target in _coordinator_targets(services):
-        _post(services, team_id, target, {"text": text, "blocks": [views.section(text)]})
 
 
 def _open_pair_channel(services: Services, pair: Pair) -> str:
@@ -482,7 +471,7 @@ def after_silent_followup(services: Services, session: Session, prompt: Schedule
     session.add(pair)
     # One outbox row per coordinator: each is delivered (and retried) on its own, never twice.
     report = _quiet_report(pair, journey, now)
-    for target in _coordinator_targets(services):
+    for target in coordinator_targets(services, pair.team_id, session):
         schedule_prompt(
             session=session,
             team_id=pair.team_id,

@@ -269,8 +269,16 @@ def signup_confirmation(
     return {"text": text, "blocks": blocks}
 
 
-def help_message(lines: list[tuple[str, str]], *, unknown: str | None = None) -> dict[str, Any]:
-    """Every command with one line each; ``unknown`` explains a mistyped subcommand first."""
+def help_message(
+    lines: list[tuple[str, str]], *, unknown: str | None = None, notice: str | None = None
+) -> dict[str, Any]:
+    """Every command with one line each; ``unknown`` explains a mistyped subcommand first; ``notice`` warns
+    coordinators about their configuration (a public coordinator channel)."""
     body = "\n".join(f"`{usage}`  {desc}" for usage, desc in lines)
     intro = f"I don't know `/mentor {unknown[:40]}`. Here is what I can do:" if unknown else "*mentorbot commands*"
-    return {"text": f"{intro}\n{body}", "blocks": [section(intro), section(body)]}
+    blocks = [section(intro), section(body)]
+    text = f"{intro}\n{body}"
+    if notice:
+        blocks.append(context(f":warning: {notice}"))
+        text += f"\n:warning: {notice}"
+    return {"text": text, "blocks": blocks}
