@@ -3,7 +3,6 @@ weekly digest and the coordinator's App Home section. Every change is written to
 
 from __future__ import annotations
 
-import csv
 import io
 import logging
 import re
@@ -14,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from slack_sdk import WebClient
 from sqlmodel import Session
 
-from bot import ids
+from bot import csv_safety, ids
 from bot.cohorts import CohortSettings, settings_of
 from bot.profiles import normalise_tag
 from bot.stats import compute_stats
@@ -525,7 +524,7 @@ def export_csv(*, session: Session, team_id: str, cohort_id: int | None, with_co
     rows = stats.export_rows(session=session, team_id=team_id, cohort_id=cohort_id)
     out = io.StringIO()
     columns = list(rows[0]) if rows else ["pair_id"]
-    writer = csv.writer(out)
+    writer = csv_safety.writer(out)
     writer.writerow(columns)
     for row in rows:
         writer.writerow(
