@@ -260,8 +260,13 @@ def register(app: App, services: Services, router: CommandRouter) -> None:  # no
                 jr.answer_continue(
                     session=session, services=services, pair=pair, user_id=user_id, answer=answer, now=services.now()
                 )
-            said = {"yes": "you can continue", "pause": "you need a pause", "stop": "you'd like to stop"}[answer]
-            _replace_buttons(client, body, f"Thanks: the coordinators know {said}. Your partner isn't told.")
+            reply = {
+                "yes": "Thanks: the coordinators know you can continue. Your partner isn't told.",
+                "pause": "Thanks: the coordinators know you need a pause, and check-ins are on hold until one of you "
+                "resumes. Nothing is posted in your pair's DM and your partner isn't told why.",
+                "stop": "Thanks: the coordinators know you'd like to stop. Your partner isn't told.",
+            }[answer]
+            _replace_buttons(client, body, reply)
 
         return on_continue_clicked
 

@@ -884,8 +884,8 @@ def answer_continue(
         pair.team_id,
         f":speech_balloon: Private: <@{user_id}> ({role_in(pair, user_id)} in pair #{pair.id}) says they {said}.",
     )
-    if answer == "pause":
-        pause_pair(session=session, services=services, pair=pair, user_id=user_id, until=None, now=now)
+    if answer == "pause":  # private: the pair DM hears nothing (the reply promised the partner isn't told)
+        pause_pair(session=session, services=services, pair=pair, user_id=user_id, until=None, now=now, announce=False)
 
 
 def submit_survey(
@@ -1035,9 +1035,19 @@ def become_mentor(*, session: Session, team_id: str, user_id: str, role: str) ->
 
 
 def pause_pair(
-    *, session: Session, services: Services, pair: Pair, user_id: str, until: date | None, now: datetime
+    *,
+    session: Session,
+    services: Services,
+    pair: Pair,
+    user_id: str,
+    until: date | None,
+    now: datetime,
+    announce: bool = True,
 ) -> bool:
-    """Pause the pair: pending prompts move (to the resume date, or parked until someone resumes). Commits."""
+    """Pause the pair: pending prompts move (to the resume date, or parked until someone resumes). Commits.
+
+    ``announce=False`` (a private "I need a pause") posts nothing in the pair DM.
+    """
     if pair.status not in OPEN:
         return False
     journey = _journey(session, pair)
@@ -1067,6 +1077,8 @@ def pause_pair(
     _mark_active(journey, user_id, now)
     session.add_all([pair, journey])
     session.commit()
+    if not announce:
+        return True
     when = f"until *{until:%a %d %B}*" if until else "until one of you resumes"
     text = f":double_vertical_bar: <@{user_id}> paused your mentorship {when}. Check-ins stop meanwhile."
     _post(
