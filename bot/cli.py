@@ -142,7 +142,7 @@ def cmd_run(env: dict[str, str], workers: int | None) -> int:
         for scheduler, dispatcher in running:
             shutdown(scheduler, dispatcher)  # type: ignore[arg-type]
 
-    serve_gunicorn(factory, port=settings.port, workers=count, on_worker_exit=drain)
+    serve_gunicorn(factory, port=settings.port, workers=count, on_worker_exit=drain, metrics_port=settings.metrics_port)
     return 0
 
 

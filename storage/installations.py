@@ -138,7 +138,8 @@ def build_state_store(engine: Engine) -> SQLAlchemyOAuthStateStore:
 
 
 def cancel_pending_prompts(*, session: Any, team_id: str, now: Any) -> int:
-    """Stop a workspace's scheduled prompts (it uninstalled the app): pending rows become cancelled.
+    """Stop a workspace's scheduled prompts (it uninstalled the app): pending rows become cancelled (all but the
+    deletion of its data after the retention window).
 
     Args:
         session: An open session (committed here).
@@ -149,11 +150,12 @@ def cancel_pending_prompts(*, session: Any, team_id: str, now: Any) -> int:
         How many prompts were cancelled.
     """
     from storage.models.outbox import CANCELLED, PENDING, ScheduledPrompt
+    from storage.vocab import PrivacyPromptKind
 
     table = ScheduledPrompt.__table__  # type: ignore[attr-defined]
     result = session.execute(
         table.update()
-        .where(table.c.team_id == team_id, table.c.status == PENDING)
+        .where(table.c.team_id == team_id, table.c.status == PENDING, table.c.kind != PrivacyPromptKind.WORKSPACE_PURGE)
         .values(status=CANCELLED, updated_at=now, last_error="workspace uninstalled the app")
     )
     session.commit()

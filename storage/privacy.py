@@ -424,3 +424,23 @@ def withdraw_requests_of(*, session: Session, team_id: str, user_id: str) -> dic
 def _detached(row: Any) -> Any:
     """A plain copy of a row, readable after the session's rows change."""
     return type(row).model_validate(row.model_dump())
+
+
+def purge_workspace(*, session: Session, team_id: str, keep_prompt_id: int | None = None) -> int:
+    """Delete every row of a workspace from every table (its retention window after an uninstall ran out).
+
+    Slack's install tables are emptied by the installation store at uninstall. ``keep_prompt_id`` is the outbox
+    row doing the purge (the dispatcher still marks it done). No commit.
+
+    Returns:
+        How many rows were deleted.
+    """
+    deleted = 0
+    for table in reversed(SQLModel.metadata.sorted_tables):  # children first
+        if "team_id" not in table.c or table.name.startswith(SKIPPED_PREFIXES):
+            continue
+        condition = table.c.team_id == team_id
+        if table.name == "scheduled_prompt" and keep_prompt_id is not None:
+            condition = and_(condition, table.c.id != keep_prompt_id)
+        deleted += int(session.execute(delete(table).where(condition)).rowcount or 0)
+    return deleted

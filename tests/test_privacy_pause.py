@@ -16,9 +16,9 @@ def test_i_need_a_pause_is_not_announced_in_the_pair_dm(world: World) -> None:  
     in_pair_dm = len(w.dm())
     partner_saw = len(w.app.sandbox.messages_to(MENTOR))
     click(w, MENTEE, ids.CONTINUE_PAUSE, ask)
-    reply = eventually(
-        lambda: [c for c in w.app.sandbox.calls_for("chat.update") if c.args.get("ts") == ask["ts"]]
-    )[-1].args["text"]
+    reply = eventually(lambda: [c for c in w.app.sandbox.calls_for("chat.update") if c.args.get("ts") == ask["ts"]])[
+        -1
+    ].args["text"]
     assert "isn't told" in reply and "Nothing is posted in your pair's DM" in reply
     eventually(lambda: [m for m in w.app.sandbox.messages_to(COORDINATOR) if "needs a pause" in m["text"]])
     eventually(lambda: w.pair().status == "paused")  # what the reply promises: check-ins on hold
