@@ -18,6 +18,7 @@ from bot.cohorts import CohortSettings, settings_of
 from bot.profiles import normalise_tag
 from bot.stats import compute_stats
 from bot.views import coordinator as views
+from bot.views.blocks import escape, quote
 from storage import coordination, stats
 from storage.models import Cohort, Pair
 from storage.models.journey import PairJourney
@@ -389,7 +390,7 @@ def skip_round(*, session: Session, team_id: str, user_id: str, value: str, now:
         session=session, team_id=team_id, cohort_id=cohort_id or 0, match_date=match_date.isoformat(), user_id=user_id
     )
     return (
-        f":ok_hand: You're sitting out the {match_date:%d %B} round of {cohort.name}. "
+        f":ok_hand: You're sitting out the {match_date:%d %B} round of {escape(cohort.name)}. "
         "You stay in the program and will be in the next round."
     )
 
@@ -459,7 +460,7 @@ def pair_action(
             )
         done = f"Nudged {', '.join(f'<@{u}>' for u in targets)}."
     elif action == "message":
-        text = f":speech_balloon: A message from your program coordinator <@{actor}>:\n>{message}"
+        text = f":speech_balloon: A message from your program coordinator <@{actor}>:\n{quote(message)}"
         if pair.channel_id:
             client.chat_postMessage(channel=pair.channel_id, text=text)
         else:

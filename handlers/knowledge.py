@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 
 from bot import ids, knowledge, people
 from bot.services import Services
+from bot.views.blocks import escape
 from bot.views.knowledge import (
     build_share_modal,
     feedback_answered_message,
@@ -98,10 +99,12 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
             )
         item = result.resource
         if result.created:
-            ctx.reply(f":books: Saved *{item.title}* to the library (tags: {', '.join(item.tags) or 'none'}).")
+            ctx.reply(
+                f":books: Saved *{escape(item.title)}* to the library (tags: {escape(', '.join(item.tags)) or 'none'})."
+            )
         else:
             ctx.reply(
-                f":books: *{item.title}* was already in the library: I counted your recommendation "
+                f":books: *{escape(item.title)}* was already in the library: I counted your recommendation "
                 f"({item.recommend_count} so far)."
             )
         if pair is not None and pair.channel_id:
@@ -219,7 +222,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
             )
         item = result.resource
         verb = "Saved" if result.created else "Already in the library; counted your recommendation for"
-        client.chat_postMessage(channel=user_id, text=f":books: {verb} *{item.title}*.")
+        client.chat_postMessage(channel=user_id, text=f":books: {verb} *{escape(item.title)}*.")
         if pair is not None and pair.channel_id:
             client.chat_postMessage(
                 channel=pair.channel_id, **resource_shared_message(item, sharer=user_id, note=form.note)
@@ -256,7 +259,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
             )
         if outcome == "removed" and item is not None:
             log.info("resource removed team=%s resource=%s by=%s", team_id, resource_id, user_id)
-            text = f":wastebasket: Removed *{item.title}* from the library."
+            text = f":wastebasket: Removed *{escape(item.title)}* from the library."
         elif outcome == "forbidden":
             log.warning("resource removal refused team=%s resource=%s by=%s", team_id, resource_id, user_id)
             text = ":lock: Only the person who shared it or a coordinator can remove it."

@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 from bot import forms, ids, people, privacy
 from bot.cohorts import open_cohort, settings_of, taxonomy_for
 from bot.services import Services
+from bot.views.blocks import escape
 from bot.views.signup import build_leave_modal, build_signup_modal, leave_confirmation, signup_confirmation
 from handlers.commands import CommandContext, CommandRouter
 from handlers.home import publish_home
@@ -64,7 +65,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
             cohort = open_cohort(session=session, team_id=ctx.team_id, cohort_id=None, now=services.now())
         opens = settings_of(cohort).signup_opens
         if signed_up is None and opens is not None and services.now().date() < opens:
-            ctx.reply(f":calendar: Signups for *{cohort.name}* open on {opens:%A %d %B}. See you then!")
+            ctx.reply(f":calendar: Signups for *{escape(cohort.name)}* open on {opens:%A %d %B}. See you then!")
             return
         ctx.ack()
         open_signup_modal(services, ctx.client, team_id=ctx.team_id, user_id=ctx.user_id, trigger_id=ctx.trigger_id)

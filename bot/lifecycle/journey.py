@@ -34,6 +34,7 @@ from bot.outbox import (
 )
 from bot.services import Services
 from bot.views import journey as views
+from bot.views.blocks import escape, quote
 from storage import journey as store
 from storage import participants
 from storage.models import Cohort, Pair, PairJourney, ScheduledPrompt
@@ -756,7 +757,7 @@ def log_meeting(
             i = int(index)
             if i < len(updated):
                 if value == "done" and updated[i].get("progress") != "done":
-                    celebrations.append(f":trophy: Goal done: *{updated[i]['title']}*. Well earned!")
+                    celebrations.append(f":trophy: Goal done: *{escape(updated[i]['title'])}*. Well earned!")
                 updated[i]["progress"] = value
         goals.goals = updated
         session.add(goals)
@@ -778,7 +779,7 @@ def log_meeting(
         _replan_checkins(session, pair, journey, met_on, now)
     session.commit()
     summary = f":memo: <@{user_id}> logged a meeting on {met_on:%a %d %b} ({form.duration} min)"
-    summary += f": {form.topics}" if form.topics else "."
+    summary += f": {escape(form.topics)}" if form.topics else "."
     _post(services, pair.team_id, pair.channel_id, views.milestone_message("\n".join([summary, *celebrations])))
     log.info("meeting logged pair=%s first=%s", pair_id, first)
     return int(meeting.id or 0)
@@ -824,7 +825,7 @@ def raise_concern(
         f"{what}. Their partner has not been told."
     )
     if text:
-        note += f"\n>{text}"
+        note += f"\n{quote(text)}"
     tell_coordinators(services, pair.team_id, note)
     _post(services, pair.team_id, user_id, views.rematch_offer_message(pair_id=int(pair.id or 0)))
     log.info("concern raised pair=%s source=%s", pair.id, source)
@@ -926,7 +927,7 @@ def submit_reflection(
     )
     session.commit()
     if saved and form.thanks:
-        text = f":sparkling_heart: A thank-you note from <@{user_id}>:\n>{form.thanks}"
+        text = f":sparkling_heart: A thank-you note from <@{user_id}>:\n{quote(form.thanks)}"
         _post(services, pair.team_id, partner_of(pair, user_id), views.milestone_message(text))
     return saved
 

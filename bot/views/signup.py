@@ -11,6 +11,7 @@ from bot.taxonomy import Taxonomy
 from bot.views.blocks import (
     choice_list,
     context,
+    escape,
     header,
     input_block,
     label,
@@ -257,11 +258,14 @@ def signup_confirmation(
         text = f":tada: You're in the mentorship program {what}! We'll message you here when you're matched."
     else:
         text = f":white_check_mark: Your mentoring profile is updated ({what})."
-    detail = ", ".join(label(s) for s in list(skills)[:6])
+    detail = escape(", ".join(label(s) for s in list(skills)[:6]))
     blocks = [section(text)]
     if created and late_for:
         blocks.append(
-            context(f"Signups for {late_for} have closed, so you'll be matched in the next round: you're on the list.")
+            context(
+                f"Signups for {escape(late_for)} have closed, so you'll be matched in the next round: "
+                "you're on the list."
+            )
         )
     if detail:
         blocks.append(context(f"Matching will use your skills and goals: {detail}"))
@@ -275,7 +279,9 @@ def help_message(
     """Every command with one line each; ``unknown`` explains a mistyped subcommand first; ``notice`` warns
     coordinators about their configuration (a public coordinator channel)."""
     body = "\n".join(f"`{usage}`  {desc}" for usage, desc in lines)
-    intro = f"I don't know `/mentor {unknown[:40]}`. Here is what I can do:" if unknown else "*mentorbot commands*"
+    intro = (
+        f"I don't know `/mentor {escape(unknown[:40])}`. Here is what I can do:" if unknown else "*mentorbot commands*"
+    )
     blocks = [section(intro), section(body)]
     text = f"{intro}\n{body}"
     if notice:
