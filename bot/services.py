@@ -13,6 +13,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from bot.config import Settings
 from bot.taxonomy import Taxonomy, default_taxonomy
@@ -79,22 +80,26 @@ class Services:
         with self._clients_lock:
             self._clients.pop(team_id, None)
 
-    def is_coordinator(self, user_id: str, team_id: str) -> bool:
+    def is_coordinator(self, user_id: str, team_id: str, session: Session | None = None) -> bool:
         """Checked on every coordinator request (never only hidden in the UI), for one workspace.
 
         A workspace's coordinators are those stored for it (the installer first, then ``/mentor coordinators
         add``). In single-workspace mode ``COORDINATOR_IDS`` and the members of ``COORDINATOR_CHANNEL`` count
         too, the channel only when it is private (``conversations.info``): anyone can join a public channel.
-        Channel members are cached for ``coordinator_cache_seconds``.
+        Channel members are cached for ``coordinator_cache_seconds``. ``session``: an open one to read with.
         """
         if not user_id or not team_id:
             return False
         single = not self.settings.multi_workspace
         if single and user_id in self.settings.coordinator_ids:
             return True
-        with self.sessions() as session:
-            if coordinators.is_listed(session=session, team_id=team_id, user_id=user_id):
-                return True
+        if session is not None:
+            listed = coordinators.is_listed(session=session, team_id=team_id, user_id=user_id)
+        else:
+            with self.sessions() as own:
+                listed = coordinators.is_listed(session=own, team_id=team_id, user_id=user_id)
+        if listed:
+            return True
         if not single or not self.settings.coordinator_channel:
             return False
         return user_id in self._coordinator_channel_members()

@@ -16,8 +16,8 @@ from handlers.commands import CommandRouter
 
 def publish_home(services: Services, client: WebClient, *, team_id: str, user_id: str) -> None:
     """Render and publish a person's App Home (every read in one session)."""
-    coordinator = services.is_coordinator(user_id, team_id)
     with services.sessions() as session:
+        coordinator = services.is_coordinator(user_id, team_id, session)
         saved = people.load_profile(session=session, team_id=team_id, user_id=user_id)
         pairs = journey.home_blocks(
             session=session, team_id=team_id, user_id=user_id, tz=saved[1].timezone if saved else "UTC"

@@ -143,7 +143,8 @@ def _channel(app: RunningApp, pair_id: int | None) -> str:
         return pair.channel_id if pair is not None else ""
 
 
-def test_leavers_named_like_common_words_leave_everyone_elses_rows_byte_identical(app: RunningApp) -> None:
+def test_leavers_named_like_common_words_leave_everyone_elses_rows_byte_identical(app_any_db: RunningApp) -> None:
+    app = app_any_db
     pairs = build_program(app)
     started = time.time()
     app.driver.slash_command(COORDINATOR, "match")  # a preview that names people (all paired: an empty round)
