@@ -93,8 +93,11 @@ def save_signup(
     display_name: str,
     email: str | None = None,
     cohort_id: int | None = None,
+    person_key: str = "",
 ) -> tuple[Participant, bool]:
-    """Store a validated signup; returns the participant and whether it is new."""
+    """Store a validated signup; returns the participant and whether it is new.
+
+    ``person_key`` is the person's keyed hash (``bot.privacy.person_key``)."""
     fields = form.profile_fields()
     if email:
         fields["email"] = email
@@ -108,4 +111,5 @@ def save_signup(
         display_name=display_name,
         timezone=form.timezone,
         fields=fields,
+        person_key=person_key,
     )
