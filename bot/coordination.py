@@ -3,7 +3,6 @@ coordinator's App Home section (actions on pairs live in :mod:`bot.pair_control`
 
 from __future__ import annotations
 
-import csv
 import io
 import logging
 import re
@@ -14,11 +13,12 @@ from typing import TYPE_CHECKING, Any
 from slack_sdk import WebClient
 from sqlmodel import Session
 
-from bot import ids
+from bot import csv_safety, ids
 from bot.cohorts import CohortSettings, settings_of
 from bot.profiles import normalise_tag
 from bot.stats import compute_stats
 from bot.views import coordinator as views
+from bot.views.blocks import escape
 from storage import coordination, stats
 from storage.models import Cohort, Pair
 from storage.models.journey import PairJourney
@@ -404,7 +404,7 @@ def skip_round(*, session: Session, team_id: str, user_id: str, value: str, now:
         session=session, team_id=team_id, cohort_id=cohort_id or 0, match_date=match_date.isoformat(), user_id=user_id
     )
     return (
-        f":ok_hand: You're sitting out the {match_date:%d %B} round of {cohort.name}. "
+        f":ok_hand: You're sitting out the {match_date:%d %B} round of {escape(cohort.name)}. "
         "You stay in the program and will be in the next round."
     )
 
@@ -444,7 +444,7 @@ def export_csv(*, session: Session, team_id: str, cohort_id: int | None, with_co
     rows = stats.export_rows(session=session, team_id=team_id, cohort_id=cohort_id)
     out = io.StringIO()
     columns = list(rows[0]) if rows else ["pair_id"]
-    writer = csv.writer(out)
+    writer = csv_safety.writer(out)
     writer.writerow(columns)
     for row in rows:
         writer.writerow(

@@ -22,8 +22,9 @@ from sqlmodel import Session
 
 from bot import pair_matching
 from bot.cohorts import CohortSettings, settings_of
+from bot.coordinators import coordinator_targets
 from bot.lifecycle import pause as pausing
-from bot.lifecycle.pairs import OPEN, coordinator_targets, partner_of, role_in
+from bot.lifecycle.pairs import OPEN, partner_of, role_in
 from bot.lifecycle.plan import PARKED, SHIFTABLE, schedule_closure, schedule_next_checkin
 from bot.outbox import Outgoing, cancel_prompts, schedule_prompt, shift_prompts, upcoming_prompts
 from bot.services import Services
@@ -735,9 +736,9 @@ def talk_first(
 # ---------------------------------------------------------------------- coordinators hear, with one-click actions
 
 
-def note_targets(services: Services) -> list[str]:
-    """Where coordinators' notes go (their DMs, else the coordinators' channel)."""
-    return coordinator_targets(services)
+def note_targets(services: Services, team_id: str, session: Session | None = None) -> list[str]:
+    """Where a workspace's coordinators' notes go (their DMs, else the coordinators' private channel)."""
+    return coordinator_targets(services, team_id, session)
 
 
 def tell_about_concern(
@@ -745,7 +746,7 @@ def tell_about_concern(
 ) -> None:
     """A private note to every coordinator about a concern, with Rematch / End / Talk first (sent now)."""
     message = views.concern_note(pair, raised_by=raised_by, role=str(role_in(pair, raised_by)), what=what, text=text)
-    for target in note_targets(services):
+    for target in note_targets(services, pair.team_id, session):
         _dm(services, pair.team_id, target, message)()
 
 
@@ -804,7 +805,7 @@ def auto_rematch(*, session: Session, services: Services, pair: Pair, said_by: s
         reason=proposal.reason,
         until=now + UNDO_WINDOW,
     )
-    done.after += [_dm(services, pair.team_id, t, note) for t in note_targets(services)]
+    done.after += [_dm(services, pair.team_id, t, note) for t in note_targets(services, pair.team_id, session)]
     done.after.append(
         _dm(services, pair.team_id, said_by, views.auto_rematch_reporter_message(old, said_by, done.new_pair))
     )
@@ -990,7 +991,8 @@ def render_inactive_close(
         )
         out.append(Outgoing(channel=user_id, text=message["text"], blocks=message["blocks"]))
     note = views.auto_closed_note(pair, weeks)
-    out += [Outgoing(channel=t, text=note["text"], blocks=note["blocks"]) for t in note_targets(services)]
+    targets = note_targets(services, pair.team_id, session)
+    out += [Outgoing(channel=t, text=note["text"], blocks=note["blocks"]) for t in targets]
     return out
 
 
@@ -1102,7 +1104,8 @@ def render_place_freed(
                 score=offer.candidate.score,
                 now=now,
             )
-            return [Outgoing(channel=t, text=note["text"], blocks=note["blocks"]) for t in note_targets(services)]
+            targets = note_targets(services, prompt.team_id, session)
+            return [Outgoing(channel=t, text=note["text"], blocks=note["blocks"]) for t in targets]
         try:
             filled = fill_place(
                 session=session,
@@ -1125,7 +1128,8 @@ def render_place_freed(
         now=filled.created_at,
         automatic=True,
     )
-    return [Outgoing(channel=t, text=note["text"], blocks=note["blocks"]) for t in note_targets(services)]
+    targets = note_targets(services, prompt.team_id, session)
+    return [Outgoing(channel=t, text=note["text"], blocks=note["blocks"]) for t in targets]
 
 
 # ---------------------------------------------------------------------- bulk

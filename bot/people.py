@@ -94,10 +94,13 @@ def save_signup(
     display_name: str,
     email: str | None = None,
     cohort_id: int | None = None,
+    person_key: str = "",
     now: datetime | None = None,
 ) -> tuple[Participant, bool]:
     """Store a validated signup (stamped ``now``: the waiting list counts from it); returns the participant and
-    whether it is new."""
+    whether it is new.
+
+    ``person_key`` is the person's keyed hash (``bot.privacy.person_key``)."""
     fields = form.profile_fields()
     if email:
         fields["email"] = email
@@ -111,5 +114,6 @@ def save_signup(
         display_name=display_name,
         timezone=form.timezone,
         fields=fields,
+        person_key=person_key,
         now=now,
     )

@@ -8,6 +8,7 @@ from bot.services import Services
 from handlers import (
     commands,
     coordinator,
+    coordinators,
     home,
     install,
     knowledge,
@@ -27,6 +28,7 @@ def register_handlers(app: App, services: Services) -> None:
     home.register(app, services, router)
     matching.register(app, services, router)
     coordinator.register(app, services, router)
+    coordinators.register(app, services, router)
     pairs.register(app, services, router)
     pair_control.register(app, services, router)
     knowledge.register(app, services, router)

@@ -18,6 +18,7 @@ from bot.cohorts import current_cohort
 from bot.services import Services
 from bot.stats import post_stats
 from bot.views import coordinator as views
+from bot.views.blocks import escape
 from handlers.commands import NOT_A_COORDINATOR, CommandContext, CommandRouter
 from handlers.payload import first_submission as _first_submission
 from handlers.payload import team_id as _team_id
@@ -64,11 +65,11 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
                 else current_cohort(session=session, team_id=ctx.team_id, now=services.now())
             )
             if cohort is None:
-                ctx.reply(f"No cohort is called {ctx.args!r}.")
+                ctx.reply(f"No cohort is called {escape(ctx.args)!r}.")
                 return
             if not coordination.announce_signup(client=ctx.client, cohort=cohort):
                 ctx.reply(
-                    "This cohort has no announcement channel: set one with `/mentor program " + cohort.name + "`."
+                    f"This cohort has no announcement channel: set one with `/mentor program {escape(cohort.name)}`."
                 )
                 return
             store.record_audit(
@@ -79,7 +80,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
                 target=f"cohort:{cohort.id}",
                 now=services.now(),
             )
-        ctx.reply(f"Announced *{cohort.name}*.")
+        ctx.reply(f"Announced *{escape(cohort.name)}*.")
 
     def stats_command(ctx: CommandContext) -> None:
         with services.sessions() as session:
@@ -88,7 +89,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
             elif ctx.args:
                 found = store.find_cohort_by_name(session=session, team_id=ctx.team_id, name=ctx.args)
                 if found is None:
-                    ctx.reply(f"No cohort is called {ctx.args!r}. `/mentor stats all` covers every cohort.")
+                    ctx.reply(f"No cohort is called {escape(ctx.args)!r}. `/mentor stats all` covers every cohort.")
                     return
                 cohort_id = found.id
             else:
@@ -188,7 +189,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
     @app.view(ids.PROGRAM_VIEW)
     def on_program_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         actor, team_id = _user_id(body), _team_id(body)
-        if not services.is_coordinator(actor):
+        if not services.is_coordinator(actor, _team_id(body)):
             log.warning("forged program submission refused user=%s", actor)
             ack(response_action="update", view=views.refusal_view())
             return
@@ -211,7 +212,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
                 session=session, team_id=team_id, actor=actor, cohort_id=cohort_id, form=form, now=services.now()
             )
         announced = created and coordination.announce_signup(client=client, cohort=cohort)
-        text = f":white_check_mark: Cohort *{cohort.name}* {'created' if created else 'saved'}."
+        text = f":white_check_mark: Cohort *{escape(cohort.name)}* {'created' if created else 'saved'}."
         if announced:
             text += " The signup announcement is posted."
         client.chat_postMessage(channel=actor, text=text)
@@ -223,7 +224,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
     def on_audit_page(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         ack()
         actor = _user_id(body)
-        if not services.is_coordinator(actor):
+        if not services.is_coordinator(actor, _team_id(body)):
             respond(text=NOT_A_COORDINATOR, response_type="ephemeral", replace_original=False)
             return
         page = int(action["value"]) if str(action.get("value", "")).isdigit() else 0
@@ -251,7 +252,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
     @app.view(ids.IMPORT_VIEW)
     def on_import_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         actor, team_id = _user_id(body), _team_id(body)
-        if not services.is_coordinator(actor):
+        if not services.is_coordinator(actor, _team_id(body)):
             log.warning("forged import submission refused user=%s", actor)
             ack(response_action="update", view=views.refusal_view())
             return

@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 
 from bot import ids, knowledge, people
 from bot.services import Services
+from bot.views.blocks import escape
 from bot.views.knowledge import (
     build_share_modal,
     feedback_answered_message,
@@ -42,7 +43,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
     """Attach the library and feedback listeners and subcommands."""
 
     def can_share(team_id: str, user_id: str) -> bool:
-        if services.is_coordinator(user_id):
+        if services.is_coordinator(user_id, team_id):
             return True
         with services.sessions() as session:
             return people.load_profile(session=session, team_id=team_id, user_id=user_id) is not None
@@ -99,10 +100,12 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
             )
         item = result.resource
         if result.created:
-            ctx.reply(f":books: Saved *{item.title}* to the library (tags: {', '.join(item.tags) or 'none'}).")
+            ctx.reply(
+                f":books: Saved *{escape(item.title)}* to the library (tags: {escape(', '.join(item.tags)) or 'none'})."
+            )
         else:
             ctx.reply(
-                f":books: *{item.title}* was already in the library: I counted your recommendation "
+                f":books: *{escape(item.title)}* was already in the library: I counted your recommendation "
                 f"({item.recommend_count} so far)."
             )
         if pair is not None and pair.channel_id:
@@ -121,7 +124,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
             items,
             skill=skill,
             viewer=ctx.user_id,
-            coordinator=services.is_coordinator(ctx.user_id),
+            coordinator=services.is_coordinator(ctx.user_id, ctx.team_id),
             pair_id=pair.id if pair else None,
         )
         ctx.reply(**message)
@@ -220,7 +223,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
             )
         item = result.resource
         verb = "Saved" if result.created else "Already in the library; counted your recommendation for"
-        client.chat_postMessage(channel=user_id, text=f":books: {verb} *{item.title}*.")
+        client.chat_postMessage(channel=user_id, text=f":books: {verb} *{escape(item.title)}*.")
         if pair is not None and pair.channel_id:
             client.chat_postMessage(
                 channel=pair.channel_id, **resource_shared_message(item, sharer=user_id, note=form.note)
@@ -253,11 +256,11 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
                 team_id=team_id,
                 resource_id=resource_id,
                 user_id=user_id,
-                is_coordinator=services.is_coordinator(user_id),
+                is_coordinator=services.is_coordinator(user_id, team_id),
             )
         if outcome == "removed" and item is not None:
             log.info("resource removed team=%s resource=%s by=%s", team_id, resource_id, user_id)
-            text = f":wastebasket: Removed *{item.title}* from the library."
+            text = f":wastebasket: Removed *{escape(item.title)}* from the library."
         elif outcome == "forbidden":
             log.warning("resource removal refused team=%s resource=%s by=%s", team_id, resource_id, user_id)
             text = ":lock: Only the person who shared it or a coordinator can remove it."

@@ -136,7 +136,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:  # no
     control.register_prompt_kinds()
 
     def is_coordinator(body: dict[str, Any]) -> bool:
-        return services.is_coordinator(_user_id(body))
+        return services.is_coordinator(_user_id(body), _team_id(body))
 
     def list_view(
         team_id: str, wanted: store.PairFilter, title: str, meta: dict[str, Any], page: int

@@ -12,9 +12,11 @@ from slack_sdk import WebClient
 from bot import forms, ids, people, privacy
 from bot.cohorts import open_cohort, settings_of, taxonomy_for
 from bot.services import Services
+from bot.views.blocks import escape
 from bot.views.signup import (
     build_leave_modal,
     build_signup_modal,
+    leave_confirmation,
     signup_confirmation,
     skills_typeahead,
     timezone_typeahead,
@@ -71,7 +73,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
             cohort = open_cohort(session=session, team_id=ctx.team_id, cohort_id=None, now=services.now())
         opens = settings_of(cohort).signup_opens
         if signed_up is None and opens is not None and services.now().date() < opens:
-            ctx.reply(f":calendar: Signups for *{cohort.name}* open on {opens:%A %d %B}. See you then!")
+            ctx.reply(f":calendar: Signups for *{escape(cohort.name)}* open on {opens:%A %d %B}. See you then!")
             return
         ctx.ack()
         open_signup_modal(services, ctx.client, team_id=ctx.team_id, user_id=ctx.user_id, trigger_id=ctx.trigger_id)
@@ -103,9 +105,9 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
 
     def leave(ctx: CommandContext) -> None:
         with services.sessions() as session:
-            signed_up = participants.get_participant(session=session, team_id=ctx.team_id, user_id=ctx.user_id)
-        if signed_up is None:
-            ctx.reply("You're not in the program, so there's nothing to delete.")
+            anything = privacy.has_data(session=session, team_id=ctx.team_id, user_id=ctx.user_id)
+        if not anything:
+            ctx.reply("mentorbot stores nothing about you, so there's nothing to delete.")
             return
         ctx.ack()
         ctx.client.views_open(trigger_id=ctx.trigger_id, view=build_leave_modal())
@@ -139,6 +141,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
                 display_name=str(user.get("name") or (body.get("user") or {}).get("name") or user_id)[:200],
                 email=user.get("email"),
                 cohort_id=cohort.id,
+                person_key=privacy.person_key(team_id=team_id, user_id=user_id, secret=services.settings.pseudonym_key),
                 now=services.now(),
             )
         log.info("profile saved team=%s user=%s created=%s role=%s", team_id, user_id, created, form.role)
@@ -170,20 +173,17 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
         ack()
         team_id, user_id = _team_id(body), str((body.get("user") or {}).get("id", ""))
         with services.sessions() as session:
-            deleted = privacy.forget_person(
+            departure = privacy.forget_person(
                 session=session,
                 team_id=team_id,
                 user_id=user_id,
-                secret=services.settings.privacy_secret,
+                secret=services.settings.pseudonym_key,
                 now=services.now(),
             )
-        if deleted:
-            log.info("participant left team=%s", team_id)
-            client.chat_postMessage(
-                channel=user_id,
-                text="You've left the mentorship program and your data is deleted. Thank you for taking part! "
-                "`/mentor join` brings you back any time.",
-            )
+        if departure.erased:
+            log.info("person left team=%s participant=%s", team_id, departure.was_participant)
+            privacy.tidy_withdrawn(client, departure, user_id=user_id)
+            client.chat_postMessage(channel=user_id, **leave_confirmation(was_participant=departure.was_participant))
         publish_home(services, client, team_id=team_id, user_id=user_id)
 
     @app.action(ids.HOME_JOIN)

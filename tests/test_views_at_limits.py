@@ -663,7 +663,6 @@ CASES += [
 # Helpers that build a piece of a surface (a line, an option) rather than something sent on their own.
 NOT_SENT_ALONE = {
     "pairs.counted",
-    "pairs.escape",
     "pairs.pair_words",
     "pairs.token",
     "pairs.list_row",

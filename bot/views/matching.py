@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from bot import ids
-from bot.views.blocks import actions, button, context, divider, header, modal, plain, section
+from bot.views.blocks import actions, button, context, divider, escape, header, modal, plain, section
 
 PAGE_SIZE = 15
 FACTOR_LABELS = {
@@ -106,7 +106,7 @@ def build_preview_modal(
     for pair in pairs[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]:
         mentee, mentor = pair["mentee"], pair["mentor"]
         mark = " :pushpin:" if pair.get("pinned") or (mentee, mentor) in pinned_set else ""
-        reasons = "\n".join(f"• {r}" for r in pair.get("reasons", [])[:3]) or "• no strong overlap (pinned)"
+        reasons = "\n".join(f"• {escape(r)}" for r in pair.get("reasons", [])[:3]) or "• no strong overlap (pinned)"
         blocks.append(
             section(
                 f"{_who(mentee)} → {_who(mentor)} · *{pair['score']:.2f}*{mark}\n{reasons}",
@@ -117,7 +117,7 @@ def build_preview_modal(
         if factors:
             blocks.append(context(factors))
     if unmatched:
-        lines = [f"• {_who(user)}: {reason}" for user, reason in list(unmatched.items())[:20]]
+        lines = [f"• {_who(user)}: {escape(reason)}" for user, reason in list(unmatched.items())[:20]]
         more = f"\n…and {len(unmatched) - 20} more" if len(unmatched) > 20 else ""
         blocks += [
             divider(),
@@ -186,7 +186,7 @@ def choice_offer_message(options: list[dict[str, Any]], *, days: int) -> dict[st
         )
     ]
     for option in options:
-        reasons = "\n".join(f"• {r}" for r in option["reasons"][:3])
+        reasons = "\n".join(f"• {escape(r)}" for r in option["reasons"][:3])
         blocks.append(
             section(
                 f"{_who(option['mentor'])} · match {option['score']:.2f}\n{reasons}",
@@ -198,7 +198,7 @@ def choice_offer_message(options: list[dict[str, Any]], *, days: int) -> dict[st
 
 def choice_request_message(*, mentee: str, reasons: list[str], request_id: int, days: int) -> dict[str, Any]:
     text = f"{_who(mentee)} would like you as their mentor."
-    body = "\n".join(f"• {r}" for r in reasons[:3])
+    body = "\n".join(f"• {escape(r)}" for r in reasons[:3])
     return {
         "text": text,
         "blocks": [

@@ -18,9 +18,11 @@ from bot.views.blocks import (
     choice_list,
     context,
     divider,
+    escape,
     input_block,
     modal,
     option,
+    quote,
     section,
     static_select,
     text_input,
@@ -70,11 +72,6 @@ PROGRESS_ICONS = {
 def counted(count: int, word: str, plural: str | None = None) -> str:
     """'1 meeting', '3 meetings'."""
     return f"{count} {word if count == 1 else (plural or word + 's')}"
-
-
-def escape(text: str) -> str:
-    """Text someone typed, safe inside mrkdwn (no mentions, links or formatting smuggled in)."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def pair_words(pair: Any) -> str:
@@ -669,8 +666,7 @@ def extended_message(*, months: int, ends: date) -> dict[str, Any]:
 
 def coordinator_message(actor: str, message: str) -> dict[str, Any]:
     """The coordinator's own words to the pair (escaped)."""
-    quoted = "\n".join(f">{line}" for line in escape(message).splitlines() or [""])
-    text = f":speech_balloon: A message from your program coordinator <@{actor}>:\n{quoted}"
+    text = f":speech_balloon: A message from your program coordinator <@{actor}>:\n{quote(message)}"
     return {"text": text, "blocks": [section(text[:3000])]}
 
 
@@ -766,7 +762,7 @@ def concern_note(pair: Any, *, raised_by: str, role: str, what: str, text: str =
         "Their partner has not been told."
     )
     if text:
-        body += "\n" + "\n".join(f">{line}" for line in escape(text).splitlines())
+        body += "\n" + quote(text)
     value = token(pair)
     return {
         "text": body,
