@@ -746,7 +746,8 @@ def tell_about_concern(
 ) -> None:
     """A private note to every coordinator about a concern, with Rematch / End / Talk first (sent now)."""
     message = views.concern_note(pair, raised_by=raised_by, role=str(role_in(pair, raised_by)), what=what, text=text)
-    for target in note_targets(services, pair.team_id, session):
+    # read in a session of its own: the caller's has committed, and holds no lock while Slack is called
+    for target in note_targets(services, pair.team_id):
         _dm(services, pair.team_id, target, message)()
 
 
@@ -795,7 +796,8 @@ def auto_rematch(*, session: Session, services: Services, pair: Pair, said_by: s
         due_at=now + UNDO_WINDOW,
         pair_id=fresh.id,
     )
-    session.commit()
+    targets = note_targets(services, pair.team_id, session)
+    session.commit()  # nothing is read after this: the caller's session holds no transaction while Slack is called
     old = done.pair
     note = views.auto_rematch_note(
         old,
@@ -805,10 +807,9 @@ def auto_rematch(*, session: Session, services: Services, pair: Pair, said_by: s
         reason=proposal.reason,
         until=now + UNDO_WINDOW,
     )
-    done.after += [_dm(services, pair.team_id, t, note) for t in note_targets(services, pair.team_id, session)]
-    done.after.append(
-        _dm(services, pair.team_id, said_by, views.auto_rematch_reporter_message(old, said_by, done.new_pair))
-    )
+    done.after += [_dm(services, pair.team_id, t, note) for t in targets]
+    reporter = views.auto_rematch_reporter_message(old, said_by, done.new_pair)
+    done.after.append(_dm(services, pair.team_id, said_by, reporter))
     return done
 
 

@@ -92,9 +92,10 @@ def answer_fit(*, session: Session, services: Services, pair: Pair, user_id: str
         now=now,
     )
     mark_active(journey_of(session, pair), user_id, now)
-    session.commit()
+    automatic = saved and answer == FitAnswer.NOT and cohort_settings(session, pair).auto_rematch
+    session.commit()  # nothing is read after this but by the rematch: no lock is held while Slack is called
     if saved and answer == FitAnswer.NOT:
-        if cohort_settings(session, pair).auto_rematch and _auto_rematch(session, services, pair, user_id, now):
+        if automatic and _auto_rematch(session, services, pair, user_id, now):
             return saved
         raise_concern(
             session=session, services=services, pair=pair, user_id=user_id, text="", source=SurveyKey.FIT, now=now
@@ -112,6 +113,7 @@ def _auto_rematch(session: Session, services: Services, pair: Pair, user_id: str
         session.rollback()
         return False
     if done is None:
+        session.rollback()  # only read: end the transaction before others write
         return False
     for work in done.after:
         work()
@@ -130,11 +132,10 @@ def accept_rematch(*, session: Session, services: Services, pair: Pair, user_id:
     participant.priority = True
     session.add(participant)
     session.commit()
-    fresh = session.get(Pair, pair.id, populate_existing=True) or pair
     tell_about_concern(
         session=session,
         services=services,
-        pair=fresh,
+        pair=pair,
         raised_by=user_id,
         what="accepted a confidential rematch: they'd like another partner",
     )
