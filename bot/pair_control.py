@@ -1147,12 +1147,6 @@ class BulkItem:
     weeks: int
 
 
-def inactive_weeks(journey: PairJourney | None, pair: Pair, now: datetime) -> int:
-    """Whole weeks since the pair's last sign of life."""
-    since = (journey.last_activity_at or journey.started_at) if journey else pair.created_at
-    return max(0, (now - since).days // 7)
-
-
 def bulk_candidates(*, session: Session, team_id: str, now: datetime, min_weeks: int = 0) -> list[BulkItem]:
     """At-risk pairs inactive at least ``min_weeks`` (at most :data:`BULK_LIMIT`, longest quiet first)."""
     rows, _ = store.list_pairs(
@@ -1161,10 +1155,11 @@ def bulk_candidates(*, session: Session, team_id: str, now: datetime, min_weeks:
         wanted=store.PairFilter(statuses=(PairStatus.AT_RISK,)),
         per_page=BULK_LIMIT * 5,
     )
+    facts = store.pair_facts(session=session, pair_ids=[int(p.id or 0) for p in rows])
     out = []
     for pair in rows:
-        journey = journeys.get_journey(session=session, pair_id=int(pair.id or 0))
-        weeks = inactive_weeks(journey, pair, now)
+        since = facts[int(pair.id or 0)].last_activity or pair.created_at
+        weeks = max(0, (now - since).days // 7)
         if weeks >= min_weeks:
             out.append(BulkItem(int(pair.id or 0), pair.version, pair.mentee_user_id, pair.mentor_user_id, weeks))
     out.sort(key=lambda item: (-item.weeks, item.pair_id))
