@@ -245,6 +245,11 @@ CASES = [
     Case("signup.timezone_typeahead", "options", lambda: timezone_typeahead("a", NOW)),
     Case("signup.skills_select", "modal_element", lambda: signup.skills_select(TAXONOMY_300, initial=SKILLS_300)),
     Case("signup.build_leave_modal", "modal", signup.build_leave_modal),
+    *[
+        Case("signup.leave_confirmation", "message", lambda w=w: signup.leave_confirmation(was_participant=w))
+        for w in (True, False)
+    ],
+    Case("knowledge.intro_withdrawn_message", "message", knowledge.intro_withdrawn_message),
     Case(
         "signup.signup_confirmation",
         "message",
