@@ -323,8 +323,14 @@ def _two_workspaces(app: RunningApp) -> None:
         assert not leaks, leaks
 
     # the shared id's App Home in each workspace shows that workspace's role only
-    def last_home(team: str) -> str:
-        publishes = [c for c in box.calls_for_team(team, "views.publish") if c.args.get("user_id") == SHARED]
+    def last_home(team: str, *, wait: float = 10) -> str:
+        # the home publish follows the ack: wait for one made with this workspace's token
+        deadline = time.time() + wait
+        while True:
+            publishes = [c for c in box.calls_for_team(team, "views.publish") if c.args.get("user_id") == SHARED]
+            if publishes or time.time() > deadline:
+                break
+            time.sleep(0.05)
         assert publishes, team
         return json.dumps(publishes[-1].args["view"], ensure_ascii=False)
 
