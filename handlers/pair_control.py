@@ -27,6 +27,7 @@ from bot.services import Services
 from bot.views import coordinator as coordinator_views
 from bot.views import pairs as views
 from handlers.commands import NOT_A_COORDINATOR, CommandContext, CommandRouter
+from handlers.home import publish_home
 from handlers.payload import team_id as _team_id
 from handlers.payload import user_id as _user_id
 from handlers.payload import view_metadata as _metadata
@@ -157,13 +158,19 @@ def register(app: App, services: Services, router: CommandRouter) -> None:  # no
         )
 
     def show(client: WebClient, body: dict[str, Any], view: dict[str, Any]) -> None:
-        """Push over the modal the click came from, else open a new one (App Home, a DM)."""
+        """Push over the modal the click came from (in its place when three are stacked already, Slack's limit),
+        else open a new one (App Home, a DM)."""
         trigger = str(body.get("trigger_id", ""))
+        current_view = body.get("view") or {}
         try:
-            if _in_modal(body):
-                client.views_push(trigger_id=trigger, view=view)
-            else:
+            if not _in_modal(body):
                 client.views_open(trigger_id=trigger, view=view)
+            elif current_view.get("previous_view_id") and current_view["previous_view_id"] != current_view.get(
+                "root_view_id"
+            ):
+                client.views_update(view_id=current_view["id"], view=view)
+            else:
+                client.views_push(trigger_id=trigger, view=view)
         except SlackApiError as exc:
             log.warning("pair control view failed error=%s", exc.response.get("error"))
 
@@ -370,6 +377,10 @@ def register(app: App, services: Services, router: CommandRouter) -> None:  # no
             control.start_pairs(services, done.start)
         elif done.freed:
             Dispatcher(services, owner=f"pairs-{team_id}").tick(services.now())
+        try:
+            publish_home(services, client, team_id=team_id, user_id=_user_id(body))
+        except SlackApiError as exc:
+            log.info("home refresh skipped error=%s", exc.response.get("error"))
         previous = (body.get("view") or {}).get("previous_view_id")
         if previous:
             try:

@@ -462,6 +462,14 @@ def test_forged_actions_change_nothing_and_are_answered(w: World) -> None:
     forged = dict(end, private_metadata=json.dumps({"action": "end", "pair_id": pair_id, "version": version + 7}))
     answer = submit(w, COORDINATOR, forged, {ids.PAIR_CTL_REASON: radio(EndReason.COMPLETED)})
     assert "This pair changed" in json.dumps(answer["view"])
+    # the current state replaced the third modal of the stack (list, card, action): acting from it replaces it
+    # again instead of pushing a fourth, which Slack refuses
+    third = {**answer["view"], **{k: end[k] for k in ("id", "previous_view_id", "root_view_id", "hash")}}
+    assert end["previous_view_id"] == card["id"] and end["root_view_id"] != card["id"]
+    pushes = len(w.box.calls_for("views.push"))
+    w.driver.block_action(COORDINATOR, ids.PAIR_DO_MESSAGE, view=third)
+    eventually(lambda: ids.PAIR_CTL_MESSAGE in json.dumps(w.box.view(end["id"])["blocks"]))
+    assert len(w.box.calls_for("views.push")) == pushes
     bogus = dict(end, private_metadata=json.dumps({"action": "explode", "pair_id": pair_id, "version": version}))
     assert "doesn't exist" in json.dumps(submit(w, COORDINATOR, bogus, {})["view"])
     missing = dict(end, private_metadata=json.dumps({"action": "end", "pair_id": 999999, "version": 0}))
