@@ -4,6 +4,7 @@ pair action, races between two coordinators, and forged requests that change not
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -96,7 +97,7 @@ def waiting(w: World) -> set[str]:
 # ---------------------------------------------------------------------- the list and the card
 
 
-def test_pairs_list_finds_any_pair_by_either_person_and_pages(w: World) -> None:
+def test_pairs_list_finds_any_pair_by_either_person(w: World) -> None:
     first = pair_by_hand(w, MENTEE.user_id, MENTOR.user_id)
     second = pair_by_hand(w, EVE.user_id, DAN.user_id)
     listing = open_list(w)
@@ -658,3 +659,24 @@ def test_two_rematches_racing_for_one_free_place_never_overfill_it(two_coordinat
     assert len(with_carol) == 1  # Carol's capacity is 1: never more
     loser_pair = first if changed[0] == COORDINATOR else second
     assert w.pair(loser_pair).status == PairStatus.ACTIVE  # the refused rematch changed nothing
+
+
+def test_the_list_pages_through_a_program_of_many_pairs(two_coordinators: RunningApp) -> None:
+    from dataclasses import replace
+
+    mentors = tuple(replace(MENTOR, user_id=f"U0MNTR{n:04d}", name=f"Mentor {n}", capacity=5) for n in range(4))
+    mentees = tuple(replace(EVE, user_id=f"U0MNTE{n:04d}", name=f"Mentee {n}") for n in range(17))
+    w = make_world(two_coordinators, (*mentors, *mentees))
+    for n, mentee in enumerate(mentees):
+        w.driver.slash_command(COORDINATOR, f"pair <@{mentee.user_id}> <@{mentors[n % 4].user_id}>")
+    eventually(lambda: len(w.pairs()) == 17)
+    listing = open_list(w)
+    first = json.dumps(listing["blocks"])
+    assert "17 pairs, page 1 of 2" in first and first.count("pairs_row_") == 15
+    assert ids.PAIRS_PAGE_NEXT in first and ids.PAIRS_PAGE not in first.replace(ids.PAIRS_PAGE_NEXT, "")
+    w.driver.block_action(COORDINATOR, ids.PAIRS_PAGE_NEXT, view=listing)
+    second = eventually(lambda: "page 2 of 2" in json.dumps(w.box.view(listing["id"])) and w.box.view(listing["id"]))
+    body = json.dumps(second["blocks"])
+    assert body.count("pairs_row_") == 2 and ids.PAIRS_PAGE in body and ids.PAIRS_PAGE_NEXT not in body
+    shown = set(re.findall(r"pairs_row_(\d+)", first)) | set(re.findall(r"pairs_row_(\d+)", body))
+    assert shown == {str(p.id) for p in w.pairs()}  # every pair once, across the pages
