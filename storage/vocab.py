@@ -80,3 +80,59 @@ class CheckinOutcome(StrEnum):
     MET = "met"  # answered "yes, we met" (or a meeting was logged before the next one)
     NOT_YET = "not_yet"
     IGNORED = "ignored"  # no answer before the next check-in or the end of the pair
+
+
+# ---------------------------------------------------------------------- match rounds, cohorts, mentee choice
+
+
+class CohortStatus(StrEnum):
+    """``cohort.status``: a cohort's place in its lifecycle (open -> matching -> running -> closed)."""
+
+    OPEN = "open"  # taking signups, not matched yet
+    MATCHING = "matching"  # a round is being previewed, or mentees are choosing
+    RUNNING = "running"  # pairs were made
+    CLOSED = "closed"  # over: no signups, no rounds; its waiting people carry over to the next cohort
+
+
+class RoundStatus(StrEnum):
+    """``match_round.status``."""
+
+    RUNNING = "running"  # the matcher is planning it
+    PREVIEW = "preview"  # waiting for a coordinator to publish it
+    PUBLISHED = "published"
+    FAILED = "failed"
+    DISCARDED = "discarded"  # a coordinator threw it away
+    SUPERSEDED = "superseded"  # a newer preview of the same cohort replaced it
+
+
+# A cohort has at most one round in these states (a partial unique index holds it in the database).
+LIVE_ROUND_STATUSES = (RoundStatus.RUNNING, RoundStatus.PREVIEW)
+
+
+class PairRuleKind(StrEnum):
+    """``cohort_pair_rule.rule``: a coordinator's standing decision about one mentee and one mentor."""
+
+    PIN = "pin"  # always pair them (while both are available)
+    FORBID = "forbid"  # never pair them
+
+
+class MatchRequestStatus(StrEnum):
+    """``match_request.status`` (mentee-choice mode)."""
+
+    OFFERED = "offered"  # on the mentee's shortlist
+    REQUESTED = "requested"  # the mentee chose this mentor; the mentor has until ``respond_by``
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    EXPIRED = "expired"  # nobody answered in time
+    CLOSED = "closed"  # no longer needed (the mentee was paired, left, or the mentor is full or away)
+
+
+OPEN_REQUEST_STATUSES = (MatchRequestStatus.OFFERED, MatchRequestStatus.REQUESTED)
+
+
+class ChoicePromptKind(StrEnum):
+    """``scheduled_prompt.kind`` of the mentee-choice window (next to ``PromptKind.CHOICE_DEADLINE``)."""
+
+    PICK_REMINDER = "choice_pick_reminder"  # half-way through the mentee's window to pick
+    PICK_DEADLINE = "choice_pick_deadline"  # the shortlist expires
+    ANSWER_REMINDER = "choice_answer_reminder"  # half-way through the mentor's window to answer

@@ -20,9 +20,10 @@ class Cohort(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     team_id: str = Field(max_length=32, index=True)
     name: str = Field(max_length=120)
-    status: str = Field(default="open", max_length=16)  # open | matching | running | closed
+    status: str = Field(default="open", max_length=16)  # storage.vocab.CohortStatus
     settings: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class Participant(SQLModel, table=True):
