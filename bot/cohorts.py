@@ -123,6 +123,16 @@ def _has_people(session: Session, team_id: str, cohort_id: int | None) -> bool:
     return person is not None
 
 
+def pick_reporting_cohort(*, session: Session, team_id: str, cohorts: list[Cohort]) -> Cohort | None:
+    """Among open cohorts, the one figures default to: the only one, else the newest with people or pairs."""
+    if len(cohorts) <= 1:
+        return cohorts[0] if cohorts else None
+    for cohort in reversed(cohorts):
+        if _has_people(session, team_id, cohort.id):
+            return cohort
+    return cohorts[-1]
+
+
 def current_cohort(*, session: Session, team_id: str, now: datetime | None = None) -> Cohort:
     """The cohort a figure or a default refers to when nobody named one.
 
@@ -131,14 +141,8 @@ def current_cohort(*, session: Session, team_id: str, now: datetime | None = Non
     settings on first use.
     """
     cohorts = open_cohorts(session=session, team_id=team_id)
-    if not cohorts:
-        return _create_default(session=session, team_id=team_id, now=now)
-    if len(cohorts) == 1:
-        return cohorts[0]
-    for cohort in reversed(cohorts):
-        if _has_people(session, team_id, cohort.id):
-            return cohort
-    return cohorts[-1]
+    picked = pick_reporting_cohort(session=session, team_id=team_id, cohorts=cohorts)
+    return picked if picked is not None else _create_default(session=session, team_id=team_id, now=now)
 
 
 def signup_cohort(*, session: Session, team_id: str, now: datetime | None = None) -> Cohort:

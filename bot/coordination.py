@@ -584,9 +584,13 @@ def build_weekly_digest(*, session: Session, team_id: str, now: datetime) -> lis
 
 
 def coordinator_home_blocks(*, session: Session, team_id: str, now: datetime) -> list[dict[str, Any]]:
-    """The coordinator's App Home section for the current cohort."""
-    cohorts = coordination.list_cohorts(session=session, team_id=team_id)
-    cohort = cohorts[-1] if cohorts else None  # the newest running cohort; nothing is created by looking
+    """The coordinator's App Home section: the cohort that has people (a new empty cohort does not take over), the
+    other open cohorts named, at-risk pairs, and every pending preview one click away."""
+    from bot.cohorts import open_cohorts, pick_reporting_cohort
+    from storage import rounds
+
+    cohorts = open_cohorts(session=session, team_id=team_id)
+    cohort = pick_reporting_cohort(session=session, team_id=team_id, cohorts=cohorts)  # nothing created by looking
     figures = compute_stats(
         session=session,
         team_id=team_id,
@@ -594,5 +598,13 @@ def coordinator_home_blocks(*, session: Session, team_id: str, now: datetime) ->
         now=now,
         cohort_name=cohort.name if cohort else "All cohorts",
     )
-    previews = coordination.pending_previews(session=session, team_id=team_id)
-    return views.home_section(figures, at_risk_list(session=session, team_id=team_id), previews)
+    previews = rounds.pending_previews(session=session, team_id=team_id)
+    names = {
+        int(c.id): c.name
+        for c in coordination.list_cohorts(session=session, team_id=team_id, include_closed=True)
+        if c.id
+    }
+    others = [c.name for c in cohorts if cohort is None or c.id != cohort.id]
+    return views.home_section(
+        figures, at_risk_list(session=session, team_id=team_id), previews, cohort_names=names, other_cohorts=others
+    )

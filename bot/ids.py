@@ -155,3 +155,16 @@ SUGGESTIONS_OFF = "networking_suggestions_off"
 SUGGESTIONS_ON = "networking_suggestions_on"
 ALUMNI_JOIN = "networking_alumni_join"
 ALUMNI_JOIN_MENTOR = "networking_alumni_join_mentor"
+
+# Match rounds at scale, cohort choice and lifecycle, audit export (coordinators)
+MATCH_TAB = "match_tab"  # the preview's "Show" select: pairs | unmatched | mentors | rules | carried
+MATCH_FILTER = "match_filter"  # the pair list's filter
+MATCH_DISCARD = "match_discard"
+MATCH_RULE_REMOVE = "match_rule_remove"  # "Remove pin" / "Allow again" in the preview's rules list
+MATCH_CARRY = "match_carry"  # carry earlier cohorts' waiting people over, or not
+MATCH_COHORT = "match_cohort"  # "which cohort?" buttons of /mentor match
+COORD_COHORT = "coord_cohort"  # "which cohort?" buttons of /mentor stats and export
+COHORT_CLOSE = "cohort_close"
+COHORT_REOPEN = "cohort_reopen"
+COHORT_CLOSE_VIEW = "cohort_close_confirm"
+AUDIT_EXPORT = "coord_audit_export"

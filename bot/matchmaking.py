@@ -61,29 +61,7 @@ log = logging.getLogger(__name__)
 OPEN_PAIR_STATUSES = store.OPEN_PAIR_STATUSES
 GONE_PREFIX = "gone:"  # a departed person's pseudonymous id (bot.privacy.pseudonym)
 
-# Filters of the preview's pair list (value -> label); each is a predicate on a stored pair (see pair_matches).
-PAIR_FILTERS = {
-    "all": "All pairs",
-    "weak": "Score < 0.4",
-    "no_skill": "No shared skill",
-    "low_overlap": "Overlap < 2 h/week",
-    "carried": "Carried over",
-}
-WEAK_SCORE = 0.4
-LOW_OVERLAP_HOURS = 2.0
-
-
-def pair_matches(pair: dict[str, Any], name: str) -> bool:
-    """Whether a stored preview pair passes one of :data:`PAIR_FILTERS`."""
-    if name == "weak":
-        return float(pair.get("score", 0.0)) < WEAK_SCORE
-    if name == "no_skill":
-        return "no shared skill" in (pair.get("missing") or [])
-    if name == "low_overlap":
-        return float(pair.get("hours", 99.0)) < LOW_OVERLAP_HOURS
-    if name == "carried":
-        return bool(pair.get("carried"))
-    return True
+LOW_OVERLAP_HOURS = 2.0  # the preview flags pairs with less shared time than this
 
 
 # ---------------------------------------------------------------------- the pool
@@ -493,7 +471,7 @@ def _forbidden_reason(
             "a program coordinator decided against one possible match for you this round, and the other mentors "
             "who fit you were needed by mentees with fewer options"
         )
-    return "a program coordinator decided against the only mentor who fit you this round"
+    return "a program coordinator decided against the mentors who fit you this round"
 
 
 @dataclass
@@ -831,6 +809,9 @@ def _publish(*, session: Session, round_id: int, actor: str, now: datetime, revi
     created: list[Pair] = []
     source_pairs = [(p["mentee"], p["mentor"], detail, p) for p, detail in kept]
     source_pairs += [(e, m, detail, None) for e, m, detail in resolved]
+    matched = [e for e, _, _, _ in source_pairs]
+    # a mentee who asked for another mentor and gets one: their current pair ends (before the new one exists)
+    rematched = _close_rematched_pairs(session, team_id, [e for e in matched if e in pool.rematch], now)
     for mentee_id, mentor_id, detail, _ in source_pairs:
         pair_row = Pair(
             team_id=team_id,
@@ -847,8 +828,6 @@ def _publish(*, session: Session, round_id: int, actor: str, now: datetime, revi
         )
         session.add(pair_row)
         created.append(pair_row)
-    matched = [e for e, _, _, _ in source_pairs]
-    rematched = _close_rematched_pairs(session, team_id, [e for e in matched if e in pool.rematch], now)
     if matched:
         session.execute(
             update(Participant)
@@ -958,6 +937,7 @@ class ManualCheck:
     problems: list[str]
     blocking: str = ""  # a reason the pair cannot be made at all
     cohort: Cohort | None = None
+    cohort_name: str = ""
 
 
 def _manual_check(
@@ -1022,7 +1002,7 @@ def _manual_check(
         if load >= mentor.capacity:
             problems.append(f"<@{mentor_id}> is at capacity ({load} of {mentor.capacity} mentees)")
     problems += [PAIR_PROBLEMS[code] for code, hit in violated.items() if hit]
-    return ManualCheck(mentee, mentor, pair_score, problems, cohort=cohort)
+    return ManualCheck(mentee, mentor, pair_score, problems, cohort=cohort, cohort_name=cohort.name)
 
 
 def _pair_cohort(session: Session, team_id: str, mentee: Participant, now: datetime) -> Cohort:

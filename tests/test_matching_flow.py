@@ -56,7 +56,10 @@ def _preview(app: RunningApp, *, after: float) -> dict:
     """The modal once it shows the preview (views.update after the background run)."""
     call = app.sandbox.wait_for(
         "views.update",
-        lambda c: "Match preview · revision" in json.dumps(c.args.get("view"), ensure_ascii=False),
+        lambda c: (
+            "Match preview · " in json.dumps(c.args.get("view"), ensure_ascii=False)
+            and "revision" in json.dumps(c.args.get("view"), ensure_ascii=False)
+        ),
         after=after,
         timeout=20,
     )

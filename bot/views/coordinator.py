@@ -319,29 +319,49 @@ def at_risk_blocks(items: Sequence[tuple[Any, str]], *, limit: int = 10) -> list
 
 
 def home_section(
-    figures: ProgramStats, at_risk: Sequence[tuple[Any, str]], previews: Sequence[Any]
+    figures: ProgramStats,
+    at_risk: Sequence[tuple[Any, str]],
+    previews: Sequence[Any],
+    *,
+    cohort_names: dict[int, str] | None = None,
+    other_cohorts: Sequence[str] = (),
 ) -> list[dict[str, Any]]:
-    """The coordinator's part of App Home: figures at a glance, at-risk pairs with actions, pending previews."""
+    """The coordinator's part of App Home: figures at a glance (named cohort), at-risk pairs with actions, and each
+    pending match preview one click away."""
     glance = [
+        f"*Cohort:* {figures.cohort_name}",
         "*Pairs:* " + ", ".join(f"{STATUS_LABELS[s]} {count_text(figures.pairs.get(s, 0))}" for s in STATUS_LABELS),
         f"*Match rate:* {_pct(figures.match_rate)}    *Waiting:* {count_text(figures.mentees.get('waiting', 0))}",
         f"*Meetings per pair per month:* {_num(figures.meetings_per_pair_month, 2)}    "
         f"*Satisfaction:* {_num(figures.satisfaction, 2)}",
     ]
     blocks = [divider(), header("Coordinator: at a glance"), section("\n".join(glance))]
+    if other_cohorts:
+        blocks.append(
+            context(f"Also open: {', '.join(other_cohorts)}. `/mentor stats <cohort>` posts any cohort's figures.")
+        )
     blocks += [section("*Pairs at risk*"), *at_risk_blocks(at_risk)]
     if previews:
-        lines = []
+        blocks.append(section("*Match preview waiting to be published*"))
         for r in previews[:3]:
             result = r.result or {}
-            pairs = len(result.get("pairs") or [])
-            unmatched = len(result.get("unmatched") or {})
-            score = result.get("mean_score")
-            score_text = f", mean score {score:.2f}" if isinstance(score, int | float) else ""
-            lines.append(
-                f"Round #{r.id}: {pairs} pairs proposed, {unmatched} unmatched{score_text} (by <@{r.requested_by}>)"
+            cohort = (cohort_names or {}).get(r.cohort_id) or (result.get("cohort") or {}).get("name", "")
+            if r.status == "running":
+                line = f"Round #{r.id} of *{cohort}*: still planning (by <@{r.requested_by}>)"
+            else:
+                pairs = len(result.get("pairs") or [])
+                unmatched = len(result.get("unmatched") or {})
+                score = result.get("mean_score")
+                score_text = f", mean score {score:.2f}" if isinstance(score, int | float) else ""
+                line = (
+                    f"Round #{r.id} of *{cohort}*: {pairs} pairs proposed, {unmatched} unmatched{score_text} "
+                    f"(by <@{r.requested_by}>)"
+                )
+            blocks.append(
+                section(
+                    line, accessory=button("Open preview", ids.MATCH_OPEN_PREVIEW, value=str(r.id), style="primary")
+                )
             )
-        blocks += [section("*Match preview waiting to be published*\n" + "\n".join(lines))]
     else:
         blocks.append(context("No match preview is waiting. `/mentor stats` posts the full figures in a channel."))
     return blocks
