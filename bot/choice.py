@@ -1,11 +1,11 @@
 """Mentee-choice matching: each mentee picks from a shortlist, the chosen mentor has N days to answer.
 
-Shortlists are capacity-aware. Rank 1 of every shortlist is the optimal assignment of the round (the
-same exact solver as a normal round); rank 2 is the optimal assignment with rank 1's pairs removed; rank 3
-removes ranks 1 and 2. Each rank on its own respects every mentor's free places, so whichever rank each
-mentee picks, the *expected* number of requests a mentor receives is at most their free places
-(sum over ranks of P(rank) x pairs in that rank <= places), and if everyone takes our suggestion the result
-is exactly the normal round's.
+Shortlists are capacity-aware. Place 1 of every shortlist is the optimal assignment of the round (the
+same exact solver as a normal round); place 2 is the optimal assignment, among the mentees who got place 1,
+without place 1's pairs; place 3 likewise. Each place on its own respects every mentor's free places, so
+whichever place each mentee picks (with any probabilities p1, p2, p3), the *expected* number of requests a
+mentor receives is at most p1 x places + p2 x places + p3 x places = their free places, and if everyone takes
+our suggestion the result is exactly the normal round's.
 
 Then: a mentee picks (reminded half-way through their window; at its end the shortlist expires); the
 mentor accepts or declines (reminded half-way; at the deadline the request expires). A decline, an expiry
@@ -74,7 +74,13 @@ def draw_shortlists(
     priority: set[str] | frozenset[str] = frozenset(),
     size: int = SHORTLIST,
 ) -> tuple[dict[str, list[str]], dict[str, str]]:
-    """Capacity-aware shortlists: rank k is the optimal assignment without ranks 1..k-1's pairs.
+    """Capacity-aware shortlists: place k of every list comes from one optimal assignment.
+
+    Place 1 is the round's optimal assignment (what a normal round would publish); place k is the optimal
+    assignment of the mentees who got place k-1, without the pairs already offered. Each place on its own
+    gives no mentor more mentees than their free places, so whatever mix of places the mentees pick, the
+    expected number of requests each mentor receives stays within their places. A mentee the optimum leaves
+    out gets no list (the reason says why) and is first in line.
 
     Args:
         mentees: Who gets a shortlist.
@@ -101,15 +107,19 @@ def draw_shortlists(
     boost = None
     if priority and settings.priority_boost:
         boost = np.array([settings.priority_boost if p.user_id in priority else 0.0 for p in mentees], dtype=np.float32)
+    active = np.ones(len(mentees), dtype=bool)
     for _ in range(size):
+        allowed[~active] = False
         if not allowed.any():
             break
         chosen = assign_from_matrix(matrix.total, allowed, capacities, boost=boost)
         if not chosen:
             break
+        active = np.zeros(len(mentees), dtype=bool)
         for i, j in chosen:
             lists[mentees[i].user_id].append(mentors[j].user_id)
             allowed[i, j] = False
+            active[i] = True
     why = {}
     for uid, chosen_mentors in lists.items():
         if not chosen_mentors:
@@ -528,10 +538,24 @@ def answer(*, session: Session, team_id: str, request_id: int, actor: str | None
     request = session.get(MatchRequest, request_id, populate_existing=True)
     assert request is not None
     if request.status != S.REQUESTED:
-        session.rollback()
+        refused = "That request is no longer open (it was answered, expired or passed on)."
         if request.status == S.ACCEPTED:
-            return Step(refused=f"You already accepted; you and <@{request.mentee_user_id}> are a pair.")
-        return Step(refused="That request is no longer open (it was answered, expired or passed on).")
+            refused = f"You already accepted; you and <@{request.mentee_user_id}> are a pair."
+        elif request.close_reason == "mentor full" and actor == request.mentor_user_id and accept:
+            load = store.mentor_load(session=session, team_id=team_id, mentor_user_id=request.mentor_user_id)
+            saved = people.load_profile(session=session, team_id=team_id, user_id=request.mentor_user_id)
+            capacity = saved[1].capacity if saved else load
+            refused = (
+                f"Thank you! Your places are full ({load} of {capacity} mentees, your capacity), so we passed "
+                f"<@{request.mentee_user_id}>'s request to their next choice. To take more mentees, raise your "
+                "capacity in `/mentor profile`."
+            )
+        elif request.status == S.DECLINED:
+            refused = "You already answered that request: we passed it to their next choice."
+        elif request.status == S.EXPIRED:
+            refused = "That request expired before an answer, so we passed it to their next choice."
+        session.rollback()
+        return Step(refused=refused)
     cfg = _settings_for(session, request)
     step = Step(request=request)
     mentee, mentor = request.mentee_user_id, request.mentor_user_id
@@ -576,9 +600,9 @@ def answer(*, session: Session, team_id: str, request_id: int, actor: str | None
         step.messages.append(
             Outgoing(
                 channel=mentor,
-                text=f"Thank you! You're already mentoring {plural(load, 'person', 'people')}, your full capacity of "
-                f"{capacity}, so we've passed <@{mentee}>'s request to their next choice. If you'd like to take more "
-                "mentees, raise your capacity in `/mentor profile`.",
+                text=f"Thank you! Your places are full ({load} of {capacity} mentees, your capacity), so we passed "
+                f"<@{mentee}>'s request to their next choice. To take more mentees, raise your capacity in "
+                "`/mentor profile`.",
             )
         )
         session.commit()

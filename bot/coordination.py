@@ -81,6 +81,9 @@ class ProgramForm:
     digest_enabled: bool = False
     mentee_choice: bool = False
     choice_response_days: int | None = 3
+    choice_pick_days: int | None = 3
+    choice_auto_match: bool = False
+    carry_over: bool = True
     min_shared_hours: float | None = 1.0
     announce_channel: str = ""
     digest_channel: str = ""
@@ -132,8 +135,12 @@ def parse_program(values: dict[str, Any]) -> ProgramForm:
     form.same_team_excluded = "same_team_excluded" in chosen
     form.digest_enabled = "digest_enabled" in chosen
     form.mentee_choice = "mentee_choice" in chosen
+    form.choice_auto_match = "choice_auto_match" in chosen
+    form.carry_over = "carry_over" in chosen
     if ids.PROGRAM_CHOICE_DAYS in values:  # absent from views opened before the field existed: keep the default
         form.choice_response_days = _int(_value(values, ids.PROGRAM_CHOICE_DAYS).get("value"))
+    if ids.PROGRAM_CHOICE_PICK_DAYS in values:
+        form.choice_pick_days = _int(_value(values, ids.PROGRAM_CHOICE_PICK_DAYS).get("value"))
     form.min_shared_hours = _float(_value(values, ids.PROGRAM_MIN_HOURS).get("value"))
     form.announce_channel = str(_value(values, ids.PROGRAM_ANNOUNCE_CHANNEL).get("selected_conversation") or "")
     form.digest_channel = str(_value(values, ids.PROGRAM_DIGEST_CHANNEL).get("selected_conversation") or "")
@@ -168,6 +175,8 @@ def validate_program(form: ProgramForm, *, name_taken: bool) -> dict[str, str]:
         errors[ids.PROGRAM_MIN_HOURS] = "Hours per week from 0 to 40."
     if form.choice_response_days is None or not 1 <= form.choice_response_days <= 30:
         errors[ids.PROGRAM_CHOICE_DAYS] = "A whole number of days from 1 to 30."
+    if form.choice_pick_days is None or not 1 <= form.choice_pick_days <= 30:
+        errors[ids.PROGRAM_CHOICE_PICK_DAYS] = "A whole number of days from 1 to 30."
     known = set(default_weights())
     weights: dict[str, float] = {}
     for number, line in enumerate(form.weights_raw.splitlines(), start=1):
@@ -216,6 +225,9 @@ def program_settings(form: ProgramForm) -> dict[str, Any]:
         "digest_enabled": form.digest_enabled,
         "mentee_choice": form.mentee_choice,
         "choice_response_days": form.choice_response_days,
+        "choice_pick_days": form.choice_pick_days,
+        "choice_auto_match": form.choice_auto_match,
+        "carry_over": form.carry_over,
     }
     known = {f.name for f in fields(CohortSettings)}
     out = CohortSettings.from_json({k: v for k, v in values.items() if k in known}).to_json()
@@ -237,21 +249,59 @@ def open_program_view(*, session: Session, team_id: str, name: str) -> dict[str,
     )
 
 
+def settings_changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    """What a program save changed, for the audit log: each weight (old -> new), the taxonomy's added and removed
+    skills, and the other settings that moved."""
+    changes: dict[str, Any] = {}
+    old_weights = {**default_weights(), **{k: float(v) for k, v in (before.get("weights") or {}).items()}}
+    new_weights = {**default_weights(), **{k: float(v) for k, v in (after.get("weights") or {}).items()}}
+    weights = {k: [old_weights.get(k), new_weights.get(k)] for k in new_weights if old_weights.get(k) != new_weights[k]}
+    if weights:
+        changes["weights"] = weights
+    old_skills = list(before.get("skills_taxonomy") or [])
+    new_skills = list(after.get("skills_taxonomy") or [])
+    if old_skills != new_skills:
+        changes["taxonomy"] = {
+            "added": [s for s in new_skills if s not in old_skills][:50],
+            "removed": [s for s in old_skills if s not in new_skills][:50],
+            "skills": len(new_skills),
+        }
+    others = {
+        k: [before.get(k), after.get(k)]
+        for k in after
+        if k not in ("weights", "skills_taxonomy") and k in before and before.get(k) != after.get(k)
+    }
+    if others:
+        changes["settings"] = others
+    return changes
+
+
 def save_program(
     *, session: Session, team_id: str, actor: str, cohort_id: int | None, form: ProgramForm, now: datetime
 ) -> tuple[Cohort, bool]:
-    """Store a cohort from a validated form, audited; schedules its digest and pre-match notice."""
+    """Store a cohort from a validated form, audited (with the weights and taxonomy it changed); schedules its
+    digest and pre-match notice."""
     settings = program_settings(form)
+    existing = coordination.get_cohort(session=session, team_id=team_id, cohort_id=cohort_id) if cohort_id else None
+    before = dict(existing.settings or {}) if existing is not None else {}
     cohort, created = coordination.save_cohort(
         session=session, team_id=team_id, cohort_id=cohort_id, name=form.name, settings=settings, now=now
     )
+    detail: dict[str, Any] = {
+        "name": cohort.name,
+        "match_date": settings.get("match_date"),
+        "digest": form.digest_enabled,
+    }
+    detail.update(settings_changes(before, settings) if not created else {})
+    if created and (settings.get("weights") or settings.get("skills_taxonomy")):
+        detail.update(settings_changes({}, settings))
     coordination.record_audit(
         session=session,
         team_id=team_id,
         actor=actor,
         action="cohort.create" if created else "cohort.update",
         target=f"cohort:{cohort.id}",
-        detail={"name": cohort.name, "match_date": settings.get("match_date"), "digest": form.digest_enabled},
+        detail=detail,
         now=now,
         commit=False,
     )

@@ -156,3 +156,59 @@ def validate_view(view: dict[str, Any]) -> None:
     }
     View(**body).validate_json()
     assert len(view["blocks"]) <= 100
+
+
+def _initial_state(element: dict[str, Any]) -> dict[str, Any]:
+    kind = element.get("type")
+    if kind == "plain_text_input":
+        return {"type": kind, "value": element.get("initial_value")}
+    if kind == "number_input":
+        return {"type": kind, "value": element.get("initial_value")}
+    if kind == "datepicker":
+        return {"type": kind, "selected_date": element.get("initial_date")}
+    if kind == "static_select":
+        return {"type": kind, "selected_option": element.get("initial_option")}
+    if kind == "checkboxes":
+        return {"type": kind, "selected_options": list(element.get("initial_options") or [])}
+    if kind == "conversations_select":
+        return {"type": kind, "selected_conversation": element.get("initial_conversation")}
+    return {"type": kind}
+
+
+def save_program(
+    app: RunningApp,
+    name: str,
+    *,
+    options: dict[str, bool] | None = None,
+    numbers: dict[str, str] | None = None,
+    user: str = COORDINATOR,
+) -> None:
+    """``/mentor program <name>``: the modal as it opens (defaults or the cohort's settings), with some options
+    ticked or unticked and some numbers changed, submitted; waits for the confirmation DM."""
+    before = time.time()
+    assert app.driver.slash_command(user, f"program {name}").status == 200
+    app.sandbox.wait_for("views.open", after=before)
+    view = app.sandbox.views_opened(user)[-1]
+    values: dict[str, Any] = {}
+    for block in view["blocks"]:
+        if block.get("type") != "input":
+            continue
+        state = _initial_state(block["element"])
+        if block["block_id"] == ids.PROGRAM_NAME:
+            state["value"] = name
+        if block["block_id"] == ids.PROGRAM_OPTIONS and options:
+            chosen = {o["value"] for o in state["selected_options"]}
+            chosen = {v for v in chosen if options.get(v, True)} | {v for v, on in options.items() if on}
+            offered = block["element"]["options"]
+            state["selected_options"] = [o for o in offered if o["value"] in chosen]
+        if numbers and block["block_id"] in numbers:
+            state["value"] = numbers[block["block_id"]]
+        values[block["block_id"]] = {ids.INPUT: state}
+    before = time.time()
+    response = app.driver.view_submission(user, view, values)
+    assert response.status == 200 and not response.body.strip(), response.body
+    app.sandbox.wait_for(
+        "chat.postMessage",
+        lambda c: c.args.get("channel") == user and f"*{name}*" in c.args.get("text", ""),
+        after=before,
+    )

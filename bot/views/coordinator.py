@@ -148,6 +148,8 @@ def program_modal(
         option("same_team_excluded", "Never pair people from the same team/department"),
         option("digest_enabled", "Weekly digest to the coordinators"),
         option("mentee_choice", "Mentee choice: each mentee picks from their top 3 mentors"),
+        option("choice_auto_match", "Mentee choice: match people whose choices ran out automatically"),
+        option("carry_over", "Carry over earlier cohorts' waiting people and mentors with free places"),
     ]
     chosen = [
         n
@@ -155,6 +157,8 @@ def program_modal(
             ("same_team_excluded", settings.same_department_excluded),
             ("digest_enabled", settings.digest_enabled),
             ("mentee_choice", settings.mentee_choice),
+            ("choice_auto_match", settings.choice_auto_match),
+            ("carry_over", settings.carry_over),
         )
         if on
     ]
@@ -239,6 +243,18 @@ def program_modal(
                 "max_value": "30",
             },
             hint="After that the request moves to the mentee's next choice.",
+        ),
+        input_block(
+            ids.PROGRAM_CHOICE_PICK_DAYS,
+            "Mentee choice: days a mentee has to pick",
+            {
+                "type": "number_input",
+                "is_decimal_allowed": False,
+                "initial_value": str(settings.choice_pick_days),
+                "min_value": "1",
+                "max_value": "30",
+            },
+            hint="They are reminded half-way; then the shortlist expires.",
         ),
         _channel_select(
             ids.PROGRAM_ANNOUNCE_CHANNEL,
