@@ -78,7 +78,7 @@ def _request_to(app: RunningApp, mentor: str, request_id: str) -> dict:
 
 
 def _said(app: RunningApp, user_id: str, words: str, after: int = 0) -> str:
-    """The first message to the person (in their DM, however it was addressed) after the ``after``-th, with ``words``."""
+    """The first message to the person (in their DM, however addressed) after the ``after``-th, with ``words``."""
     found = wait_until(lambda: [m for m in app.sandbox.messages_to(user_id)[after:] if words in m.get("text", "")])
     return str(found[0]["text"])
 
