@@ -197,6 +197,26 @@ def resolve_cohort(
     return CohortChoice(choices=tuple(cohorts))
 
 
+def reporting_choice(*, session: Session, team_id: str, name: str = "") -> CohortChoice:
+    """The cohort figures and exports act on when none is named, without creating one or switching to an empty one.
+
+    A named cohort (closed ones too); among several open cohorts, a choice; the only open cohort when it has people,
+    else the newest cohort (closed ones too) that has people.
+    """
+    if name.strip():
+        return resolve_cohort(session=session, team_id=team_id, name=name, include_closed=True)
+    cohorts = open_cohorts(session=session, team_id=team_id)
+    if len(cohorts) > 1:
+        return CohortChoice(choices=tuple(cohorts))
+    if cohorts and _has_people(session, team_id, cohorts[0].id):
+        return CohortChoice(cohort=cohorts[0])
+    every = session.exec(select(Cohort).where(Cohort.team_id == team_id).order_by(Cohort.id.desc())).all()  # type: ignore[union-attr]
+    for cohort in every:
+        if _has_people(session, team_id, cohort.id):
+            return CohortChoice(cohort=cohort)
+    return CohortChoice(cohort=cohorts[0] if cohorts else None)
+
+
 def get_cohort(*, session: Session, team_id: str, cohort_id: int | None) -> Cohort | None:
     """A cohort of this workspace, or None."""
     if cohort_id is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import logging
 import re
 from dataclasses import dataclass, field, fields
@@ -597,6 +598,31 @@ def export_csv(*, session: Session, team_id: str, cohort_id: int | None, with_co
         writer.writerow(["survey", "question", "comment (author and pair removed)"])
         for kind, question, text in stats.free_text_answers(session=session, team_id=team_id, cohort_id=cohort_id):
             writer.writerow([kind, question, text])
+    return out.getvalue().encode("utf-8")
+
+
+def audit_csv(*, session: Session, team_id: str, person: str | None = None, action: str | None = None) -> bytes:
+    """The audit log (optionally about one person, or one action) as CSV: when, who, what, the people named, a
+    summary in words, the reason, and the raw detail."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["when_utc", "actor", "action", "target", "people", "summary", "reason", "detail"])
+    for entry in coordination.all_audit(session=session, team_id=team_id, person=person, action=action):
+        detail = entry.detail or {}
+        named = sorted(set(re.findall(r"\b[UW][A-Z0-9]{6,}\b", json.dumps(detail))))
+        summary = re.sub(r"[*_]", "", views.describe_audit(entry.action, entry.target, detail))
+        writer.writerow(
+            [
+                f"{entry.created_at:%Y-%m-%d %H:%M:%S}",
+                entry.actor,
+                entry.action,
+                entry.target,
+                " ".join(named),
+                summary,
+                entry.reason,
+                json.dumps(detail, ensure_ascii=False, sort_keys=True),
+            ]
+        )
     return out.getvalue().encode("utf-8")
 
 

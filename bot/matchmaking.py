@@ -94,6 +94,7 @@ class Pool:
     load: dict[str, int] = field(default_factory=dict)
     capacity: dict[str, int] = field(default_factory=dict)
     skipped: set[str] = field(default_factory=set)
+    ever_paired: set[str] = field(default_factory=set)  # mentees who have had a pair
 
     def waiting(self, user_id: str) -> bool:
         """Whether a person is among this round's mentees."""
@@ -172,7 +173,16 @@ def load_pool(
                 session=session, team_id=team_id, cohort_id=cohort.id, match_date=match_date.isoformat()
             )
 
-    pool = Pool(mentees=[], mentors=[], past_pairs=past, priority=set(), names={}, load=load, skipped=skipped)
+    pool = Pool(
+        mentees=[],
+        mentors=[],
+        past_pairs=past,
+        priority=set(),
+        names={},
+        load=load,
+        skipped=skipped,
+        ever_paired=ever_mentee,
+    )
     for participant, row in rows:
         profile = people.to_profile(participant, row)
         uid = profile.user_id
@@ -208,6 +218,14 @@ def load_pool(
                 if carried_from is not None:
                     pool.carried.setdefault(uid, carried_from)
     return pool
+
+
+def left_waiting(*, session: Session, team_id: str, cohort_id: int) -> tuple[list[str], dict[str, int]]:
+    """Who a cohort would pass on to the next one: mentees it left waiting (unmatched, asking for a rematch, never
+    paired) and mentors with free places (id -> places)."""
+    pool = load_pool(session=session, team_id=team_id, cohort_id=cohort_id, carry_over=False, apply_skips=False)
+    mentees = [p.user_id for p in pool.mentees if p.user_id in pool.priority or p.user_id not in pool.ever_paired]
+    return mentees, {m.user_id: m.capacity for m in pool.mentors}
 
 
 def round_settings(cohort_settings: Any) -> tuple[Weights, MatchSettings]:

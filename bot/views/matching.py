@@ -501,7 +501,7 @@ def preview_ready_message(
 
 
 def cohort_choice_message(
-    *, purpose: str, cohorts: Sequence[tuple[int, str, str]], extra_all: bool = False
+    *, purpose: str, cohorts: Sequence[tuple[int, str, str]], extra_all: bool = False, comments: bool = False
 ) -> dict[str, Any]:
     """Several cohorts are open: which one? ``cohorts`` is (id, name, status); ``purpose`` is match | stats | export."""
     verbs = {"match": "Match", "stats": "Stats for", "export": "Export"}
@@ -515,7 +515,7 @@ def cohort_choice_message(
         button(
             f"{verbs[purpose]} {name} ({status})"[:75],
             action_id,
-            value=json.dumps({"do": purpose, "cohort": cohort_id}, separators=(",", ":")),
+            value=json.dumps({"do": purpose, "cohort": cohort_id, "comments": comments}, separators=(",", ":")),
         )
         for cohort_id, name, status in cohorts[:20]
     ]
