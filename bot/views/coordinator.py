@@ -149,7 +149,7 @@ def describe_audit(action: str, target: str, detail: dict[str, Any] | None) -> s
             text += "; overrode: " + "; ".join(d.get("overrode") or d.get("violations") or [])
         return text
     if action.startswith("pair."):
-        return f"{action.split('.', 1)[1]} the pair of {_who(d.get('mentee'))} and {_who(d.get('mentor'))}"
+        return f"{target.replace('pair:', 'pair #')} of {_who(d.get('mentee'))} and {_who(d.get('mentor'))}"
     if action in ("cohort.create", "cohort.update"):
         parts = [f"{'created' if action == 'cohort.create' else 'changed'} cohort *{d.get('name', '')}*"]
         weights = d.get("weights") or {}
@@ -192,11 +192,13 @@ def audit_message(
         scope.append(f"action {action}")
     title = "Coordinator audit log" + (" · " + ", ".join(scope) if scope else "")
     if not entries:
-        text = "Nothing in the audit log" + (" matches that filter." if scope else " yet.")
+        text = "Nothing in the audit log matches that filter." if scope else "The audit log is empty."
         return {"text": text, "blocks": [section(text)]}
     lines = []
     for e in entries:
-        line = f"`{e.created_at:%Y-%m-%d %H:%M}` <@{e.actor}> {describe_audit(e.action, e.target, e.detail)}"
+        line = (
+            f"`{e.created_at:%Y-%m-%d %H:%M}` <@{e.actor}> *{e.action}*: {describe_audit(e.action, e.target, e.detail)}"
+        )
         if e.reason:
             line += f" _(reason: {e.reason[:200]})_"
         lines.append(line[:600])
