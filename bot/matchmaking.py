@@ -423,7 +423,7 @@ def _pin_problems(
 def _rounded_parts(factors: dict[str, float], total: float) -> dict[str, float]:
     """Factor contributions rounded to 2 decimals so that they add up to the rounded total."""
     cents = {k: v * 100 for k, v in factors.items() if v > 0}
-    target = round(total * 100)
+    target = round(float(f"{round(total, 4):.2f}") * 100)  # the total exactly as the preview prints it
     floors = {k: int(v) for k, v in cents.items()}
     short = target - sum(floors.values())
     for k in sorted(cents, key=lambda k: cents[k] - floors[k], reverse=True)[: max(short, 0)]:

@@ -212,3 +212,22 @@ def save_program(
         lambda c: c.args.get("channel") == user and f"*{name}*" in c.args.get("text", ""),
         after=before,
     )
+
+
+def sign_up_many(app: RunningApp, people: list[Any], threads: int = 6) -> None:
+    """Many people sign up through the real modal at once (each waits for their own modal and confirmation)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from bot.sandbox import forms as fill
+    from tests.helpers import add_person
+
+    def one(profile: Any) -> None:
+        add_person(app, profile)
+        assert app.driver.slash_command(profile.user_id, "join").status == 200
+        view = wait_until(lambda: app.sandbox.views_opened(profile.user_id), timeout=30)[-1]
+        response = app.driver.view_submission(profile.user_id, view, fill.signup_values(view, profile))
+        assert response.status == 200 and not response.body.strip(), response.body
+        wait_until(lambda: app.sandbox.messages_to(profile.user_id), timeout=30)
+
+    with ThreadPoolExecutor(threads) as pool:
+        list(pool.map(one, people))
