@@ -86,7 +86,8 @@ def normal_pairs(sessions, cohort_id: int) -> int:  # type: ignore[no-untyped-de
 
     with sessions() as session:
         pool = load_pool(session=session, team_id=TEAM, cohort_id=cohort_id)
-        weights, constraints = round_settings(settings_of(get_cohort(session=session, team_id=TEAM, cohort_id=cohort_id)))
+        cohort = get_cohort(session=session, team_id=TEAM, cohort_id=cohort_id)
+        weights, constraints = round_settings(settings_of(cohort))
     result = plan_round(
         pool.mentees,
         pool.mentors,
@@ -194,7 +195,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     sizes = [200] if args.quick else [200, 1000]
-    print("| people | mentees | behaviour | normal pairs | choice pairs | rate vs normal | place promise | capacity | s |")
+    print(
+        "| people | mentees | behaviour | normal pairs | choice pairs | rate vs normal | place promise | capacity | s |"
+    )
     print("|---|---|---|---|---|---|---|---|---|")
     for n in sizes:
         for behaviour in BEHAVIOURS:

@@ -34,7 +34,7 @@ from bot.cohorts import get_cohort, mark_matching, mark_running, settings_of
 from bot.matching import Score, plan_round, score, score_matrix
 from bot.matching.rounds import CAPACITY_REASON
 from bot.matching.solver import assign_from_matrix
-from bot.matchmaking import Pool, load_pool, load_rules, round_settings
+from bot.matchmaking import load_pool, load_rules, round_settings
 from bot.outbox import Outgoing, schedule_prompt
 from bot.profiles import Profile, Status
 from bot.views.matching import choice_offer_message, choice_request_message, plural
@@ -919,11 +919,6 @@ def answer_reminder(*, session: Session, team_id: str, request_id: int) -> Outgo
         f"mentoring request, until {when_for(request.respond_by, _tz(session, team_id, request.mentor_user_id))}. "
         "Use Accept or Not this time in the message above.",
     )
-
-
-def pool_of(session: Session, team_id: str, cohort_id: int) -> Pool:
-    """The cohort's pool (for summaries)."""
-    return load_pool(session=session, team_id=team_id, cohort_id=cohort_id)
 
 
 __all__ = [

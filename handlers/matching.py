@@ -12,7 +12,7 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot import choice, ids, matchmaking, round_runner
+from bot import choice, hand_pairs, ids, matchmaking, round_runner
 from bot.cohorts import get_cohort, resolve_cohort, settings_of
 from bot.services import Services
 from bot.views.matching import (
@@ -115,7 +115,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
         reason = MENTION.sub("", ctx.args).strip()
         mentee_id, mentor_id = users
         with services.sessions() as session:
-            made = matchmaking.create_manual_pair(
+            made = hand_pairs.create_manual_pair(
                 session=session,
                 team_id=ctx.team_id,
                 mentee_id=mentee_id,

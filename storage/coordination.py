@@ -10,7 +10,7 @@ from sqlalchemy import Text, cast, func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from storage.models import AuditLog, Cohort, CohortNotice, MatchRound, Pair, Participant, Profile, RoundSkip
+from storage.models import AuditLog, Cohort, CohortNotice, Pair, Participant, Profile, RoundSkip
 from storage.models.journey import PairJourney
 from storage.types import utcnow
 
@@ -266,17 +266,6 @@ def release_notice(*, session: Session, team_id: str, key: str) -> None:
     if row is not None:
         session.delete(row)
         session.commit()
-
-
-def pending_previews(*, session: Session, team_id: str) -> list[MatchRound]:
-    """Match rounds waiting for a coordinator to publish them, newest first."""
-    return list(
-        session.exec(
-            select(MatchRound)
-            .where(MatchRound.team_id == team_id, MatchRound.status == "preview")
-            .order_by(MatchRound.id.desc())  # type: ignore[union-attr]
-        ).all()
-    )
 
 
 # ---------------------------------------------------------------------- pairs
