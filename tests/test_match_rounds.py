@@ -448,3 +448,23 @@ def test_someone_in_an_active_pair_is_not_listed_unmatched_unless_they_asked_for
 def _pair_channel(app: RunningApp, mentee: str) -> str:
     pair = wait_until(lambda: [p for p in open_pairs(app) if p.mentee_user_id == mentee and p.channel_id])
     return pair[0].channel_id
+
+
+def test_a_non_coordinator_cannot_discard_remove_rules_or_change_carry_over(app5: RunningApp) -> None:
+    from storage.models import CohortPairRule
+
+    app = app5
+    view = _forbid(app, run_match(app), ALICE.user_id, BOB.user_id)
+    rules_tab = show_tab(app, view, "rules")
+    seen = len(app.sandbox.messages_to(ALICE.user_id))
+    for action_id in (ids.MATCH_DISCARD, ids.MATCH_RULE_REMOVE, ids.MATCH_RERUN):
+        click(app, rules_tab, action_id, user=ALICE.user_id)
+    refused = wait_until(lambda: app.sandbox.messages_to(ALICE.user_id)[seen:])
+    assert "only the program's coordinators" in refused[0]["text"]
+    time.sleep(0.3)
+    assert [r.status for r in rounds(app)] == [RoundStatus.PREVIEW]
+    with app.sessions() as session:
+        assert len(session.exec(select(CohortPairRule)).all()) == 1
+    forged = app.driver.view_submission(ALICE.user_id, rules_tab, {})
+    assert "only the program's coordinators" in forged.body
+    assert open_pairs(app) == []
