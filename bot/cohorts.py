@@ -95,7 +95,14 @@ def open_cohorts(*, session: Session, team_id: str) -> list[Cohort]:
 
 
 def _create_default(*, session: Session, team_id: str, now: datetime | None) -> Cohort:
-    cohort = Cohort(team_id=team_id, name=DEFAULT_COHORT_NAME, settings={})
+    """A new cohort with default settings (first use, or every cohort is closed), under a name not taken yet."""
+    taken = set(session.exec(select(Cohort.name).where(Cohort.team_id == team_id)).all())
+    name = DEFAULT_COHORT_NAME
+    suffix = 2
+    while name in taken:
+        name = f"{DEFAULT_COHORT_NAME} {suffix}"
+        suffix += 1
+    cohort = Cohort(team_id=team_id, name=name, settings={})
     if now is not None:
         cohort.created_at = now
     session.add(cohort)
@@ -103,9 +110,7 @@ def _create_default(*, session: Session, team_id: str, now: datetime | None) -> 
         session.commit()
     except IntegrityError:  # created by a concurrent first request (unique name)
         session.rollback()
-        found = session.exec(
-            select(Cohort).where(Cohort.team_id == team_id, Cohort.name == DEFAULT_COHORT_NAME)
-        ).first()
+        found = session.exec(select(Cohort).where(Cohort.team_id == team_id, Cohort.name == name)).first()
         assert found is not None
         return found
     return cohort
@@ -191,6 +196,11 @@ def resolve_cohort(
         return CohortChoice(cohort=found)
     cohorts = open_cohorts(session=session, team_id=team_id)
     if not cohorts:
+        if session.exec(select(Cohort.id).where(Cohort.team_id == team_id).limit(1)).first() is not None:
+            return CohortChoice(
+                error="Every cohort is closed. Create one with `/mentor program <name>`, or reopen one from "
+                "`/mentor cohorts`."
+            )
         return CohortChoice(cohort=_create_default(session=session, team_id=team_id, now=now))
     if len(cohorts) == 1:
         return CohortChoice(cohort=cohorts[0])
