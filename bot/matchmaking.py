@@ -20,6 +20,7 @@ Guarantees:
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -492,6 +493,23 @@ def _forbidden_reason(
     return "a program coordinator decided against the mentors who fit you this round"
 
 
+def _true_reasons(
+    unmatched: dict[str, str],
+    mentee_by_id: dict[str, Profile],
+    pool: Pool,
+    rules: Rules,
+    weights: Weights,
+    constraints: MatchSettings,
+    week: Any,
+) -> None:
+    """Replace the reason of each unmatched mentee a coordinator's forbid played a part for, with the true one."""
+    for user_id in list(unmatched):
+        if user_id in mentee_by_id:
+            true_reason = _forbidden_reason(mentee_by_id[user_id], pool, rules, weights, constraints, week)
+            if true_reason:
+                unmatched[user_id] = true_reason
+
+
 @dataclass
 class Plan:
     """A computed preview, ready to store."""
@@ -530,10 +548,7 @@ def plan_cohort(*, session: Session, team_id: str, cohort_id: int, now: datetime
     )
     mentee_by_id = {p.user_id: p for p in pool.mentees}
     mentor_by_id = {p.user_id: p for p in pool.mentors}
-    for user_id in list(result.unmatched):
-        true_reason = _forbidden_reason(mentee_by_id[user_id], pool, rules, weights, constraints, week)
-        if true_reason:
-            result.unmatched[user_id] = true_reason
+    _true_reasons(result.unmatched, mentee_by_id, pool, rules, weights, constraints, week)
     pairs = [_pair_json(p, mentee_by_id[p.mentee_id], mentor_by_id[p.mentor_id], pool, week) for p in result.pairs]
     names = dict(pool.names)
     for uid, (participant, _, _) in found.items():
@@ -728,19 +743,45 @@ def publish_round(
     Returns:
         A :class:`Publication`; ``status == "failed"`` when the database refused, with nothing written.
     """
-    try:
-        return _publish(session=session, round_id=round_id, actor=actor, now=now, revision=revision)
-    except (IntegrityError, DBAPIError, SQLAlchemyError) as exc:
-        session.rollback()
-        log.exception("match round publication failed round=%s", round_id)
-        match_round = session.get(MatchRound, round_id, populate_existing=True)
-        if match_round is None:
-            raise
-        error = str(getattr(exc, "orig", None) or exc).splitlines()[0][:200]
-        return Publication("failed", match_round, error=error)
+    for attempt in range(TRANSIENT_RETRIES + 1):
+        try:
+            return _publish(session=session, round_id=round_id, actor=actor, now=now, revision=revision)
+        except (IntegrityError, DBAPIError, SQLAlchemyError) as exc:
+            session.rollback()
+            if _transient(exc) and attempt < TRANSIENT_RETRIES:
+                log.warning("match round publication retried round=%s error=%s", round_id, type(exc).__name__)
+                time.sleep(0.05 * (attempt + 1))
+                continue
+            log.exception("match round publication failed round=%s", round_id)
+            match_round = session.get(MatchRound, round_id, populate_existing=True)
+            if match_round is None:
+                raise
+            error = str(getattr(exc, "orig", None) or exc).splitlines()[0][:200]
+            return Publication("failed", match_round, error=error)
+    raise RuntimeError("unreachable")
+
+
+TRANSIENT_RETRIES = 2
+
+
+def _transient(exc: Exception) -> bool:
+    """A deadlock or serialisation failure (PostgreSQL picked this transaction to abort): worth trying again."""
+    code = getattr(getattr(exc, "orig", None), "sqlstate", None) or getattr(getattr(exc, "orig", None), "pgcode", None)
+    return code in ("40P01", "40001") or "database is locked" in str(exc)
 
 
 def _publish(*, session: Session, round_id: int, actor: str, now: datetime, revision: int | None) -> Publication:
+    # Lock order, the same as a leave's and a pause's: the people first, then the round.
+    seen = session.get(MatchRound, round_id, populate_existing=True)
+    if seen is None:
+        raise LookupError(f"no match round {round_id}")
+    seen_result = dict(seen.result or {})
+    seen_revision = int(seen.revision)  # (the same object is refreshed by the lock below)
+    seen_people = {p["mentee"] for p in seen_result.get("pairs") or []} | {
+        p["mentor"] for p in seen_result.get("pairs") or []
+    }
+    seen_people |= set(seen_result.get("unmatched") or {})
+    participants = store.lock_participants(session=session, team_id=seen.team_id, user_ids=seen_people)
     match_round = store.lock_round(session=session, round_id=round_id)
     if match_round is None:
         raise LookupError(f"no match round {round_id}")
@@ -748,6 +789,10 @@ def _publish(*, session: Session, round_id: int, actor: str, now: datetime, revi
     if refusal is not None:
         session.rollback()
         return refusal
+    if match_round.revision != seen_revision:  # planned again while we took the locks
+        session.rollback()
+        return Publication("outdated", match_round, latest=match_round.id)
+    # (a leave meanwhile may have scrubbed the departed person out of the preview: they are then simply gone)
     assert match_round.cohort_id is not None
     team_id, cohort_id = match_round.team_id, match_round.cohort_id
     cohort = get_cohort(session=session, team_id=team_id, cohort_id=cohort_id)
@@ -758,8 +803,7 @@ def _publish(*, session: Session, round_id: int, actor: str, now: datetime, revi
         return Publication("outdated", match_round, latest=match_round.id, cohort_name=cohort.name)
     planned = list(match_round.result.get("pairs") or [])
     unmatched_before = dict(match_round.result.get("unmatched") or {})
-    everyone = {p["mentee"] for p in planned} | {p["mentor"] for p in planned} | set(unmatched_before)
-    participants = store.lock_participants(session=session, team_id=team_id, user_ids=everyone)
+    everyone = seen_people
     found = people.load_profiles(session=session, team_id=team_id, user_ids=everyone)
     role_of = {uid: prof for uid, (_, prof, _) in found.items()}
     pool = load_pool(session=session, team_id=team_id, cohort_id=cohort_id)
@@ -818,6 +862,7 @@ def _publish(*, session: Session, round_id: int, actor: str, now: datetime, revi
             week_of=week,
         )
         resolved = [(p.mentee_id, p.mentor_id, p.score) for p in again.pairs]
+        _true_reasons(again.unmatched, mentee_by_id, pool, rules, weights, constraints, week)
         unmatched.update(again.unmatched)
     # the preview's unmatched mentees who are still waiting (not those who left, paused or were paired meanwhile)
     for user_id, reason in unmatched_before.items():

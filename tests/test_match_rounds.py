@@ -468,3 +468,39 @@ def test_a_non_coordinator_cannot_discard_remove_rules_or_change_carry_over(app5
     forged = app.driver.view_submission(ALICE.user_id, rules_tab, {})
     assert "only the program's coordinators" in forged.body
     assert open_pairs(app) == []
+
+
+def test_publish_racing_a_pause_and_a_leave_stays_consistent(two_coordinators: RunningApp) -> None:
+    app = two_coordinators
+    view = run_match(app)  # Alice -> Bob, Dan -> Carol
+    before = time.time()
+    app.driver.slash_command(DAN.user_id, "leave")  # Dan's confirmation modal is open: he submits during the race
+    app.sandbox.wait_for("views.open", after=before)
+    leave_modal = app.sandbox.views_opened(DAN.user_id)[-1]
+    barrier = threading.Barrier(3)
+    answers: dict[str, str] = {}
+
+    def publish_it() -> None:
+        barrier.wait()
+        answers["publish"] = text_of(publish(app, view))
+
+    def pause_alice() -> None:
+        barrier.wait()
+        app.driver.slash_command(ALICE.user_id, "pause")
+
+    def dan_leaves() -> None:
+        barrier.wait()
+        app.driver.view_submission(DAN.user_id, leave_modal, {})
+
+    threads = [threading.Thread(target=f) for f in (publish_it, pause_alice, dan_leaves)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wait_until(lambda: _participant(app, DAN.user_id) is None)
+    _assert_one_mentor_each_and_capacity(app)
+    made = {(p.mentee_user_id, p.mentor_user_id) for p in open_pairs(app)}
+    # whichever came first, the answer tells the truth about each pair
+    alice_dropped = f"<@{ALICE.user_id}> → <@{BOB.user_id}>: the mentee has paused" in answers["publish"]
+    assert alice_dropped != ((ALICE.user_id, BOB.user_id) in made)
+    assert not [p for p in made if DAN.user_id in p]  # a pair made before he left was closed when he left
