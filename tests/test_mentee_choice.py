@@ -196,7 +196,9 @@ def test_accept_rechecks_the_mentee_who_was_paired_by_hand_or_left(app: RunningA
     _choice_cohort(app)
     _start(app)
     alice_request = _pick(app, ALICE.user_id, BOB.user_id)
+    to_bob = _request_to(app, BOB.user_id, alice_request)
     dan_request = _pick(app, DAN.user_id, CAROL.user_id)
+    to_carol = _request_to(app, CAROL.user_id, dan_request)
     # meanwhile a coordinator pairs Alice by hand, and Dan leaves the program
     made = app.driver.slash_command(COORDINATOR, f"pair <@{ALICE.user_id}> <@{CAROL.user_id}>").json()["text"]
     assert "Paired" in made
@@ -206,11 +208,10 @@ def test_accept_rechecks_the_mentee_who_was_paired_by_hand_or_left(app: RunningA
     assert app.driver.view_submission(DAN.user_id, app.sandbox.views_opened(DAN.user_id)[-1], {}).status == 200
     wait_until(lambda: not [p for p in open_pairs(app) if p.mentee_user_id == DAN.user_id] and _gone(app, DAN.user_id))
     before = _seen(app, BOB.user_id)
-    _click(app, BOB.user_id, ids.CHOICE_ACCEPT, alice_request, _request_to(app, BOB.user_id, alice_request))
+    _click(app, BOB.user_id, ids.CHOICE_ACCEPT, alice_request, to_bob)
     assert "matched with a mentor meanwhile" in _said(app, BOB.user_id, "no pair was made", after=before)
-    to_carol = [m for m in app.sandbox.messages_to(CAROL.user_id) if dan_request in json.dumps(m.get("blocks") or [])]
     before = _seen(app, CAROL.user_id)
-    _click(app, CAROL.user_id, ids.CHOICE_ACCEPT, dan_request, to_carol[-1])
+    _click(app, CAROL.user_id, ids.CHOICE_ACCEPT, dan_request, to_carol)
     answer = _said(app, CAROL.user_id, "", after=before)
     assert "no pair was made" in answer or "no longer" in answer
     pairs = open_pairs(app)

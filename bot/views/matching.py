@@ -445,8 +445,8 @@ def build_published_modal(
     blocks = [
         section(
             f":tada: Published *{plural(pairs, 'pair')}*{where}. Each pair gets a group DM with their introduction; "
-            f"{plural(unmatched, 'unmatched mentee')} {'is' if unmatched == 1 else 'are'} told why and go first "
-            "next round."
+            f"{plural(unmatched, 'unmatched mentee')} {'is' if unmatched == 1 else 'are'} told why and "
+            f"{'goes' if unmatched == 1 else 'go'} first next round."
         )
     ]
     if dropped:
