@@ -214,7 +214,7 @@ def save_program(
     )
 
 
-def sign_up_many(app: RunningApp, people: list[Any], threads: int = 6) -> None:
+def sign_up_many(app: RunningApp, people: list[Any], threads: int = 4) -> None:
     """Many people sign up through the real modal at once (each waits for their own modal and confirmation)."""
     from concurrent.futures import ThreadPoolExecutor
 
@@ -223,8 +223,14 @@ def sign_up_many(app: RunningApp, people: list[Any], threads: int = 6) -> None:
 
     def one(profile: Any) -> None:
         add_person(app, profile)
-        assert app.driver.slash_command(profile.user_id, "join").status == 200
-        view = wait_until(lambda: app.sandbox.views_opened(profile.user_id), timeout=30)[-1]
+        for attempt in range(3):  # on a busy machine the trigger can expire (as Slack's do): type /mentor again
+            assert app.driver.slash_command(profile.user_id, "join").status == 200
+            try:
+                view = wait_until(lambda: app.sandbox.views_opened(profile.user_id), timeout=10)[-1]
+                break
+            except AssertionError:
+                if attempt == 2:
+                    raise
         response = app.driver.view_submission(profile.user_id, view, fill.signup_values(view, profile))
         assert response.status == 200 and not response.body.strip(), response.body
         wait_until(lambda: app.sandbox.messages_to(profile.user_id), timeout=30)
