@@ -2,9 +2,10 @@
 mentee (a rematch), and the longest-waiting mentee who fits one freed place.
 
 Both use the round's own pieces: the cohort's weights and hard constraints (:func:`bot.matchmaking.round_settings`),
-its pool (:func:`bot.matchmaking.load_pool`), the vectorised scores with the constraints applied
-(:func:`bot.matching.score_matrix`) and the scalar :func:`bot.matching.score` for the reasons shown. Every pair
-either of them was ever in is a past pair, so an ended pair is never proposed again.
+its pool (:func:`bot.matchmaking.load_pool`) and standing forbids (:func:`bot.matchmaking.load_rules`), the
+vectorised scores with the constraints applied (:func:`bot.matching.score_matrix`) and the scalar
+:func:`bot.matching.score` for the reasons shown. Every pair either of them was ever in is a past pair, so an
+ended pair is never proposed again.
 """
 
 from __future__ import annotations
@@ -51,6 +52,13 @@ def _settings(session: Session, cohort_id: int | None):  # type: ignore[no-untyp
     return matchmaking.round_settings(settings_of(cohort))
 
 
+def _forbidden(session: Session, team_id: str, cohort_id: int | None) -> set[tuple[str, str]]:
+    """The cohort's standing forbids, as its rounds apply them."""
+    if cohort_id is None:
+        return set()
+    return set(matchmaking.load_rules(session=session, team_id=team_id, cohort_id=cohort_id).forbids)
+
+
 def _mentee_profile(session: Session, team_id: str, mentee_id: str, pool: matchmaking.Pool) -> Profile | None:
     for profile in pool.mentees:
         if profile.user_id == mentee_id:
@@ -58,7 +66,8 @@ def _mentee_profile(session: Session, team_id: str, mentee_id: str, pool: matchm
     saved = people.load_profile(session=session, team_id=team_id, user_id=mentee_id)
     if saved is None:
         return None
-    return replace(saved[1], do_not_pair=store.do_not_pair_of(session=session, team_id=team_id, user_id=mentee_id))
+    blocked = matchmaking.do_not_pair_lists(session, team_id).get(mentee_id, set())
+    return replace(saved[1], do_not_pair=frozenset(blocked))
 
 
 def mentors_for(
@@ -93,7 +102,15 @@ def mentors_for(
     mentors = [m for m in pool.mentors if m.user_id not in exclude and m.user_id != mentee_id]
     if not mentors:
         return Proposal(mentee_id, [], NO_MENTORS_REASON)
-    matrix = score_matrix([mentee], mentors, weights, constraints, week_of=now.date(), past_pairs=pool.past_pairs)
+    matrix = score_matrix(
+        [mentee],
+        mentors,
+        weights,
+        constraints,
+        week_of=now.date(),
+        past_pairs=pool.past_pairs,
+        forbidden=_forbidden(session, team_id, cohort_id),
+    )
     allowed = np.flatnonzero(matrix.allowed[0])
     if allowed.size == 0:
         return Proposal(mentee_id, [], matrix.no_candidate.get(mentee_id, NO_MENTORS_REASON))
@@ -130,7 +147,15 @@ def waiting_mentee_for(
     mentees = [m for m in pool.mentees if m.user_id != mentor_id and m.status == Status.ACTIVE]
     if mentor is None or not mentees:
         return None
-    matrix = score_matrix(mentees, [mentor], weights, constraints, week_of=now.date(), past_pairs=pool.past_pairs)
+    matrix = score_matrix(
+        mentees,
+        [mentor],
+        weights,
+        constraints,
+        week_of=now.date(),
+        past_pairs=pool.past_pairs,
+        forbidden=_forbidden(session, team_id, cohort_id),
+    )
     fitting = [i for i in range(len(mentees)) if matrix.allowed[i, 0]]
     if not fitting:
         return None

@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import case, func, or_, update
 from sqlmodel import Session, col, select
 
-from storage.models import AuditLog, DoNotPair, Meeting, Pair, PairJourney, Participant, PrivateAnswer
+from storage.models import AuditLog, Meeting, Pair, PairJourney, Participant, PrivateAnswer
 from storage.models.outbox import ScheduledPrompt
 from storage.vocab import AnswerKind, FitAnswer, PairStatus, PromptKind, PromptStatus
 
@@ -171,27 +171,6 @@ def open_pair_as_mentee(*, session: Session, team_id: str, user_id: str) -> Pair
     return session.exec(
         select(Pair).where(Pair.team_id == team_id, Pair.mentee_user_id == user_id, col(Pair.status).in_(OPEN_STATUSES))
     ).first()
-
-
-def paired_before(*, session: Session, team_id: str, a: str, b: str) -> bool:
-    """Whether two people were ever a pair, either way round."""
-    return (
-        session.exec(
-            select(Pair.id).where(
-                Pair.team_id == team_id, col(Pair.mentee_user_id).in_((a, b)), col(Pair.mentor_user_id).in_((a, b))
-            )
-        ).first()
-        is not None
-    )
-
-
-def do_not_pair_of(*, session: Session, team_id: str, user_id: str) -> frozenset[str]:
-    """The people on someone's confidential do-not-pair list."""
-    return frozenset(
-        session.exec(
-            select(DoNotPair.other_user_id).where(DoNotPair.team_id == team_id, DoNotPair.user_id == user_id)
-        ).all()
-    )
 
 
 def waiting_since(*, session: Session, team_id: str, user_ids: Sequence[str]) -> dict[str, datetime]:
