@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import calendar
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -29,7 +29,7 @@ from bot.lifecycle.plan import PARKED, SHIFTABLE, schedule_closure, schedule_nex
 from bot.outbox import Outgoing, cancel_prompts, schedule_prompt, shift_prompts, upcoming_prompts
 from bot.services import Services
 from bot.views import pairs as views
-from storage import coordination, participants
+from storage import coordination, participants, rounds
 from storage import journey as journeys
 from storage import pair_control as store
 from storage.models import AuditLog, Cohort, Pair, PairJourney, ScheduledPrompt
@@ -157,7 +157,15 @@ def current(*, session: Session, team_id: str, pair_id: int) -> Pair:
     return pair
 
 
-def claim(*, session: Session, team_id: str, pair_id: int, version: int, open_only: bool = True) -> Pair:
+def claim(
+    *,
+    session: Session,
+    team_id: str,
+    pair_id: int,
+    version: int,
+    open_only: bool = True,
+    lock: Collection[str] | None = None,
+) -> Pair:
     """Take the pair for one action if it is still the version the coordinator saw.
 
     The caller's transaction then holds the pair; on any exception the caller rolls back (leaving the session
@@ -167,7 +175,15 @@ def claim(*, session: Session, team_id: str, pair_id: int, version: int, open_on
         PairGone: Not a pair of this workspace.
         PairChanged: Someone changed it since.
         PairEnded: It is closed (``open_only``).
+
+    ``lock``: for an action that frees or takes mentoring places, the participant rows of the pair's two people
+    and of these others are locked first, in the order every pair-making write takes them (:mod:`storage.rounds`),
+    so it takes turns with publications, hand pairs and other actions.
     """
+    if lock is not None:
+        found = store.get_pair(session=session, team_id=team_id, pair_id=pair_id)
+        people = {found.mentee_user_id, found.mentor_user_id} if found is not None else set()
+        rounds.lock_participants(session=session, team_id=team_id, user_ids={*people, *lock})
     if not store.claim_version(session=session, team_id=team_id, pair_id=pair_id, version=version):
         pair = current(session=session, team_id=team_id, pair_id=pair_id)
         raise PairChanged(pair, store.last_change(session=session, team_id=team_id, pair_id=pair_id))
@@ -216,7 +232,7 @@ def card_data(*, session: Session, team_id: str, pair_id: int, now: datetime) ->
         goals=list(goals.goals) if goals else [],
         goals_status=goals.status if goals else "",
         meetings=[(m.met_on, m.duration_minutes) for m in meetings],
-        mentor_load=store.mentor_load(session=session, team_id=team_id, mentor_user_id=pair.mentor_user_id),
+        mentor_load=rounds.mentor_load(session=session, team_id=team_id, mentor_user_id=pair.mentor_user_id),
         mentor_capacity=mentor[1].capacity if mentor else 0,
         rematch_asked=bool(mentee and mentee.priority and pair.status != PairStatus.CLOSED),
         replaced_by=store.replacement_of(session=session, team_id=team_id, pair_id=pid),
@@ -388,7 +404,7 @@ def end_pair(
     now: datetime,
 ) -> Done:
     """End a pair for a reason: both told kindly, prompts stop, the mentor's place is freed, closing steps run."""
-    pair = claim(session=session, team_id=team_id, pair_id=pair_id, version=version)
+    pair = claim(session=session, team_id=team_id, pair_id=pair_id, version=version, lock=())
     _close(session, pair, reason, now)
     _audit(session, pair, actor, PairAction.END, now, note or str(reason), end_reason=str(reason))
     after = _ending_messages(session, services, pair, reason)
@@ -432,10 +448,10 @@ def rematch_pair(
     """End the pair, then pair the mentee with the mentor the coordinator confirmed (None: nobody was available,
     the mentee waits first in line). The proposal is checked again: a mentor taken meanwhile raises
     :class:`ProposalChanged` and nothing changes."""
-    pair = claim(session=session, team_id=team_id, pair_id=pair_id, version=version)
+    pair = claim(
+        session=session, team_id=team_id, pair_id=pair_id, version=version, lock=[mentor_id] if mentor_id else []
+    )
     mentee = pair.mentee_user_id
-    if mentor_id:
-        store.lock_people(session=session, team_id=team_id, user_ids=[mentor_id])
     _close(session, pair, reason, now, hold=hold)
     proposal = pair_matching.mentors_for(
         session=session, team_id=team_id, mentee_id=mentee, cohort_id=pair.cohort_id, now=now, limit=1000
@@ -505,13 +521,12 @@ def reassign_pair(
     """End the pair and pair the mentee with a named mentor, checked as ``/mentor pair`` checks a pair: a rule
     the new pair breaks needs a stated reason (``override``). Raises :class:`Refused` and changes nothing
     otherwise."""
+    from bot.hand_pairs import check_manual_pair
     from bot.ids import PAIR_CTL_MENTOR, PAIR_CTL_OVERRIDE
-    from bot.matchmaking import check_manual_pair
 
-    pair = claim(session=session, team_id=team_id, pair_id=pair_id, version=version)
+    pair = claim(session=session, team_id=team_id, pair_id=pair_id, version=version, lock=[mentor_id])
     if mentor_id == pair.mentor_user_id:
         raise Refused({PAIR_CTL_MENTOR: "That is the pair's mentor already: choose someone else."})
-    store.lock_people(session=session, team_id=team_id, user_ids=[mentor_id])
     _close(session, pair, reason, now)
     check = check_manual_pair(
         session=session, team_id=team_id, mentee_id=pair.mentee_user_id, mentor_id=mentor_id, now=now
@@ -826,7 +841,7 @@ def undo_rematch(
 ) -> Done:
     """Undo an automatic rematch within 24 h: the replacement pair is withdrawn and the old pair continues where
     it stopped (its held prompts come back, as after a pause)."""
-    old = claim(session=session, team_id=team_id, pair_id=old_id, version=old_version, open_only=False)
+    old = claim(session=session, team_id=team_id, pair_id=old_id, version=old_version, open_only=False, lock=())
     if old.status != PairStatus.CLOSED or old.close_reason != EndReason.NOT_A_FIT or old.closed_at is None:
         raise PairChanged(current(session=session, team_id=team_id, pair_id=old_id), None)
     if now - old.closed_at > UNDO_WINDOW:
@@ -841,9 +856,8 @@ def undo_rematch(
         new = claim(session=session, team_id=team_id, pair_id=new_id, version=found.version)
     elif store.replacement_of(session=session, team_id=team_id, pair_id=old_id) is not None:
         raise PairChanged(old, None)
-    store.lock_people(session=session, team_id=team_id, user_ids=[old.mentor_user_id])
     if old.mentor_user_id != (new.mentor_user_id if new else None):
-        load = store.mentor_load(session=session, team_id=team_id, mentor_user_id=old.mentor_user_id)
+        load = rounds.mentor_load(session=session, team_id=team_id, mentor_user_id=old.mentor_user_id)
         mentor = participants.get_with_profile(session=session, team_id=team_id, user_id=old.mentor_user_id)
         if mentor is None or load >= mentor[1].capacity:
             raise Refused(
@@ -1041,12 +1055,16 @@ def fill_place(
 ) -> Pair:
     """Pair a waiting mentee with a mentor's free place, checked again under lock. Raises Refused when the place
     or the mentee is no longer free, or the two no longer fit. The caller commits and starts the journey."""
-    store.lock_people(session=session, team_id=team_id, user_ids=[mentor_id, mentee_id])
+    rounds.lock_participants(session=session, team_id=team_id, user_ids={mentor_id, mentee_id})
     proposal = pair_matching.mentors_for(
         session=session, team_id=team_id, mentee_id=mentee_id, cohort_id=cohort_id, now=now, limit=1000
     )
     chosen = next((c for c in proposal.candidates if c.user_id == mentor_id), None)
-    if chosen is None or store.open_pair_as_mentee(session=session, team_id=team_id, user_id=mentee_id) is not None:
+    taken = any(
+        p.mentee_user_id == mentee_id
+        for p in rounds.open_pairs_of(session=session, team_id=team_id, user_ids=[mentee_id])
+    )
+    if chosen is None or taken:
         raise Refused({"": f"That place or that mentee is no longer free (<@{mentee_id}> with <@{mentor_id}>)."})
     pair = Pair(
         team_id=team_id,

@@ -144,7 +144,12 @@ def waiting_mentee_for(
     weights, constraints = _settings(session, cohort_id)
     pool = matchmaking.load_pool(session=session, team_id=team_id, cohort_id=cohort_id)
     mentor = next((m for m in pool.mentors if m.user_id == mentor_id), None)
-    mentees = [m for m in pool.mentees if m.user_id != mentor_id and m.status == Status.ACTIVE]
+    # a mentee still in a pair (asking for another mentor) is the coordinators' rematch, not a free place's
+    mentees = [
+        m
+        for m in pool.mentees
+        if m.user_id != mentor_id and m.status == Status.ACTIVE and m.user_id not in pool.rematch
+    ]
     if mentor is None or not mentees:
         return None
     matrix = score_matrix(

@@ -3,7 +3,7 @@ makes two coordinators' actions on one pair take turns, mentor load under lock, 
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -138,39 +138,6 @@ def claim_version(*, session: Session, team_id: str, pair_id: int, version: int)
         .values(version=Pair.version + 1)
     )
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]
-
-
-def lock_people(*, session: Session, team_id: str, user_ids: Iterable[str]) -> None:
-    """Hold these people's participant rows until commit (PostgreSQL), so two actions giving the same mentor
-    a mentee count the mentor's load one after the other. SQLite sessions already hold the write lock."""
-    wanted = sorted(set(user_ids))
-    if wanted:
-        session.exec(
-            select(Participant.id)
-            .where(Participant.team_id == team_id, col(Participant.user_id).in_(wanted))
-            .order_by(Participant.id)
-            .with_for_update()
-        ).all()
-
-
-def mentor_load(*, session: Session, team_id: str, mentor_user_id: str) -> int:
-    """How many open pairs a mentor has (a paused pair keeps its place)."""
-    return int(
-        session.exec(
-            select(func.count()).where(
-                Pair.team_id == team_id,
-                Pair.mentor_user_id == mentor_user_id,
-                col(Pair.status).in_(OPEN_STATUSES),
-            )
-        ).one()
-    )
-
-
-def open_pair_as_mentee(*, session: Session, team_id: str, user_id: str) -> Pair | None:
-    """The person's open pair as a mentee, if any."""
-    return session.exec(
-        select(Pair).where(Pair.team_id == team_id, Pair.mentee_user_id == user_id, col(Pair.status).in_(OPEN_STATUSES))
-    ).first()
 
 
 def waiting_since(*, session: Session, team_id: str, user_ids: Sequence[str]) -> dict[str, datetime]:

@@ -292,7 +292,9 @@ CASES = [
         "message",
         lambda: coordinator.audit_message(
             [
-                SimpleNamespace(created_at=NOW, actor=USER, action="a" * 60, target="t" * 200, reason="r" * 300)
+                SimpleNamespace(
+                    created_at=NOW, actor=USER, action="a" * 60, target="t" * 200, reason="r" * 300, detail=None
+                )
                 for _ in range(20)
             ],
             page=3,
