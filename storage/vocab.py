@@ -80,3 +80,41 @@ class CheckinOutcome(StrEnum):
     MET = "met"  # answered "yes, we met" (or a meeting was logged before the next one)
     NOT_YET = "not_yet"
     IGNORED = "ignored"  # no answer before the next check-in or the end of the pair
+
+
+# ---------------------------------------------------------------------- learning from outcomes
+
+
+class CloseReason(StrEnum):
+    """``pair.close_reason``: why a pair ended."""
+
+    COMPLETED = "completed"  # closed from the closure prompt
+    INFORMAL = "informal"  # closed from the closure prompt, to keep meeting outside the program
+    COORDINATOR_END = "coordinator_end"
+    COORDINATOR_REMATCH = "coordinator_rematch"
+    LEFT_PROGRAM = "left_program"
+
+
+class Outcome(StrEnum):
+    """A closed pair's outcome label, computed from what happened (never stored by hand)."""
+
+    GOOD = "good"
+    POOR = "poor"
+    UNLABELLED = "unlabelled"
+
+
+class SnapshotSide(StrEnum):
+    """``pair_snapshot.side``."""
+
+    MENTEE = "mentee"
+    MENTOR = "mentor"
+
+
+class ScoringModelStatus(StrEnum):
+    """``scoring_model.status``."""
+
+    CANDIDATE = "candidate"
+    APPLIED = "applied"
+    REPLACED = "replaced"
+    REVERTED = "reverted"
+    DISCARDED = "discarded"
