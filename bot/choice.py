@@ -16,8 +16,10 @@ from sqlmodel import Session, select
 
 from bot import people
 from bot.cohorts import current_cohort, settings_of
+from bot.learning import active_model
 from bot.matching import score, score_matrix
 from bot.matchmaking import OPEN_PAIR_STATUSES, load_pool, round_settings
+from bot.outcomes import record_snapshots
 from storage.models import MatchRequest, Pair, Participant
 
 log = logging.getLogger(__name__)
@@ -47,7 +49,10 @@ def make_shortlists(*, session: Session, team_id: str, now: datetime) -> list[Sh
     mentees = [m for m in pool.mentees if m.user_id not in waiting]
     if not mentees or not pool.mentors:
         return []
-    matrix = score_matrix(mentees, pool.mentors, weights, constraints, week_of=now.date(), past_pairs=pool.past_pairs)
+    model = active_model(session=session, team_id=team_id, cohort_id=cohort.id)
+    matrix = score_matrix(
+        mentees, pool.mentors, weights, constraints, week_of=now.date(), past_pairs=pool.past_pairs, model=model
+    )
     mentor_by_id = {m.user_id: m for m in pool.mentors}
     shortlists: list[Shortlist] = []
     for row, mentee in enumerate(mentees):
@@ -58,7 +63,7 @@ def make_shortlists(*, session: Session, team_id: str, now: datetime) -> list[Sh
         requests = []
         for rank, col in enumerate(best, start=1):
             mentor = mentor_by_id[matrix.mentor_ids[col]]
-            detail = score(mentee, mentor, weights, week_of=now.date())
+            detail = score(mentee, mentor, weights, week_of=now.date(), model=model)
             request = MatchRequest(
                 team_id=team_id,
                 cohort_id=cohort.id,
@@ -153,6 +158,7 @@ def answer(
                     created_at=now,
                 )
                 session.add(pair)
+                record_snapshots(session=session, pairs=[pair], now=now)
                 session.execute(
                     update(MatchRequest)
                     .where(

@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 
 from bot import people
 from bot.cohorts import current_cohort, settings_of
+from bot.learning import active_model
 from bot.matching import MatchSettings, RoundResult, Weights, diff_rounds, plan_round, score
 from bot.matching.availability import shared_hours
 from bot.matching.matrix import (
@@ -33,6 +34,7 @@ from bot.matching.matrix import (
 )
 from bot.matching.rounds import MatchedPair
 from bot.matching.scoring import Score
+from bot.outcomes import record_snapshots
 from bot.profiles import Profile, Status
 from storage.coordination import skipped_user_ids
 from storage.models import Cohort, DoNotPair, MatchRound, Pair, Participant
@@ -239,6 +241,7 @@ def compute_round(*, session: Session, round_id: int, now: datetime) -> MatchRou
         forbidden={(a, b) for a, b in match_round.forbidden},
         priority=pool.priority,
         week_of=now.date(),
+        model=active_model(session=session, team_id=match_round.team_id, cohort_id=match_round.cohort_id),
     )
     changes = None
     if match_round.result:
@@ -330,6 +333,7 @@ def publish_round(*, session: Session, round_id: int, actor: str, now: datetime)
         )
         session.add(pair)
         created.append(pair)
+    record_snapshots(session=session, pairs=created, now=now)
     matched = [p.mentee_id for p in result.pairs]
     if matched:
         session.execute(
@@ -391,8 +395,8 @@ def check_manual_pair(*, session: Session, team_id: str, mentee_id: str, mentor_
     ).first()
     if open_pair is not None:
         return ManualCheck(mentee, mentor, None, [], blocking=f"<@{mentee_id}> already has a mentor in this program")
-    cohort_settings = settings_of(current_cohort(session=session, team_id=team_id, now=now))
-    weights, constraints = round_settings(cohort_settings)
+    cohort = current_cohort(session=session, team_id=team_id, now=now)
+    weights, constraints = round_settings(settings_of(cohort))
     both = (mentee_id, mentor_id)
     paired_before = session.exec(
         select(func.count()).where(
@@ -408,7 +412,8 @@ def check_manual_pair(*, session: Session, team_id: str, mentee_id: str, mentor_
             DoNotPair.other_user_id.in_(both),  # type: ignore[attr-defined]
         )
     ).one()
-    pair_score = score(mentee, mentor, weights, week_of=now.date())
+    model = active_model(session=session, team_id=team_id, cohort_id=cohort.id)
+    pair_score = score(mentee, mentor, weights, week_of=now.date(), model=model)
     hours, _ = shared_hours(mentee, mentor, now.date())
     # every violated constraint, not just the first one (the solver only needs the first)
     violated = {
@@ -460,6 +465,7 @@ def create_manual_pair(
         created_at=now,
     )
     session.add(pair)
+    record_snapshots(session=session, pairs=[pair], now=now)
     session.execute(
         update(Participant)
         .where(Participant.team_id == team_id, Participant.user_id == check.mentee.user_id)

@@ -379,6 +379,7 @@ def learn(
     c: float = DEFAULT_C,
     resamples: int = BOOTSTRAP,
     now: datetime | None = None,
+    minimum: tuple[int, int] = (MIN_OUTCOMES, MIN_PER_CLASS),
 ) -> tuple[PairModel, Evaluation]:
     """Evaluate by grouped cross-validation, then fit on every pair.
 
@@ -386,7 +387,7 @@ def learn(
         NotEnoughOutcomes: Fewer than 200 labelled pairs or 30 of either class.
     """
     y = np.asarray(outcome, dtype=np.int64)
-    if (refusal := check_enough(y)) is not None:
+    if (refusal := check_enough(y, minimum=minimum[0], per_class=minimum[1])) is not None:
         raise NotEnoughOutcomes(refusal)
     evaluation = cross_validate(
         values, y, mentee_keys, mentor_keys, weights=weights, folds=folds, seed=seed, c=c, resamples=resamples

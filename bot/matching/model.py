@@ -257,7 +257,11 @@ class PairModel:
                     raise ModelFileError(f"unknown factor {name!r} (made by a newer mentorbot?)")
                 knots = tuple(float(k) for k in item["knots"])
                 values = tuple(float(v) for v in item["values"])
-                if len(knots) != len(values) or len(knots) < 1 or any(b <= a for a, b in zip(knots, knots[1:])):
+                if (
+                    len(knots) != len(values)
+                    or len(knots) < 1
+                    or any(b <= a for a, b in zip(knots, knots[1:], strict=False))
+                ):
                     raise ModelFileError(f"factor {name!r}: knots must increase and match the values")
                 observed = tuple(float(v) for v in item.get("observed") or (knots[0], knots[-1]))
                 shapes[name] = Shape(name, knots, values, (observed[0], observed[1]), float(item.get("importance", 0)))
