@@ -155,3 +155,9 @@ SUGGESTIONS_OFF = "networking_suggestions_off"
 SUGGESTIONS_ON = "networking_suggestions_on"
 ALUMNI_JOIN = "networking_alumni_join"
 ALUMNI_JOIN_MENTOR = "networking_alumni_join_mentor"
+
+# Learning from past cohorts (the program modal's offer, the results modal, apply and revert)
+LEARN_OPEN = "coord_learn_open"
+LEARN_VIEW = "coord_learn"
+LEARN_REVERT = "coord_learn_revert"
+LEARN_DONE_VIEW = "coord_learn_done"

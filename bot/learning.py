@@ -18,6 +18,7 @@ from bot.matching.features import batch_values
 from bot.matching.learn import MIN_OUTCOMES, MIN_PER_CLASS, NotEnoughOutcomes, check_enough, learn
 from bot.matching.model import ModelFileError, PairModel
 from bot.outcomes import OutcomeCounts, count_outcomes, labelled_pairs, training_arrays
+from bot.views.learning import OfferData, results_modal
 from storage import learning as store
 from storage.coordination import record_audit
 from storage.models import Cohort
@@ -58,11 +59,49 @@ def learning_offer(
     *, session: Session, team_id: str, cohort_id: int | None, minimum: tuple[int, int] = DEFAULT_MINIMUM
 ) -> Offer:
     """Count the workspace's labelled pairs (every cohort) and find the cohort's applied model."""
-    items = labelled_pairs(session=session, team_id=team_id)
+    items = labelled_pairs(session=session, team_id=team_id, with_profiles=False)
     counts = count_outcomes(items)
     usable = np.array([1 if i.label.outcome == Outcome.GOOD else 0 for i in items if i.usable], dtype=np.int64)
     refusal = check_enough(usable, minimum=minimum[0], per_class=minimum[1])
     return Offer(counts, refusal, store.applied_model(session=session, team_id=team_id, cohort_id=cohort_id))
+
+
+def offer_data(
+    *, session: Session, team_id: str, cohort_id: int | None, minimum: tuple[int, int] = DEFAULT_MINIMUM
+) -> OfferData:
+    """The program modal's learning section as plain data."""
+    offer = learning_offer(session=session, team_id=team_id, cohort_id=cohort_id, minimum=minimum)
+    applied = offer.applied
+    auc = None
+    if applied is not None:
+        evaluation = (applied.model or {}).get("evaluation") or {}
+        if evaluation.get("default") and evaluation.get("model"):
+            auc = (float(evaluation["default"]["auc"]), float(evaluation["model"]["auc"]))
+    return OfferData(
+        cohort_id=cohort_id,
+        closed=offer.counts.closed,
+        good=offer.counts.good,
+        poor=offer.counts.poor,
+        usable=offer.counts.usable,
+        refusal=offer.refusal,
+        applied_model_id=applied.id if applied is not None else None,
+        applied_by=applied.applied_by if applied is not None else "",
+        applied_on=f"{applied.applied_at:%d %B %Y}" if applied is not None and applied.applied_at else "",
+        applied_auc=auc,
+    )
+
+
+def results_view(row: ScoringModel, *, cohort_name: str) -> dict[str, Any]:
+    """The results modal of a candidate model."""
+    model = PairModel.from_json(row.model)
+    return results_modal(
+        model_id=int(row.id or 0),
+        cohort_name=cohort_name,
+        evaluation=model.evaluation,
+        training=model.training,
+        effects=[(e.sentence, e.strength, e.importance) for e in model.effects()],
+        preview=row.preview,
+    )
 
 
 def _expected_good(model: PairModel, pairs: list[tuple[Any, Any]], week_of: Any) -> float:
@@ -286,6 +325,8 @@ __all__ = [
     "apply_model",
     "learn_for_cohort",
     "learning_offer",
+    "offer_data",
+    "results_view",
     "preview_next_round",
     "revert_model",
 ]

@@ -184,10 +184,11 @@ class LabelledPair:
     mentee: Profile | None = None
     mentor: Profile | None = None
     values: dict[str, float] = field(default_factory=dict)
+    snapshot: bool = False  # both people's snapshots remain
 
     @property
     def usable(self) -> bool:
-        return self.label.outcome != Outcome.UNLABELLED and self.mentee is not None and self.mentor is not None
+        return self.label.outcome != Outcome.UNLABELLED and self.snapshot
 
 
 def _facts(pair: Pair, journey: object, meetings: int, answers: list) -> OutcomeFacts:
@@ -218,8 +219,17 @@ def _facts(pair: Pair, journey: object, meetings: int, answers: list) -> Outcome
     )
 
 
-def labelled_pairs(*, session: Session, team_id: str, cohort_id: int | None = None) -> list[LabelledPair]:
-    """Every closed pair of the workspace (or one cohort) with its label and snapshot."""
+def labelled_pairs(
+    *, session: Session, team_id: str, cohort_id: int | None = None, with_profiles: bool = True
+) -> list[LabelledPair]:
+    """Every closed pair of the workspace (or one cohort) with its label and snapshot.
+
+    Args:
+        session: Database session.
+        team_id: The workspace.
+        cohort_id: One cohort, or None for all.
+        with_profiles: Read the snapshot profiles back (False when only counting).
+    """
     pairs = store.closed_pairs(session=session, team_id=team_id, cohort_id=cohort_id)
     ids = [int(p.id) for p in pairs if p.id is not None]
     journeys = store.journeys_of(session=session, pair_ids=ids)
@@ -233,9 +243,12 @@ def labelled_pairs(*, session: Session, team_id: str, cohort_id: int | None = No
         item = LabelledPair(pair, label_outcome(facts))
         sides = snapshots.get(pid, {})
         if SnapshotSide.MENTEE in sides and SnapshotSide.MENTOR in sides:
-            item.mentee = snapshot_profile(sides[SnapshotSide.MENTEE])
-            item.mentor = snapshot_profile(sides[SnapshotSide.MENTOR])
+            item.snapshot = True
             item.values = dict(sides[SnapshotSide.MENTEE].factor_values or {})
+            if with_profiles:
+                item.mentee = snapshot_profile(sides[SnapshotSide.MENTEE])
+                item.mentor = snapshot_profile(sides[SnapshotSide.MENTOR])
+                item.snapshot = item.mentee is not None and item.mentor is not None
         out.append(item)
     return out
 

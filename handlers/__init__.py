@@ -5,7 +5,19 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.services import Services
-from handlers import commands, coordinator, home, install, knowledge, matching, networking, pairs, privacy, signup
+from handlers import (
+    commands,
+    coordinator,
+    home,
+    install,
+    knowledge,
+    learning,
+    matching,
+    networking,
+    pairs,
+    privacy,
+    signup,
+)
 
 
 def register_handlers(app: App, services: Services) -> None:
@@ -20,4 +32,5 @@ def register_handlers(app: App, services: Services) -> None:
     networking.register(app, services, router)
     install.register(app, services, router)
     privacy.register(app, services, router)
+    learning.register(app, services, router)
     commands.register(app, services, router)

@@ -19,6 +19,7 @@ from bot.stats import post_stats
 from bot.views import coordinator as views
 from handlers.commands import NOT_A_COORDINATOR, CommandContext, CommandRouter
 from handlers.home import publish_home
+from handlers.learning import with_learning_offer
 from handlers.payload import first_submission as _first_submission
 from handlers.payload import team_id as _team_id
 from handlers.payload import user_id as _user_id
@@ -54,6 +55,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
         ctx.ack()
         with services.sessions() as session:
             view = coordination.open_program_view(session=session, team_id=ctx.team_id, name=ctx.args)
+            view = with_learning_offer(view, session=session, services=services, team_id=ctx.team_id)
         ctx.client.views_open(trigger_id=ctx.trigger_id, view=view)
 
     def announce(ctx: CommandContext) -> None:
