@@ -12,7 +12,16 @@ from hypothesis import strategies as st
 
 from bot.matching import MatchSettings, Weights, plan_round, score
 from bot.matching.features import FACTOR_NAMES, batch_values, default_totals
-from bot.matching.learn import auc, check_enough, cross_validate, fit, person_folds, weighted_auc
+from bot.matching.learn import (
+    _tie_tables,
+    auc,
+    check_enough,
+    cluster_auc,
+    cross_validate,
+    fit,
+    person_folds,
+    weighted_auc,
+)
 from bot.matching.matrix import score_matrix
 from bot.matching.model import ModelFileError, PairModel
 from bot.outcomes import OutcomeFacts, label_outcome
@@ -135,6 +144,16 @@ def test_weighted_auc_matches_the_pairwise_definition() -> None:
             wp[:, None] * wn[None, :] * ((pos[:, None] > neg[None, :]) + 0.5 * (pos[:, None] == neg[None, :]))
         ).sum()
         assert row == pytest.approx(pairwise / (wp.sum() * wn.sum()))
+
+
+def test_cluster_bootstrap_auc_equals_the_weighted_definition() -> None:
+    rng = np.random.default_rng(5)
+    scores = np.round(rng.random(400), 2)
+    outcome = (rng.random(400) < 0.5).astype(int)
+    clusters = rng.integers(0, 60, 400)
+    counts = rng.integers(0, 3, size=(7, 60))
+    fast = cluster_auc(_tie_tables(scores, outcome, clusters, 60), counts)
+    assert np.allclose(fast, weighted_auc(scores, outcome, counts[:, clusters].astype(float)))
 
 
 def test_cross_validation_is_grouped_and_honest_about_person_effects() -> None:

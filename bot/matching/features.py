@@ -30,13 +30,14 @@ levels are whole numbers), so the scalar scorer and the vectorised one look up e
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
 
-from bot.matching.availability import pattern_hours_table, pattern_key, week_monday
+from bot.matching.availability import MINUTES_PER_WEEK, minute_mask, pattern_key, utc_intervals, week_monday
 from bot.matching.scoring import format_value, goal_coverage, language_value, style_value, tags
 from bot.profiles import SENIORITY_RANK, Profile
 from bot.taxonomy import Taxonomy, default_taxonomy
@@ -155,13 +156,41 @@ def batch_values(
 
 
 def shared_hours_rows(mentees: Sequence[Profile], mentors: Sequence[Profile], *, week_of: date) -> np.ndarray:
-    """Shared hours per week of row-aligned pairs, via one table over the distinct availability patterns."""
+    """Shared hours per week of row-aligned pairs: each distinct pair of availability patterns is computed once.
+
+    Masks are sampled every ``g`` minutes, ``g`` the gcd of every window boundary (exact, as in
+    :func:`bot.matching.availability.pattern_hours_table`), and each distinct pattern pair is one AND and count.
+    """
+    monday = week_monday(week_of)
+    keys: dict[tuple, object] = {}  # (timezone, days, slots) -> pattern key, so windows are expanded once each
+
+    def key(p: Profile) -> object:
+        raw = (p.timezone, p.days, p.time_slots)
+        if raw not in keys:
+            keys[raw] = pattern_key(p)
+        return keys[raw]
+
     e_vocab: dict = {}
     m_vocab: dict = {}
-    e_idx = np.fromiter((e_vocab.setdefault(pattern_key(p), len(e_vocab)) for p in mentees), np.int64, len(mentees))
-    m_idx = np.fromiter((m_vocab.setdefault(pattern_key(p), len(m_vocab)) for p in mentors), np.int64, len(mentors))
-    table = pattern_hours_table(list(e_vocab), list(m_vocab), week_monday(week_of))
-    return table[e_idx, m_idx].astype(np.float64)
+    e_idx = np.fromiter((e_vocab.setdefault(key(p), len(e_vocab)) for p in mentees), np.int64, len(mentees))
+    m_idx = np.fromiter((m_vocab.setdefault(key(p), len(m_vocab)) for p in mentors), np.int64, len(mentors))
+    if not len(e_idx):
+        return np.zeros(0)
+    step = MINUTES_PER_WEEK
+    for key in [*e_vocab, *m_vocab]:
+        for start, end in utc_intervals(key[0], key[1], monday):
+            step = math.gcd(step, start, end)
+    step = max(step, 1)
+    e_masks = np.stack([minute_mask(k, monday)[::step] for k in e_vocab])
+    m_masks = np.stack([minute_mask(k, monday)[::step] for k in m_vocab])
+    combined = e_idx * len(m_vocab) + m_idx
+    unique, inverse = np.unique(combined, return_inverse=True)
+    hours = np.zeros(len(unique))
+    for start in range(0, len(unique), 20_000):
+        chunk = unique[start : start + 20_000]
+        both = e_masks[chunk // len(m_vocab)] & m_masks[chunk % len(m_vocab)]
+        hours[start : start + len(chunk)] = both.sum(axis=1) * step / 60.0
+    return hours[inverse]
 
 
 def default_totals(values: np.ndarray, weights: object) -> np.ndarray:

@@ -92,30 +92,35 @@ def read_pairs(path: Path, *, require_outcome: bool) -> tuple[PairRows, list[str
         known = {*PAIR_COLUMNS, OUTCOME, "mentee_role", "mentor_role"}
         if unknown := [c for c in header if c not in known]:
             errors.append(f"line 1: unknown column(s) {', '.join(unknown)}")
+        sides = {side: [(c, c[len(side) + 1 :]) for c in header if c.startswith(side + "_")] for side in SIDES}
+        parsed_cache: dict[tuple[str, tuple[str, ...]], tuple[Profile | None, list[str]]] = {}
         for raw in reader:
             line = reader.line_num
             if None in raw:
                 errors.append(f"line {line}: more cells than header columns")
                 continue
-            cells = {k: (v or "").strip() for k, v in raw.items() if k}
             parsed: dict[str, Profile] = {}
             problems: list[str] = []
+            side_cells: dict[str, dict[str, str]] = {}
             for side in SIDES:
-                person = {c[len(side) + 1 :]: v for c, v in cells.items() if c.startswith(side + "_")}
-                person["role"] = side
-                given_id = person.get("user_id", "")
-                person["user_id"] = given_id or f"{side}-line-{line}"
-                profile, found = parse_row(person)
+                person = {name: (raw.get(column) or "").strip() for column, name in sides[side]}
+                side_cells[side] = {k: v for k, v in person.items() if v}
+                key = (side, tuple(person.values()))
+                if key not in parsed_cache:  # the same person on many rows is parsed once
+                    given = dict(person, role=side, user_id=person.get("user_id") or f"{side}-row")
+                    parsed_cache[key] = parse_row(given)
+                profile, found = parsed_cache[key]
                 problems += [f"{side} {p}" for p in found]
                 if profile is not None:
                     parsed[side] = profile
             label: int | None = None
-            text = cells.get(OUTCOME, "")
+            text = (raw.get(OUTCOME) or "").strip()
             if text in ("1", "0"):
                 label = int(text)
             elif text or require_outcome:
                 problems.append(f"outcome must be 1 (good) or 0 (poor), got {text!r}")
-            mentee_id, mentor_id = cells.get("mentee_user_id", ""), cells.get("mentor_user_id", "")
+            mentee_id = side_cells["mentee"].get("user_id", "")
+            mentor_id = side_cells["mentor"].get("user_id", "")
             if mentee_id and mentee_id == mentor_id:
                 problems.append(f"mentee and mentor are the same person ({mentee_id})")
             if problems:
@@ -123,10 +128,6 @@ def read_pairs(path: Path, *, require_outcome: bool) -> tuple[PairRows, list[str
                 continue
             rows.mentees.append(parsed["mentee"])
             rows.mentors.append(parsed["mentor"])
-            side_cells = {
-                side: {c[len(side) + 1 :]: v for c, v in cells.items() if c.startswith(side + "_") and v}
-                for side in SIDES
-            }
             rows.mentee_keys.append(_person_key("mentee", side_cells["mentee"]))
             rows.mentor_keys.append(_person_key("mentor", side_cells["mentor"]))
             rows.outcome.append(label)
