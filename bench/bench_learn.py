@@ -88,7 +88,9 @@ def scoring(n_mentees: int, n_mentors: int) -> dict:
 
     sim = simulate_programs(2_000, seed=5)
     model = fit(sim.values, sim.outcome)
-    people = generate_people(int((n_mentees + n_mentors) * 1.35) + 50, seed=n_mentees, mentor_share=n_mentors / (n_mentees + n_mentors))
+    people = generate_people(
+        int((n_mentees + n_mentors) * 1.35) + 50, seed=n_mentees, mentor_share=n_mentors / (n_mentees + n_mentors)
+    )
     mentees = [p for p in people if p.is_mentee][:n_mentees]
     mentors = [p for p in people if p.is_mentor][:n_mentors]
     t0 = time.perf_counter()
@@ -114,7 +116,7 @@ def main() -> None:
     args = parser.parse_args()
     seeds = [1, 2] if args.quick else [1, 2, 3, 4, 5]
     print("recovery: learn from 2,000 simulated outcomes, judge on 20,000 fresh pairs (ROC AUC)")
-    print("| seed | good share | hidden truth | learned | default weights | gap to truth | mentorbot learn (CV): default | learned |")
+    print("| seed | good share | hidden truth | learned | default weights | gap to truth | CV: default | CV: learned |")
     print("|---|---|---|---|---|---|---|---|")
     rows = recovery(seeds, 2_000, 20_000)
     for r in rows:

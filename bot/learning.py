@@ -67,7 +67,12 @@ def learning_offer(
 
 
 def offer_data(
-    *, session: Session, team_id: str, cohort_id: int | None, minimum: tuple[int, int] = DEFAULT_MINIMUM
+    *,
+    session: Session,
+    team_id: str,
+    cohort_id: int | None,
+    cohort_name: str = "",
+    minimum: tuple[int, int] = DEFAULT_MINIMUM,
 ) -> OfferData:
     """The program modal's learning section as plain data."""
     offer = learning_offer(session=session, team_id=team_id, cohort_id=cohort_id, minimum=minimum)
@@ -79,6 +84,7 @@ def offer_data(
             auc = (float(evaluation["default"]["auc"]), float(evaluation["model"]["auc"]))
     return OfferData(
         cohort_id=cohort_id,
+        cohort_name=cohort_name,
         closed=offer.counts.closed,
         good=offer.counts.good,
         poor=offer.counts.poor,

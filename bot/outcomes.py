@@ -109,7 +109,8 @@ def label_outcome(facts: OutcomeFacts) -> Label:
     if poor:
         return Label(Outcome.POOR, ", ".join(poor))
     if good:
-        return Label(Outcome.GOOD, f"completed, {facts.meetings} meetings (needed {needed}), satisfied")
+        meetings = f"{facts.meetings} meeting{'' if facts.meetings == 1 else 's'}"
+        return Label(Outcome.GOOD, f"completed, {meetings} (at least {needed} needed), satisfied")
     return Label(Outcome.UNLABELLED, "in between")
 
 

@@ -35,8 +35,10 @@ log = logging.getLogger(__name__)
 def with_learning_offer(view: dict[str, Any], *, session: Session, services: Services, team_id: str) -> dict[str, Any]:
     """The program modal with its learning section appended (the cohort's applied model, the offer)."""
     cohort_id = _metadata(view).get("cohort_id")
-    cohort_id = cohort_id if isinstance(cohort_id, int) else None
-    data = learning.offer_data(session=session, team_id=team_id, cohort_id=cohort_id, minimum=services.learn_minimum)
+    cohort = _cohort_for(session, team_id, str(cohort_id) if isinstance(cohort_id, int) else "", services)
+    data = learning.offer_data(
+        session=session, team_id=team_id, cohort_id=cohort.id, cohort_name=cohort.name, minimum=services.learn_minimum
+    )
     return {**view, "blocks": [*view["blocks"], *offer_blocks(data)][:100]}
 
 

@@ -325,7 +325,7 @@ def profile_cells(profile: Profile, side: str) -> dict[str, str]:
         "days": ";".join(profile.days),
         "time_slots": ";".join(profile.time_slots),
         "meeting_format": profile.meeting_format,
-        "capacity": str(profile.capacity),
+        "capacity": str(profile.capacity) if 1 <= profile.capacity <= 5 else "",  # mentees store 0
         "languages": ";".join(profile.languages),
         "manager_id": profile.manager_id or "",
     }

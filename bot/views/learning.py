@@ -23,6 +23,7 @@ class OfferData:
     """What the program modal shows about learning (plain data)."""
 
     cohort_id: int | None
+    cohort_name: str
     closed: int
     good: int
     poor: int
@@ -50,7 +51,7 @@ def offer_blocks(data: OfferData) -> list[dict[str, Any]]:
         by = f" by <@{data.applied_by}>" if data.applied_by else ""
         blocks.append(
             section(
-                f":brain: This cohort matches with a *learned model* (applied{by} on {data.applied_on}).{auc}",
+                f":brain: *{data.cohort_name}* matches with a *learned model* (applied{by} on {data.applied_on}).{auc}",
                 accessory=button("Revert to previous scoring", ids.LEARN_REVERT, value=str(data.cohort_id or "")),
             )
         )
@@ -62,7 +63,7 @@ def offer_blocks(data: OfferData) -> list[dict[str, Any]]:
         blocks.append(
             section(
                 f"*Learn from past cohorts*: {counts}. See which factors made pairs work here, how the next round "
-                "would change, and decide whether to use it.",
+                f"of *{data.cohort_name}* would change, and decide whether to use it.",
                 accessory=button(TITLE, ids.LEARN_OPEN, value=str(data.cohort_id or "")),
             )
         )
