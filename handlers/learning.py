@@ -27,6 +27,7 @@ from handlers.payload import first_submission
 from handlers.payload import team_id as _team_id
 from handlers.payload import user_id as _user_id
 from handlers.payload import view_metadata as _metadata
+from storage import coordination
 from storage.models import Cohort
 
 log = logging.getLogger(__name__)
@@ -35,9 +36,16 @@ log = logging.getLogger(__name__)
 def with_learning_offer(view: dict[str, Any], *, session: Session, services: Services, team_id: str) -> dict[str, Any]:
     """The program modal with its learning section appended (the cohort's applied model, the offer)."""
     cohort_id = _metadata(view).get("cohort_id")
-    cohort = _cohort_for(session, team_id, str(cohort_id) if isinstance(cohort_id, int) else "", services)
+    if isinstance(cohort_id, int):
+        cohort: Cohort | None = coordination.get_cohort(session=session, team_id=team_id, cohort_id=cohort_id)
+    else:  # a new cohort's form: speak of the open cohort the next round would use, without creating one
+        cohort = (coordination.list_cohorts(session=session, team_id=team_id) or [None])[-1]
     data = learning.offer_data(
-        session=session, team_id=team_id, cohort_id=cohort.id, cohort_name=cohort.name, minimum=services.learn_minimum
+        session=session,
+        team_id=team_id,
+        cohort_id=cohort.id if cohort is not None else None,
+        cohort_name=cohort.name if cohort is not None else "the current cohort",
+        minimum=services.learn_minimum,
     )
     return {**view, "blocks": [*view["blocks"], *offer_blocks(data)][:100]}
 

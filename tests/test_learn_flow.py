@@ -392,3 +392,28 @@ def test_learn_from_past_cohorts_offer_apply_match_and_revert(program: Program) 
     app.driver.slash_command(COORDINATOR, "match")
     _preview_view(app, started)
     assert all("org" in p["factors"] for p in _latest_round(app).result["pairs"])
+
+
+def test_a_person_who_leaves_takes_their_snapshot_with_them(app: RunningApp) -> None:
+    app.sandbox.add_user(COORDINATOR, name="cora", real_name="Cora Coordinator", tz="Europe/Berlin")
+    mentor, mentee = _people()[:2]
+    for person in (mentor, mentee):
+        sign_up(app, person)
+    started = time.time()
+    app.driver.slash_command(COORDINATOR, "match")
+    app.driver.view_submission(COORDINATOR, _preview_view(app, started), {})
+
+    def snapshots() -> list[PairSnapshot]:
+        with app.sessions() as session:
+            return list(session.exec(select(PairSnapshot)).all())
+
+    sides = {s.side: s.user_id for s in _wait(snapshots)}
+    assert sides == {"mentee": mentee.user_id, "mentor": mentor.user_id}
+    view = open_modal(app, mentee.user_id, "leave")
+    assert app.driver.view_submission(mentee.user_id, view, {}).status == 200
+    app.sandbox.wait_for("chat.postMessage", lambda c: "data is deleted" in c.args.get("text", ""))
+    with app.sessions() as session:
+        left = session.exec(select(PairSnapshot)).all()
+        items = labelled_pairs(session=session, team_id=TEAM_ID)
+    assert [(s.side, s.user_id) for s in left] == [("mentor", mentor.user_id)]  # the leaver's profile is gone
+    assert not any(i.usable for i in items)  # and the pair can no longer be learned from
