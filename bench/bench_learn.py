@@ -2,6 +2,7 @@
 
     python bench/bench_learn.py            # everything (a few minutes, most of it simulating programs)
     python bench/bench_learn.py --quick    # recovery on 2 seeds, learning 10,000 outcomes, scoring 2,000 x 500
+    python bench/bench_learn.py --write-outcomes outcomes.csv [--outcomes 2000 --seed 21]   # a simulated file
 
 1. **Recovery.** Simulated programs (``bot/sandbox/outcomes.py``: real rounds on synthetic workforces, a
    hidden "true" compatibility that is not the default weights) give 2,000 labelled pairs to learn from and
@@ -113,7 +114,18 @@ def scoring(n_mentees: int, n_mentors: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--write-outcomes", type=Path, default=None, help="only write a simulated outcomes.csv")
+    parser.add_argument("--outcomes", type=int, default=2_000, help="how many outcomes --write-outcomes writes")
+    parser.add_argument("--seed", type=int, default=21, help="seed of the simulated programs --write-outcomes runs")
     args = parser.parse_args()
+    if args.write_outcomes is not None:
+        from bot.matching.outcome_files import outcomes_csv
+        from bot.sandbox.outcomes import simulate_programs
+
+        sim = simulate_programs(args.outcomes, seed=args.seed)
+        args.write_outcomes.write_text(outcomes_csv(zip(sim.mentees, sim.mentors, sim.outcome, strict=True)))
+        print(f"wrote {args.write_outcomes}: {len(sim):,} simulated outcomes, {int(sim.outcome.sum()):,} good")
+        return
     seeds = [1, 2] if args.quick else [1, 2, 3, 4, 5]
     print("recovery: learn from 2,000 simulated outcomes, judge on 20,000 fresh pairs (ROC AUC)")
     print("| seed | good share | hidden truth | learned | default weights | gap to truth | CV: default | CV: learned |")

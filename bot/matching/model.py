@@ -76,7 +76,7 @@ def _fmt(kind: str, x: float) -> str:
     if kind == "share":
         return f"{x:.0%}"
     if kind == "hours":
-        return f"{x:g} h/week"
+        return f"{round(x * 2) / 2:g} h/week"
     if kind == "levels":
         return f"{int(x):+d} levels"
     return f"{int(x)}"
