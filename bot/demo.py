@@ -33,6 +33,7 @@ from bot.server import LocalServer, SlackWSGI
 from bot.services import Services
 from storage.db import make_engine, session_factory
 from storage.migrate import upgrade
+from storage.vocab import GoalProgress, PairStatus, PromptStatus
 
 DEMO_SECRET = "demo-signing-secret"
 COORDINATOR_ID = "U0COORDNTR"
@@ -95,7 +96,11 @@ def sign_up_everyone(demo: Demo) -> None:
             continue
         demo.sandbox.wait_for("views.open", after=started)
         view = demo.sandbox.views_opened(person.user_id)[-1]
-        demo.driver.view_submission(person.user_id, view, fill.signup_values(view, person))
+
+        def typed(action_id: str, query: str, user: str = person.user_id, modal: dict = view) -> list[dict]:
+            return demo.driver.block_suggestion(user, modal, action_id, query)
+
+        demo.driver.view_submission(person.user_id, view, fill.signup_values(view, person, typed=typed))
         dm = demo.sandbox.wait_for(
             "chat.postMessage", lambda c, u=person.user_id: c.args.get("channel") == u, after=started
         )
@@ -193,7 +198,7 @@ def _act(demo: Demo, sim: SimPair, day: int) -> None:
         sim.meetings += 1
         demo.event(day, f"{demo.who(sim.mentee)} logged their first meeting with {demo.who(sim.mentor)}")
     if sim.behaviour != "not a fit" and _fresh(demo, sim, sim.mentee, ids.CHECKIN_YES, in_pair_dm=True):
-        progress = {0: "done" if sim.meetings > 4 else "some"}
+        progress = {0: GoalProgress.DONE if sim.meetings > 4 else GoalProgress.SOME}
         if simulate.log_meeting(drv, box, sim.mentee, sim.channel, today, progress=progress, via=ids.CHECKIN_YES):
             sim.meetings += 1
             demo.event(day, f"{demo.who(sim.mentee)} answered the check-in: met, logged meeting #{sim.meetings}")
@@ -248,7 +253,7 @@ def _next_due(demo: Demo, before: datetime) -> datetime | None:
     with demo.services.sessions() as session:
         due = session.exec(
             select(func.min(ScheduledPrompt.due_at)).where(
-                ScheduledPrompt.status == "pending", ScheduledPrompt.due_at < before
+                ScheduledPrompt.status == PromptStatus.PENDING, ScheduledPrompt.due_at < before
             )
         ).one()
     if due is None:
@@ -263,7 +268,7 @@ def run_program(demo: Demo, days: int) -> None:
     from storage.models import Pair
 
     with demo.services.sessions() as session:
-        pairs = session.exec(select(Pair).where(Pair.status != "closed").order_by(Pair.id)).all()
+        pairs = session.exec(select(Pair).where(Pair.status != PairStatus.CLOSED).order_by(Pair.id)).all()
     sims: list[SimPair] = []
     for n, pair in enumerate(pairs):
         behaviour = BEHAVIOURS[n] if n < len(BEHAVIOURS) else "diligent"
@@ -366,6 +371,12 @@ def run_demo(
             demo.say(
                 f"The app made {len(sandbox.calls)} Web API calls" + (f", recorded to {record}" if record else "") + "."
             )
+            invalid = sandbox.invalid_calls
+            demo.say(f"Calls real Slack would have refused: {len(invalid)}.")
+            for call in invalid[:20]:
+                demo.say(f"  ! {call.method}: {call.error}: {' | '.join(call.messages[:2])}")
+            if invalid:
+                return 1
         finally:
             server.stop()
             engine.dispose()

@@ -6,9 +6,10 @@
   the agreed cadence (at least three quarters of the meetings the cadence asks for over the pair's time,
   and at least one), and every person who gave a satisfaction score gave 4 or 5 (their closing survey, else
   their latest pulse survey; at least one score);
-- *poor*: someone answered the fit check "not a fit"; or the pair went silent and ended (it was marked at
-  risk after unanswered check-ins, or never logged a meeting); or a coordinator ended it early for
-  inactivity (ended while flagged as quiet, or after three weeks without any sign of life);
+- *poor*: someone answered the fit check "not a fit" (or the pair was closed as not a fit); or the pair
+  went silent and ended (it was marked at risk after unanswered check-ins, or never logged a meeting); or a
+  coordinator ended it early for inactivity (ended while flagged as quiet, or after three weeks without any
+  sign of life);
 - anything else stays *unlabelled*: open pairs, pairs ended because someone left the program, pairs in
   between, and pairs with evidence both ways.
 
@@ -36,7 +37,7 @@ from bot.taxonomy import Taxonomy
 from storage import learning as store
 from storage.models import Pair
 from storage.models.learning import PairSnapshot
-from storage.vocab import AnswerKind, CloseReason, FitAnswer, Outcome, PairStatus, SnapshotSide
+from storage.vocab import AnswerKind, CloseReason, FitAnswer, Outcome, PairRole, PairStatus
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +87,7 @@ def label_outcome(facts: OutcomeFacts) -> Label:
     if facts.close_reason == CloseReason.LEFT_PROGRAM:
         return Label(Outcome.UNLABELLED, "someone left the program")
     poor: list[str] = []
-    if facts.not_a_fit:
+    if facts.not_a_fit or facts.close_reason == CloseReason.NOT_A_FIT:
         poor.append("said not a fit")
     if facts.silent_stage >= 2 or facts.meetings == 0:
         poor.append("went silent and ended")
@@ -123,7 +124,7 @@ def snapshot_rows(
     """The two snapshot rows of a new pair (pure)."""
     values = pair_values(mentee, mentor, week_of=now.date(), taxonomy=taxonomy)
     rows = []
-    for side, person in ((SnapshotSide.MENTEE, mentee), (SnapshotSide.MENTOR, mentor)):
+    for side, person in ((PairRole.MENTEE, mentee), (PairRole.MENTOR, mentor)):
         cells = profile_cells(person, "x")
         rows.append(
             PairSnapshot(
@@ -243,12 +244,12 @@ def labelled_pairs(
         facts = _facts(pair, journeys.get(pid), meetings.get(pid, 0), answers.get(pid, []))
         item = LabelledPair(pair, label_outcome(facts))
         sides = snapshots.get(pid, {})
-        if SnapshotSide.MENTEE in sides and SnapshotSide.MENTOR in sides:
+        if PairRole.MENTEE in sides and PairRole.MENTOR in sides:
             item.snapshot = True
-            item.values = dict(sides[SnapshotSide.MENTEE].factor_values or {})
+            item.values = dict(sides[PairRole.MENTEE].factor_values or {})
             if with_profiles:
-                item.mentee = snapshot_profile(sides[SnapshotSide.MENTEE])
-                item.mentor = snapshot_profile(sides[SnapshotSide.MENTOR])
+                item.mentee = snapshot_profile(sides[PairRole.MENTEE])
+                item.mentor = snapshot_profile(sides[PairRole.MENTOR])
                 item.snapshot = item.mentee is not None and item.mentor is not None
         out.append(item)
     return out

@@ -85,6 +85,11 @@ class CommandRouter:
         return [(c.usage, c.help) for c in self._commands.values() if coordinator or not c.coordinator]
 
     def dispatch(self, ctx: CommandContext) -> None:
+        if not ctx.user_id or not ctx.trigger_id:
+            # Slack always sends both; without them no modal can open and no reply can be addressed
+            log.warning("slash command without user_id or trigger_id ignored")
+            ctx.ack()
+            return
         text = ctx.args.strip()
         name, _, rest = text.partition(" ")
         name = name.lower() or self.default

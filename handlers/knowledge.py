@@ -24,6 +24,7 @@ from handlers.payload import first_submission as _first_submission
 from handlers.payload import team_id as _team_id
 from handlers.payload import user_id as _user_id
 from storage import knowledge as store
+from storage.vocab import FeedbackStatus
 
 log = logging.getLogger(__name__)
 
@@ -282,7 +283,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
                 replace_original=False,
             )
             return
-        if request.status != "open":
+        if request.status != FeedbackStatus.OPEN:
             respond(
                 text="You've already replied to this one. Thank you!", response_type="ephemeral", replace_original=False
             )

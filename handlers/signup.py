@@ -12,13 +12,20 @@ from slack_sdk import WebClient
 from bot import forms, ids, people, privacy
 from bot.cohorts import open_cohort, settings_of, taxonomy_for
 from bot.services import Services
-from bot.views.signup import build_leave_modal, build_signup_modal, signup_confirmation
+from bot.views.signup import (
+    build_leave_modal,
+    build_signup_modal,
+    signup_confirmation,
+    skills_typeahead,
+    timezone_typeahead,
+)
 from handlers.commands import CommandContext, CommandRouter
 from handlers.home import publish_home
 from handlers.payload import first_submission as _first_submission
 from handlers.payload import team_id as _team_id
 from handlers.payload import view_metadata
 from storage import participants
+from storage.vocab import ParticipantStatus
 
 log = logging.getLogger(__name__)
 
@@ -41,10 +48,10 @@ def open_signup_modal(
     taxonomy = taxonomy_for(cohort)
     if saved is not None:
         _, profile, bio = saved
-        view = build_signup_modal(taxonomy=taxonomy, prefill=profile, bio=bio, editing=True)
+        view = build_signup_modal(taxonomy=taxonomy, prefill=profile, bio=bio, editing=True, now=services.now())
     else:
         timezone = people.lookup_user(client, user_id).get("timezone") or "UTC"
-        view = build_signup_modal(taxonomy=taxonomy, timezone=timezone)
+        view = build_signup_modal(taxonomy=taxonomy, timezone=timezone, now=services.now())
     view["private_metadata"] = json.dumps({"cohort": cohort.id})
     client.views_open(trigger_id=trigger_id, view=view)
 
@@ -80,7 +87,10 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
     def set_paused(ctx: CommandContext, paused: bool) -> None:
         with services.sessions() as session:
             participant = participants.set_status(
-                session=session, team_id=ctx.team_id, user_id=ctx.user_id, status="paused" if paused else "active"
+                session=session,
+                team_id=ctx.team_id,
+                user_id=ctx.user_id,
+                status=ParticipantStatus.PAUSED if paused else ParticipantStatus.ACTIVE,
             )
         if participant is None:
             ctx.reply("You haven't joined yet: `/mentor join` opens the signup form.")
@@ -142,6 +152,18 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
         client.chat_postMessage(channel=user_id, **message)
         publish_home(services, client, team_id=team_id, user_id=user_id)
 
+    @app.options(ids.SKILL_SEARCH)
+    def on_skill_search(ack: Ack, body: dict[str, Any]) -> None:
+        """Type-ahead over the cohort's skills (the modal names its cohort); at most 100, best matches first."""
+        with services.sessions() as session:
+            cohort = open_cohort(session=session, team_id=_team_id(body), cohort_id=_cohort_id(body.get("view") or {}))
+        ack(**skills_typeahead(str(body.get("value") or ""), taxonomy_for(cohort).skills))
+
+    @app.options(ids.TIMEZONE_SEARCH)
+    def on_timezone_search(ack: Ack, body: dict[str, Any]) -> None:
+        """Type-ahead over IANA zones by name, city or offset, each shown with its current offset and time."""
+        ack(**timezone_typeahead(str(body.get("value") or ""), services.now()))
+
     @app.view(ids.LEAVE_VIEW)
     def on_leave_confirmed(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
@@ -182,7 +204,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
     def on_pause_clicked(ack: Ack, body: dict[str, Any], client: WebClient, action: dict[str, Any]) -> None:
         ack()
         team_id, user_id = _team_id(body), str((body.get("user") or {}).get("id", ""))
-        status = "paused" if action.get("action_id") == ids.HOME_PAUSE else "active"
+        status = ParticipantStatus.PAUSED if action.get("action_id") == ids.HOME_PAUSE else ParticipantStatus.ACTIVE
         with services.sessions() as session:
             participants.set_status(session=session, team_id=team_id, user_id=user_id, status=status)
         publish_home(services, client, team_id=team_id, user_id=user_id)

@@ -18,6 +18,7 @@ from bot.hr_import import import_people, parse_people_csv
 from storage.db import make_engine
 from storage.migrate import upgrade
 from storage.models import AuditLog, Participant, Profile
+from storage.vocab import Role
 from tests.conftest import BOT_TOKEN, COORDINATOR, RunningApp
 from tests.test_coordinator_seed import NOW, TEAM, add_cohort, add_person
 
@@ -38,8 +39,8 @@ U0DAVE0001,,,Sales,wizard
 
 def _people(session: Session) -> None:
     cohort = add_cohort(session)
-    add_person(session, "U0ALICE001", "mentee", cohort, email="alice@example.com")
-    add_person(session, "U0BOB00002", "mentor", cohort, email="bob@example.com")
+    add_person(session, "U0ALICE001", Role.MENTEE, cohort, email="alice@example.com")
+    add_person(session, "U0BOB00002", Role.MENTOR, cohort, email="bob@example.com")
     session.commit()
 
 

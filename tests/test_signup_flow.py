@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from sqlmodel import select
 from bot import ids
 from bot.sandbox import forms as fill
 from storage.models import AnonymousDeparture, Participant, ProcessedEvent, Profile
+from storage.vocab import ParticipantStatus, Role
 from tests.conftest import RunningApp
 from tests.helpers import ALICE, BOB, add_person, open_modal, sign_up
 
@@ -30,7 +32,10 @@ def test_mentor_opens_signup_modal_within_3_seconds_with_slack_timezone(app: Run
     view = app.sandbox.views_opened(ALICE.user_id)[-1]
     assert view["callback_id"] == ids.SIGNUP_VIEW
     tz_block = next(b for b in view["blocks"] if b.get("block_id") == ids.TIMEZONE)
-    assert tz_block["element"]["initial_value"] == "Europe/Berlin"  # from users.info
+    assert tz_block["element"]["type"] == "external_select"  # type-ahead over IANA zones, cities and offsets
+    initial = tz_block["element"]["initial_option"]  # from users.info, with its offset and local time
+    assert initial["value"] == "Europe/Berlin"
+    assert re.fullmatch(r"Europe/Berlin \(UTC\+[12], now \d\d:\d\d\)", initial["text"]["text"])
     assert app.sandbox.calls_for("users.info")
 
 
@@ -40,7 +45,7 @@ def test_valid_submission_stores_profile_and_confirms_by_dm(app_any_db: RunningA
     with app.sessions() as session:
         participant = session.exec(select(Participant)).one()
         profile = session.get(Profile, participant.id)
-    assert (participant.team_id, participant.user_id, participant.role) == ("T0MENTOR", ALICE.user_id, "mentee")
+    assert (participant.team_id, participant.user_id, participant.role) == ("T0MENTOR", ALICE.user_id, Role.MENTEE)
     assert participant.timezone == "Europe/Berlin"
     assert participant.display_name == "alice"
     assert profile is not None
@@ -57,11 +62,11 @@ def test_profile_reopens_the_modal_prefilled(app: RunningApp) -> None:
     sign_up(app, BOB)
     view = open_modal(app, BOB.user_id, "profile")
     blocks = {b.get("block_id"): b for b in view["blocks"]}
-    assert blocks[ids.ROLE]["element"]["initial_option"]["value"] == "mentor"
+    assert blocks[ids.ROLE]["element"]["initial_option"]["value"] == Role.MENTOR
     offered = {o["value"] for o in blocks[ids.SKILLS_OFFERED]["element"]["initial_options"]}
     assert offered == {"python", "system design", "people management"}
     assert blocks[ids.CAPACITY]["element"]["initial_value"] == "3"
-    assert blocks[ids.TIMEZONE]["element"]["initial_value"] == "America/New_York"
+    assert blocks[ids.TIMEZONE]["element"]["initial_option"]["value"] == "America/New_York"
     assert {o["value"] for o in blocks[ids.TIME_SLOTS]["element"]["initial_options"]} == {"morning", "afternoon"}
     # saving the prefilled modal unchanged updates, not duplicates
     values = fill.signup_values(view, BOB)
@@ -148,11 +153,11 @@ def test_pause_and_resume(app: RunningApp) -> None:
     paused = app.driver.slash_command(ALICE.user_id, "pause").json()["text"]
     assert "Paused" in paused
     with app.sessions() as session:
-        assert session.exec(select(Participant)).one().status == "paused"
+        assert session.exec(select(Participant)).one().status == ParticipantStatus.PAUSED
     app.sandbox.wait_for("views.publish", lambda c: "Resume" in json.dumps(c.args.get("view")))
     assert "active again" in app.driver.slash_command(ALICE.user_id, "resume").json()["text"]
     with app.sessions() as session:
-        assert session.exec(select(Participant)).one().status == "active"
+        assert session.exec(select(Participant)).one().status == ParticipantStatus.ACTIVE
 
 
 def test_pause_before_signup_explains(app: RunningApp) -> None:
@@ -169,7 +174,7 @@ def test_leave_asks_then_deletes_personal_data_keeping_an_anonymous_count(app: R
     assert _count(app, Participant) == 0 and _count(app, Profile) == 0
     with app.sessions() as session:
         departure = session.exec(select(AnonymousDeparture)).one()
-    assert departure.role == "mentee" and not hasattr(departure, "user_id")
+    assert departure.role == Role.MENTEE and not hasattr(departure, "user_id")
 
 
 def test_app_home_shows_join_then_profile(app: RunningApp) -> None:

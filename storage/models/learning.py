@@ -28,7 +28,7 @@ class PairSnapshot(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     team_id: str = Field(max_length=32)
     pair_id: int = Field(sa_column=Column(Integer, ForeignKey("pair.id", ondelete="CASCADE"), nullable=False))
-    side: str = Field(max_length=8)  # mentee | mentor
+    side: str = Field(max_length=8)  # PairRole: mentee | mentor
     user_id: str = Field(max_length=32)
     profile: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)  # outcomes.csv columns, unprefixed
     factor_values: dict[str, float] = Field(default_factory=dict, sa_type=JSON)  # raw values, features.FACTORS
