@@ -2,6 +2,7 @@
 
     python bench/bench_learn.py            # everything (a few minutes, most of it simulating programs)
     python bench/bench_learn.py --quick    # recovery on 2 seeds, learning 10,000 outcomes, scoring 2,000 x 500
+    python bench/bench_learn.py --only timing    # one part: recovery | timing | scoring
     python bench/bench_learn.py --write-outcomes outcomes.csv [--outcomes 2000 --seed 21]   # a simulated file
 
 1. **Recovery.** Simulated programs (``bot/sandbox/outcomes.py``: real rounds on synthetic workforces, a
@@ -21,6 +22,7 @@ Timings are wall-clock on a shared machine; compare the ratios.
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import subprocess
 import sys
@@ -28,8 +30,6 @@ import tempfile
 import time
 from datetime import date
 from pathlib import Path
-
-import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -75,10 +75,13 @@ def learning_time(n: int) -> dict:
         path = Path(tmp) / "outcomes.csv"
         path.write_text(outcomes_csv(zip(sim.mentees, sim.mentors, sim.outcome, strict=True)))
         command = [sys.executable, "-m", "bot.cli", "learn", "--outcomes", str(path), "--output", f"{tmp}/model.json"]
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
         done = subprocess.run(command, capture_output=True, text=True, check=True)
         wall = time.perf_counter() - t0
-    return {"outcomes": n, "wall_s": wall, "output": done.stdout}
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {"outcomes": n, "wall_s": wall, "cpu_s": cpu, "output": done.stdout}
 
 
 def scoring(n_mentees: int, n_mentors: int) -> dict:
@@ -94,18 +97,21 @@ def scoring(n_mentees: int, n_mentors: int) -> dict:
     )
     mentees = [p for p in people if p.is_mentee][:n_mentees]
     mentors = [p for p in people if p.is_mentor][:n_mentors]
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     default = score_matrix(mentees, mentors, Weights(), MatchSettings(), week_of=WEEK)
-    t_default = time.perf_counter() - t0
+    t_default, c_default = time.perf_counter() - t0, time.process_time() - c0
     del default
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     learned = score_matrix(mentees, mentors, Weights(), MatchSettings(), week_of=WEEK, model=model)
-    t_model = time.perf_counter() - t0
+    t_model, c_model = time.perf_counter() - t0, time.process_time() - c0
     return {
         "size": f"{n_mentees:,} x {n_mentors:,}",
         "default_s": t_default,
         "model_s": t_model,
+        "default_cpu": c_default,
+        "model_cpu": c_model,
         "ratio": t_model / t_default,
+        "cpu_ratio": c_model / c_default,
         "candidates": learned.candidate_count,
         "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
@@ -114,6 +120,7 @@ def scoring(n_mentees: int, n_mentors: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--only", choices=("recovery", "timing", "scoring"), default=None, help="run one part")
     parser.add_argument("--write-outcomes", type=Path, default=None, help="only write a simulated outcomes.csv")
     parser.add_argument("--outcomes", type=int, default=2_000, help="how many outcomes --write-outcomes writes")
     parser.add_argument("--seed", type=int, default=21, help="seed of the simulated programs --write-outcomes runs")
@@ -126,33 +133,44 @@ def main() -> None:
         args.write_outcomes.write_text(outcomes_csv(zip(sim.mentees, sim.mentors, sim.outcome, strict=True)))
         print(f"wrote {args.write_outcomes}: {len(sim):,} simulated outcomes, {int(sim.outcome.sum()):,} good")
         return
-    seeds = [1, 2] if args.quick else [1, 2, 3, 4, 5]
-    print("recovery: learn from 2,000 simulated outcomes, judge on 20,000 fresh pairs (ROC AUC)")
-    print("| seed | good share | hidden truth | learned | default weights | gap to truth | CV: default | CV: learned |")
-    print("|---|---|---|---|---|---|---|---|")
-    rows = recovery(seeds, 2_000, 20_000)
-    for r in rows:
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the start")
+    if args.only in (None, "recovery"):
+        seeds = [1, 2] if args.quick else [1, 2, 3, 4, 5]
+        print("recovery: learn from 2,000 simulated outcomes, judge on 20,000 fresh pairs (ROC AUC)")
+        print("| seed | good share | truth | learned | default weights | gap to truth | CV: default | CV: learned |")
+        print("|---|---|---|---|---|---|---|---|")
+        rows = recovery(seeds, 2_000, 20_000)
+        for r in rows:
+            print(
+                f"| {r['seed']} | {r['good_rate']:.0%} | {r['truth']:.3f} | {r['learned']:.3f} | {r['default']:.3f} | "
+                f"{r['gap']:.3f} | {r['cv_default']} | {r['cv_model']} |"
+            )
+        worst = max(r["gap"] for r in rows)
+        print(f"summary: recovery worst gap {worst:.3f} (target <= 0.02): {'ok' if worst <= 0.02 else 'MISSED'}")
+
+    if args.only in (None, "timing"):
+        timing = learning_time(10_000 if args.quick else 50_000)
         print(
-            f"| {r['seed']} | {r['good_rate']:.0%} | {r['truth']:.3f} | {r['learned']:.3f} | {r['default']:.3f} | "
-            f"{r['gap']:.3f} | {r['cv_default']} | {r['cv_model']} |"
+            f"\nlearning time: mentorbot learn on {timing['outcomes']:,} outcomes, end to end: "
+            f"{timing['wall_s']:.2f} s wall, {timing['cpu_s']:.2f} s CPU"
         )
-    worst = max(r["gap"] for r in rows)
-    print(f"summary: recovery worst gap {worst:.3f} (target <= 0.02): {'ok' if worst <= 0.02 else 'MISSED'}")
+        print("\n".join("    " + line for line in timing["output"].splitlines()[:5]))
+        print(
+            f"summary: learning {timing['outcomes']:,} outcomes {timing['wall_s']:.2f} s wall, "
+            f"{timing['cpu_s']:.2f} s CPU (target < 10 s; load average {os.getloadavg()[0]:.1f})"
+        )
 
-    n = 10_000 if args.quick else 50_000
-    timing = learning_time(n)
-    print(f"\nlearning time: mentorbot learn on {timing['outcomes']:,} outcomes, end to end: {timing['wall_s']:.2f} s")
-    print("\n".join("    " + line for line in timing["output"].splitlines()[:5]))
-    print(f"summary: learning {timing['outcomes']:,} outcomes {timing['wall_s']:.2f} s (target < 10 s)")
-
-    size = (2_000, 500) if args.quick else (20_000, 5_000)
-    result = scoring(*size)
-    print(
-        f"\nscoring {result['size']} ({result['candidates']:,} candidate pairs): default weights "
-        f"{result['default_s']:.2f} s, learned model {result['model_s']:.2f} s, peak {result['peak_mib']:.0f} MiB"
-    )
-    print(f"summary: scoring with a model {result['ratio']:.2f}x the default weights' time in the same run")
-    np.set_printoptions()
+    if args.only in (None, "scoring"):
+        result = scoring(*((2_000, 500) if args.quick else (20_000, 5_000)))
+        print(
+            f"\nscoring {result['size']} ({result['candidates']:,} candidate pairs): default weights "
+            f"{result['default_s']:.2f} s wall / {result['default_cpu']:.2f} s CPU, learned model "
+            f"{result['model_s']:.2f} s wall / {result['model_cpu']:.2f} s CPU, peak {result['peak_mib']:.0f} MiB"
+        )
+        print(
+            f"summary: scoring with a model {result['cpu_ratio']:.2f}x the default weights' CPU time "
+            f"({result['ratio']:.2f}x wall) in the same run"
+        )
 
 
 if __name__ == "__main__":

@@ -293,10 +293,10 @@ class PreparedModel:
     """A model's lookup tables for one cohort: totals for any block of mentee rows, without a Python loop per pair.
 
     Counts of shared skills and shared interests are one sparse x dense product each, and their shapes are
-    read from a (topics listed, shared) table; goal and language coverage are one product each, quantised
-    and read from a table; seniority, style and format are tabulated over the distinct combinations,
-    shared hours over the distinct availability patterns; same department and industry are code
-    comparisons; the mentor's topic count is a column term. Everything is float32.
+    read from a (topics listed, shared) table; goals and languages are tabulated once per distinct (goals,
+    languages) of a mentee x mentor, so a block copies rows; seniority, style and format are tabulated over
+    the distinct combinations, shared hours over the distinct availability patterns; same department and
+    industry are code comparisons; the mentor's topic count is a column term. Everything is float32.
     """
 
     def __init__(
@@ -362,42 +362,47 @@ class PreparedModel:
         self.int_table = shape("interests")(quantise("share", ratio)).astype(np.float32).ravel()
         self.int_offset = (int_len * self.int_width).astype(np.int32)
 
-        # goals and language: weighted products, quantised to 1/1000
+        # goals and language depend on the mentee only through (goals, languages), which few combinations
+        # cover: their contributions are tabulated per combination x mentor once, and a block copies rows
         share_grid = np.arange(1001) / 1000.0
-        goal_vocab: dict[str, int] = {}
-        rows, cols, vals = [], [], []
-        for i, p in enumerate(mentees):
-            goals = tags(p.career_goals)
-            for g in goals:
-                rows.append(i)
-                cols.append(goal_vocab.setdefault(g, len(goal_vocab)))
-                vals.append(1.0 / len(goals))
-        self.goal_left = sp.csr_matrix(
-            (np.asarray(vals, dtype=np.float64), (rows, cols)), shape=(len(mentees), max(len(goal_vocab), 1))
+        combos: dict[tuple[tuple[str, ...], tuple[str, ...]], int] = {}
+        self.e_combo = np.fromiter(
+            (combos.setdefault((tuple(tags(p.career_goals)), tuple(tags(p.languages))), len(combos)) for p in mentees),
+            np.int64,
+            len(mentees),
         )
-        self.goal_right = np.zeros((max(len(goal_vocab), 1), self.m), dtype=np.float64)
+        goal_vocab: dict[str, int] = {}
+        lang_vocab: dict[str, int] = {}
+        g_rows, g_cols, g_vals, l_rows, l_cols, l_vals = [], [], [], [], [], []
+        for i, (goals, langs) in enumerate(combos):
+            for g in goals:
+                g_rows.append(i)
+                g_cols.append(goal_vocab.setdefault(g, len(goal_vocab)))
+                g_vals.append(1.0 / len(goals))
+            for k, lang in enumerate(langs):
+                l_rows.append(i)
+                l_cols.append(lang_vocab.setdefault(lang, len(lang_vocab)))
+                l_vals.append(0.5 / len(langs) + (0.5 if k == 0 else 0.0))
+        shape_k = (max(len(combos), 1),)
+        goal_left = sp.csr_matrix((g_vals, (g_rows, g_cols)), shape=(*shape_k, max(len(goal_vocab), 1)))
+        goal_right = np.zeros((max(len(goal_vocab), 1), self.m), dtype=np.float64)
         for goal, c in goal_vocab.items():
             for j, p in enumerate(mentors):
-                self.goal_right[c, j] = goal_coverage(goal, p, taxonomy)
-        self.goal_table = shape("goals")(share_grid).astype(np.float32)
-
-        lang_vocab: dict[str, int] = {}
-        rows, cols, vals = [], [], []
-        for i, p in enumerate(mentees):
-            langs = tags(p.languages)
-            for k, lang in enumerate(langs):
-                rows.append(i)
-                cols.append(lang_vocab.setdefault(lang, len(lang_vocab)))
-                vals.append(0.5 / len(langs) + (0.5 if k == 0 else 0.0))
-        self.lang_left = sp.csr_matrix(
-            (np.asarray(vals, dtype=np.float64), (rows, cols)), shape=(len(mentees), max(len(lang_vocab), 1))
-        )
-        self.lang_right = np.zeros((max(len(lang_vocab), 1), self.m), dtype=np.float64)
+                goal_right[c, j] = goal_coverage(goal, p, taxonomy)
+        lang_left = sp.csr_matrix((l_vals, (l_rows, l_cols)), shape=(*shape_k, max(len(lang_vocab), 1)))
+        lang_right = np.zeros((max(len(lang_vocab), 1), self.m), dtype=np.float64)
         for j, p in enumerate(mentors):
             for lang in set(p.languages):
                 if (c := lang_vocab.get(lang)) is not None:
-                    self.lang_right[c, j] = 1.0
-        self.lang_table = shape("language")(share_grid).astype(np.float32)
+                    lang_right[c, j] = 1.0
+        goal_table = shape("goals")(share_grid).astype(np.float32)
+        lang_table = shape("language")(share_grid).astype(np.float32)
+        self.combo_table = np.zeros((shape_k[0], self.m), dtype=np.float32)
+        step = max(1, 4_000_000 // max(self.m, 1))
+        for k0 in range(0, shape_k[0], step):  # same quantisation as the scalar path (float64, 1/1000)
+            rows = slice(k0, k0 + step)
+            self.combo_table[rows] = goal_table[np.rint((goal_left[rows] @ goal_right) * 1000.0).astype(np.int32)]
+            self.combo_table[rows] += lang_table[np.rint((lang_left[rows] @ lang_right) * 1000.0).astype(np.int32)]
 
         # department and industry: codes; empty never matches
         def codes(values: list[str], vocab: dict[str, int]) -> np.ndarray:
@@ -468,10 +473,7 @@ class PreparedModel:
         index = count.astype(np.int32)
         index += self.int_offset[r0:r1, None]
         z += self.int_table[index]
-        share = self.goal_left[r0:r1] @ self.goal_right
-        z += self.goal_table[np.rint(share * 1000.0).astype(np.int32)]
-        share = self.lang_left[r0:r1] @ self.lang_right
-        z += self.lang_table[np.rint(share * 1000.0).astype(np.int32)]
+        z += self.combo_table[self.e_combo[r0:r1]]
         if self.dept_gain:
             z += self.dept_gain * ((self.e_dept[r0:r1, None] == self.m_dept[None, :]) & (self.e_dept[r0:r1, None] >= 0))
         if self.ind_gain:
