@@ -163,12 +163,16 @@ def shared_hours_rows(mentees: Sequence[Profile], mentors: Sequence[Profile], *,
     """
     monday = week_monday(week_of)
     keys: dict[tuple, object] = {}  # (timezone, days, slots) -> pattern key, so windows are expanded once each
+    by_object: dict[int, object] = {}  # the same profile object on many rows (a mentor's pairs) is looked up once
 
     def key(p: Profile) -> object:
-        raw = (p.timezone, p.days, p.time_slots)
-        if raw not in keys:
-            keys[raw] = pattern_key(p)
-        return keys[raw]
+        found = by_object.get(id(p))
+        if found is None:
+            raw = (p.timezone, p.days, p.time_slots)
+            if raw not in keys:
+                keys[raw] = pattern_key(p)
+            found = by_object[id(p)] = keys[raw]
+        return found
 
     e_vocab: dict = {}
     m_vocab: dict = {}

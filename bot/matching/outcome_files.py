@@ -83,8 +83,9 @@ def read_pairs(path: Path, *, require_outcome: bool) -> tuple[PairRows, list[str
     rows = PairRows()
     errors: list[str] = []
     with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle)
-        header = [c for c in (reader.fieldnames or []) if c]
+        reader = csv.reader(handle)
+        names = next(reader, [])
+        header = [c for c in names if c]
         if not any(c.startswith("mentee_") for c in header) or not any(c.startswith("mentor_") for c in header):
             return rows, ["line 1: header must name mentee_ and mentor_ columns (e.g. mentee_skills_wanted)"]
         if require_outcome and OUTCOME not in header:
@@ -92,29 +93,37 @@ def read_pairs(path: Path, *, require_outcome: bool) -> tuple[PairRows, list[str
         known = {*PAIR_COLUMNS, OUTCOME, "mentee_role", "mentor_role"}
         if unknown := [c for c in header if c not in known]:
             errors.append(f"line 1: unknown column(s) {', '.join(unknown)}")
-        sides = {side: [(c, c[len(side) + 1 :]) for c in header if c.startswith(side + "_")] for side in SIDES}
-        parsed_cache: dict[tuple[str, tuple[str, ...]], tuple[Profile | None, list[str]]] = {}
+        # per side: (position, field name) of its columns
+        sides = {
+            side: [(i, c[len(side) + 1 :]) for i, c in enumerate(names) if c.startswith(side + "_")] for side in SIDES
+        }
+        outcome_at = names.index(OUTCOME) if OUTCOME in names else None
+        width = len(names)
+        parsed_cache: dict[tuple[str, tuple[str, ...]], tuple[Profile | None, list[str], dict[str, str]]] = {}
         for raw in reader:
             line = reader.line_num
-            if None in raw:
+            if not raw:
+                continue  # a blank line
+            if len(raw) > width:
                 errors.append(f"line {line}: more cells than header columns")
                 continue
+            raw = raw + [""] * (width - len(raw))
             parsed: dict[str, Profile] = {}
             problems: list[str] = []
             side_cells: dict[str, dict[str, str]] = {}
             for side in SIDES:
-                person = {name: (raw.get(column) or "").strip() for column, name in sides[side]}
-                side_cells[side] = {k: v for k, v in person.items() if v}
-                key = (side, tuple(person.values()))
+                key = (side, tuple(raw[i].strip() for i, _ in sides[side]))
                 if key not in parsed_cache:  # the same person on many rows is parsed once
+                    person = {name: value for (_, name), value in zip(sides[side], key[1], strict=True)}
                     given = dict(person, role=side, user_id=person.get("user_id") or f"{side}-row")
-                    parsed_cache[key] = parse_row(given)
-                profile, found = parsed_cache[key]
+                    profile, found = parse_row(given)
+                    parsed_cache[key] = (profile, found, {k: v for k, v in person.items() if v})
+                profile, found, side_cells[side] = parsed_cache[key]
                 problems += [f"{side} {p}" for p in found]
                 if profile is not None:
                     parsed[side] = profile
             label: int | None = None
-            text = (raw.get(OUTCOME) or "").strip()
+            text = raw[outcome_at].strip() if outcome_at is not None else ""
             if text in ("1", "0"):
                 label = int(text)
             elif text or require_outcome:
