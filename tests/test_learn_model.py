@@ -250,6 +250,17 @@ def test_effects_are_described_in_words(trained: tuple[PairModel, object]) -> No
     assert "more is better" in effects["skills"].sentence
     assert effects["department"].sentence.startswith("same department")
     assert effects["interests"].strength in ("none", "slight")  # the hidden truth ignores interests
+    assert model.shapes["skills"].p_value < 1e-6  # a real, strong effect is not mistaken for noise
+
+
+def test_noise_is_reported_as_uncertain_or_not_mattering(trained: tuple[PairModel, object]) -> None:
+    _, sim = trained
+    noise = np.random.default_rng(1).integers(0, 2, len(sim.outcome))  # type: ignore[attr-defined]
+    model = fit(sim.values, noise)  # type: ignore[attr-defined]
+    for effect in model.effects():
+        assert effect.strength == "none" or "uncertain" in effect.sentence or model.shapes[effect.factor].p_value < 0.05
+    assert sum(s.p_value < 0.05 for s in model.shapes.values()) <= 2  # about 5% of 13 factors by chance
+    assert not model.strong_reasons()  # nothing is called "strong in this program" on noise
 
 
 # ---------------------------------------------------------------------- recovery of the hidden truth

@@ -129,6 +129,16 @@ def coefficients(
     return np.concatenate((coef, [intercept]))
 
 
+def covariance(values: np.ndarray, weights: np.ndarray, *, c: float = DEFAULT_C) -> np.ndarray:
+    """The coefficients' covariance at the optimum: the inverse of the penalised log-likelihood's Hessian."""
+    a = np.hstack([design(values), np.ones((len(values), 1))])
+    prob = 1.0 / (1.0 + np.exp(-(a @ weights)))
+    penalty = np.full(a.shape[1], 1.0 / c)
+    penalty[-1] = 0.0
+    hessian = a.T @ (a * (prob * (1 - prob))[:, None]) + np.diag(penalty + 1e-9)
+    return np.linalg.inv(hessian)
+
+
 def fit(values: np.ndarray, outcome: np.ndarray, *, c: float = DEFAULT_C, start: np.ndarray | None = None) -> PairModel:
     """Fit the additive model on factor values (rows of :func:`bot.matching.features.batch_values`).
 
@@ -141,17 +151,40 @@ def fit(values: np.ndarray, outcome: np.ndarray, *, c: float = DEFAULT_C, start:
     Returns:
         A :class:`PairModel` whose shapes are centred on these rows (training and evaluation left empty).
     """
-    return model_from(values, coefficients(values, outcome, c=c, start=start))
+    weights = coefficients(values, outcome, c=c, start=start)
+    return model_from(values, weights, covariance(values, weights, c=c))
 
 
-def model_from(values: np.ndarray, weights: np.ndarray) -> PairModel:
-    """The :class:`PairModel` of fitted coefficients, its shapes centred on ``values``."""
+def model_from(values: np.ndarray, weights: np.ndarray, cov: np.ndarray | None = None) -> PairModel:
+    """The :class:`PairModel` of fitted coefficients, its shapes centred on ``values``.
+
+    With the coefficients' covariance, each factor also gets the p-value of a Wald test that its shape is
+    flat (all its increments 0, jointly with the factors explaining the same thing): the evidence that it
+    mattered at all, whatever its size.
+    """
+    from scipy.stats import chi2
+
     coef, intercept = weights[:-1], float(weights[-1])
+    # Wald tests that a factor is flat, jointly with the factors that explain the same thing (coverage and
+    # overlap of skills; department and industry): those are correlated, and apart each looks weaker than it is
+    groups: dict[str, list[int]] = {}
+    at = 0
+    for factor in FACTORS:
+        steps = len(factor.knots) - 1
+        groups.setdefault(factor.reason or factor.name, []).extend(range(at, at + steps))
+        at += steps
+    evidence: dict[str, float] = {}
+    if cov is not None:
+        for group, columns in groups.items():
+            beta = coef[columns]
+            wald = float(beta @ np.linalg.solve(cov[np.ix_(columns, columns)], beta))
+            evidence[group] = float(chi2.sf(wald, df=len(columns)))
     shapes: dict[str, Shape] = {}
     at = 0
     for k, factor in enumerate(FACTORS):
         steps = len(factor.knots) - 1
         increments = coef[at : at + steps]
+        p_value = evidence.get(factor.reason or factor.name, 1.0)
         at += steps
         knot_values = np.concatenate(([0.0], np.cumsum(increments)))
         column = values[:, k]
@@ -162,7 +195,12 @@ def model_from(values: np.ndarray, weights: np.ndarray) -> PairModel:
         grid = np.linspace(lo, hi, 41)
         curve = shape(grid)
         shapes[factor.name] = Shape(
-            factor.name, shape.knots, shape.values, shape.observed, float(curve.max() - curve.min()) if hi > lo else 0.0
+            factor.name,
+            shape.knots,
+            shape.values,
+            shape.observed,
+            float(curve.max() - curve.min()) if hi > lo else 0.0,
+            p_value,
         )
     return PairModel(intercept=intercept, shapes=shapes)
 
@@ -431,7 +469,7 @@ def cross_validate(
         train, test = split.split(f)
         if not len(test):
             continue
-        model = fit(values[train], y[train], c=c, start=start)
+        model = model_from(values[train], coefficients(values[train], y[train], c=c, start=start))
         predicted[test] = model.predict(values[test])
         fold_auc.append((auc(baseline[test], y[test]), auc(predicted[test], y[test])))
     tested = np.flatnonzero(np.isfinite(predicted))
@@ -495,7 +533,7 @@ def learn(
             resamples=resamples,
             start=full,
         )
-    model = model_from(values, full)
+    model = model_from(values, full, covariance(values, full, c=c))
     created = (now or datetime.now(UTC)).isoformat(timespec="seconds")
     model = PairModel(
         intercept=model.intercept,

@@ -15,8 +15,9 @@ The model file (``model.json``)::
                   "values": [-0.8, ...], "observed": [0.0, 1.0], "importance": 1.6}, ...],
      "training": {...}, "evaluation": {...}}
 
-``values`` are the shape's log-odds at each knot; ``observed`` is the 5th-95th percentile range of the
-factor in the training pairs; ``importance`` is how far the shape moves the log-odds across that range.
+``values`` are the shape's log-odds at each knot; ``observed`` is the 2nd-98th percentile range of the
+factor in the training pairs; ``importance`` is how far the shape moves the log-odds across that range;
+``p_value`` is a Wald test of "this factor's shape is flat" (above 0.05 its effect is reported as uncertain).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from bot.taxonomy import Taxonomy, default_taxonomy
 MODEL_FORMAT = "mentorbot.pair-model"
 MODEL_VERSION = 1
 STRONG, MODERATE, SLIGHT = 1.0, 0.4, 0.15  # log-odds moved across the observed range
+EVIDENCE = 0.05  # a shape that could be flat at this level is reported as uncertain
 
 
 class ModelFileError(ValueError):
@@ -55,6 +57,7 @@ class Shape:
     values: tuple[float, ...]
     observed: tuple[float, float] = (0.0, 0.0)
     importance: float = 0.0
+    p_value: float = 0.0  # evidence the shape is not flat (Wald test); 0 when unknown
 
     def __call__(self, x: np.ndarray | float) -> np.ndarray:
         return np.interp(np.asarray(x, dtype=np.float64), self.knots, self.values)
@@ -144,7 +147,11 @@ class PairModel:
     def strong_reasons(self) -> set[str]:
         """Reason keys of the factors that matter most in this program (top three, at least moderate)."""
         ranked = sorted(self.shapes.values(), key=lambda s: -s.importance)
-        return {BY_NAME[s.factor].reason for s in ranked[:3] if s.importance >= MODERATE and BY_NAME[s.factor].reason}
+        return {
+            BY_NAME[s.factor].reason
+            for s in ranked[:3]
+            if s.importance >= MODERATE and s.p_value <= EVIDENCE and BY_NAME[s.factor].reason
+        }
 
     # ------------------------------------------------------------------ words
 
@@ -199,6 +206,8 @@ class PairModel:
             else:
                 best = float(grid[int(np.argmax(curve))])
                 sentence = f"{factor.label}: {strength}, best around {_fmt(factor.kind, best)}"
+            if strength != "none" and shape.p_value > EVIDENCE:
+                sentence += " (uncertain: these pairs cannot rule out no effect)"
             out.append(FactorEffect(factor.name, factor.label, strength, sentence, spread, ratio))
         out.sort(key=lambda e: -e.importance)
         return out
@@ -231,6 +240,7 @@ class PairModel:
                     "values": [round(v, 6) for v in s.values],
                     "observed": list(s.observed),
                     "importance": round(s.importance, 6),
+                    "p_value": float(f"{s.p_value:.4g}"),
                 }
                 for s in self.shapes.values()
             ],
@@ -264,7 +274,14 @@ class PairModel:
                 ):
                     raise ModelFileError(f"factor {name!r}: knots must increase and match the values")
                 observed = tuple(float(v) for v in item.get("observed") or (knots[0], knots[-1]))
-                shapes[name] = Shape(name, knots, values, (observed[0], observed[1]), float(item.get("importance", 0)))
+                shapes[name] = Shape(
+                    name,
+                    knots,
+                    values,
+                    (observed[0], observed[1]),
+                    float(item.get("importance", 0)),
+                    float(item.get("p_value", 0)),
+                )
         except (KeyError, TypeError, ValueError, IndexError) as exc:
             if isinstance(exc, ModelFileError):
                 raise
