@@ -35,6 +35,7 @@ from bot.matching.outcome_files import outcomes_csv, profile_cells
 from bot.profiles import Profile
 from bot.taxonomy import Taxonomy
 from storage import learning as store
+from storage.learning import AnswerFacts, ClosedPair, JourneyFacts
 from storage.models import Pair
 from storage.models.learning import PairSnapshot
 from storage.vocab import AnswerKind, CloseReason, FitAnswer, Outcome, PairRole, PairStatus
@@ -181,7 +182,7 @@ def snapshot_profile(row: PairSnapshot) -> Profile | None:
 class LabelledPair:
     """A closed pair with its label and, when both snapshots remain, what it was matched on."""
 
-    pair: Pair
+    pair: ClosedPair
     label: Label
     mentee: Profile | None = None
     mentor: Profile | None = None
@@ -193,12 +194,12 @@ class LabelledPair:
         return self.label.outcome != Outcome.UNLABELLED and self.snapshot
 
 
-def _facts(pair: Pair, journey: object, meetings: int, answers: list) -> OutcomeFacts:
+def _facts(pair: ClosedPair, journey: JourneyFacts | None, meetings: int, answers: list[AnswerFacts]) -> OutcomeFacts:
     by_person: dict[str, int] = {}
     closing: dict[str, int] = {}
     not_fit = False
     for answer in answers:
-        if answer.kind == AnswerKind.FIT and (answer.answers or {}).get("fit") == FitAnswer.NOT:
+        if answer.kind == AnswerKind.FIT and answer.fit == FitAnswer.NOT:
             not_fit = True
         if answer.satisfaction is None:
             continue
@@ -210,14 +211,14 @@ def _facts(pair: Pair, journey: object, meetings: int, answers: list) -> Outcome
     return OutcomeFacts(
         status=pair.status,
         close_reason=pair.close_reason,
-        started_at=getattr(journey, "started_at", None) or pair.created_at,
+        started_at=journey.started_at if journey is not None else pair.created_at,
         closed_at=pair.closed_at,
         meetings=meetings,
-        cadence_days=int(getattr(journey, "cadence_days", 14) or 14),
+        cadence_days=int(journey.cadence_days or 14) if journey is not None else 14,
         satisfaction=tuple(by_person.values()),
         not_a_fit=not_fit,
-        silent_stage=int(getattr(journey, "silent_stage", 0) or 0),
-        last_activity_at=getattr(journey, "last_activity_at", None),
+        silent_stage=int(journey.silent_stage or 0) if journey is not None else 0,
+        last_activity_at=journey.last_activity_at if journey is not None else None,
     )
 
 
@@ -230,27 +231,26 @@ def labelled_pairs(
         session: Database session.
         team_id: The workspace.
         cohort_id: One cohort, or None for all.
-        with_profiles: Read the snapshot profiles back (False when only counting).
+        with_profiles: Read the snapshots back (False when only counting: five column queries, no rows objects).
     """
-    pairs = store.closed_pairs(session=session, team_id=team_id, cohort_id=cohort_id)
-    ids = [int(p.id) for p in pairs if p.id is not None]
-    journeys = store.journeys_of(session=session, pair_ids=ids)
-    meetings = store.meeting_counts(session=session, pair_ids=ids)
-    answers = store.answers_of(session=session, pair_ids=ids)
-    snapshots = store.snapshots_of(session=session, pair_ids=ids)
+    scope = {"session": session, "team_id": team_id, "cohort_id": cohort_id}
+    pairs = store.closed_pairs(**scope)
+    journeys = store.journeys_of(**scope)
+    meetings = store.meeting_counts(**scope)
+    answers = store.answers_of(**scope)
+    snapshots = store.snapshots_of(**scope) if with_profiles else {}
+    sides = store.snapshot_sides(**scope) if not with_profiles else {k: set(v) for k, v in snapshots.items()}
     out = []
     for pair in pairs:
-        pid = int(pair.id or 0)
-        facts = _facts(pair, journeys.get(pid), meetings.get(pid, 0), answers.get(pid, []))
+        facts = _facts(pair, journeys.get(pair.id), meetings.get(pair.id, 0), answers.get(pair.id, []))
         item = LabelledPair(pair, label_outcome(facts))
-        sides = snapshots.get(pid, {})
-        if PairRole.MENTEE in sides and PairRole.MENTOR in sides:
-            item.snapshot = True
-            item.values = dict(sides[PairRole.MENTEE].factor_values or {})
-            if with_profiles:
-                item.mentee = snapshot_profile(sides[PairRole.MENTEE])
-                item.mentor = snapshot_profile(sides[PairRole.MENTOR])
-                item.snapshot = item.mentee is not None and item.mentor is not None
+        item.snapshot = {PairRole.MENTEE, PairRole.MENTOR} <= sides.get(pair.id, set())
+        if item.snapshot and with_profiles:
+            rows = snapshots[pair.id]
+            item.values = dict(rows[PairRole.MENTEE].factor_values or {})
+            item.mentee = snapshot_profile(rows[PairRole.MENTEE])
+            item.mentor = snapshot_profile(rows[PairRole.MENTOR])
+            item.snapshot = item.mentee is not None and item.mentor is not None
         out.append(item)
     return out
 

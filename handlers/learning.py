@@ -12,6 +12,7 @@ from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from bot import ids, learning
@@ -33,21 +34,33 @@ from storage.models import Cohort
 log = logging.getLogger(__name__)
 
 
-def with_learning_offer(view: dict[str, Any], *, session: Session, services: Services, team_id: str) -> dict[str, Any]:
-    """The program modal with its learning section appended (the cohort's applied model, the offer)."""
+def add_learning_offer(
+    view: dict[str, Any], opened: dict[str, Any], *, client: WebClient, services: Services, team_id: str
+) -> None:
+    """Append the learning section to a program modal already open (labelling every closed pair takes a moment,
+    and the modal must open within the trigger's 3 seconds).
+
+    The update keeps every input block as it was, so what the coordinator typed meanwhile stays; ``hash``
+    makes Slack refuse it if the view changed in between, and then the section is left out.
+    """
     cohort_id = _metadata(view).get("cohort_id")
-    if isinstance(cohort_id, int):
-        cohort: Cohort | None = coordination.get_cohort(session=session, team_id=team_id, cohort_id=cohort_id)
-    else:  # a new cohort's form: speak of the open cohort the next round would use, without creating one
-        cohort = (coordination.list_cohorts(session=session, team_id=team_id) or [None])[-1]
-    data = learning.offer_data(
-        session=session,
-        team_id=team_id,
-        cohort_id=cohort.id if cohort is not None else None,
-        cohort_name=cohort.name if cohort is not None else "the current cohort",
-        minimum=services.learn_minimum,
-    )
-    return {**view, "blocks": [*view["blocks"], *offer_blocks(data)][:100]}
+    with services.sessions() as session:
+        if isinstance(cohort_id, int):
+            cohort: Cohort | None = coordination.get_cohort(session=session, team_id=team_id, cohort_id=cohort_id)
+        else:  # a new cohort's form: speak of the open cohort the next round would use, without creating one
+            cohort = (coordination.list_cohorts(session=session, team_id=team_id) or [None])[-1]
+        data = learning.offer_data(
+            session=session,
+            team_id=team_id,
+            cohort_id=cohort.id if cohort is not None else None,
+            cohort_name=cohort.name if cohort is not None else "the current cohort",
+            minimum=services.learn_minimum,
+        )
+    updated = {**view, "blocks": [*view["blocks"], *offer_blocks(data)][:100]}
+    try:
+        client.views_update(view_id=opened["id"], hash=opened.get("hash"), view=updated)
+    except SlackApiError as exc:  # the coordinator already moved on (hash_conflict) or closed it
+        log.info("learning offer not added view=%s error=%s", opened.get("id"), exc.response.get("error"))
 
 
 def _cohort_for(session: Session, team_id: str, value: str, services: Services) -> Cohort:

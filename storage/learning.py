@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import func, update
 from sqlmodel import Session, select
@@ -27,61 +27,130 @@ def add_snapshots(*, session: Session, rows: Iterable[PairSnapshot]) -> int:
     return added
 
 
-def snapshots_of(*, session: Session, pair_ids: Sequence[int]) -> dict[int, dict[str, PairSnapshot]]:
-    """Pair id -> side -> snapshot row."""
-    out: dict[int, dict[str, PairSnapshot]] = {}
-    for start in range(0, len(pair_ids), 500):
-        chunk = list(pair_ids[start : start + 500])
-        for row in session.exec(select(PairSnapshot).where(PairSnapshot.pair_id.in_(chunk))).all():  # type: ignore[attr-defined]
-            out.setdefault(row.pair_id, {})[row.side] = row
-    return out
+class ClosedPair(NamedTuple):
+    """The columns of a closed pair that labelling needs."""
+
+    id: int
+    cohort_id: int | None
+    mentee_user_id: str
+    mentor_user_id: str
+    status: str
+    close_reason: str
+    created_at: datetime
+    closed_at: datetime | None
 
 
-def closed_pairs(*, session: Session, team_id: str, cohort_id: int | None = None) -> list[Pair]:
-    """Closed pairs of a workspace (one cohort, or all), oldest first."""
-    query = select(Pair).where(Pair.team_id == team_id, Pair.status == PairStatus.CLOSED)
+class JourneyFacts(NamedTuple):
+    started_at: datetime
+    cadence_days: int
+    silent_stage: int
+    last_activity_at: datetime | None
+
+
+class AnswerFacts(NamedTuple):
+    respondent_user_id: str
+    kind: str
+    satisfaction: int | None
+    fit: str | None  # the fit check's answer (``answers["fit"]``), read in SQL
+
+
+def _closed(team_id: str, cohort_id: int | None) -> list[Any]:
+    where = [Pair.team_id == team_id, Pair.status == PairStatus.CLOSED]
     if cohort_id is not None:
-        query = query.where(Pair.cohort_id == cohort_id)
-    return list(session.exec(query.order_by(Pair.id)).all())  # type: ignore[arg-type]
+        where.append(Pair.cohort_id == cohort_id)
+    return where
 
 
-def journeys_of(*, session: Session, pair_ids: Sequence[int]) -> dict[int, PairJourney]:
-    """Pair id -> journey."""
-    out: dict[int, PairJourney] = {}
-    for start in range(0, len(pair_ids), 500):
-        chunk = list(pair_ids[start : start + 500])
-        for row in session.exec(select(PairJourney).where(PairJourney.pair_id.in_(chunk))).all():  # type: ignore[attr-defined]
-            out[row.pair_id] = row
-    return out
+def closed_pairs(*, session: Session, team_id: str, cohort_id: int | None = None) -> list[ClosedPair]:
+    """Closed pairs of a workspace (one cohort, or all), oldest first (plain tuples: thousands load fast)."""
+    rows = session.exec(
+        select(
+            Pair.id,
+            Pair.cohort_id,
+            Pair.mentee_user_id,
+            Pair.mentor_user_id,
+            Pair.status,
+            Pair.close_reason,
+            Pair.created_at,
+            Pair.closed_at,
+        )
+        .where(*_closed(team_id, cohort_id))
+        .order_by(Pair.id)  # type: ignore[arg-type]
+    ).all()
+    return [ClosedPair(*row) for row in rows]
 
 
-def meeting_counts(*, session: Session, pair_ids: Sequence[int]) -> dict[int, int]:
-    """Pair id -> meetings logged."""
-    out: dict[int, int] = {}
-    for start in range(0, len(pair_ids), 500):
-        chunk = list(pair_ids[start : start + 500])
-        rows = session.exec(
-            select(Meeting.pair_id, func.count()).where(Meeting.pair_id.in_(chunk)).group_by(Meeting.pair_id)  # type: ignore[attr-defined]
-        ).all()
-        out.update({int(pair_id): int(count) for pair_id, count in rows})
-    return out
+def journeys_of(*, session: Session, team_id: str, cohort_id: int | None = None) -> dict[int, JourneyFacts]:
+    """Pair id -> journey facts, for the closed pairs of :func:`closed_pairs`."""
+    rows = session.exec(
+        select(
+            PairJourney.pair_id,
+            PairJourney.started_at,
+            PairJourney.cadence_days,
+            PairJourney.silent_stage,
+            PairJourney.last_activity_at,
+        )
+        .join(Pair, Pair.id == PairJourney.pair_id)  # type: ignore[arg-type]
+        .where(*_closed(team_id, cohort_id))
+    ).all()
+    return {int(row[0]): JourneyFacts(*row[1:]) for row in rows}
 
 
-def answers_of(*, session: Session, pair_ids: Sequence[int]) -> dict[int, list[PrivateAnswer]]:
+def meeting_counts(*, session: Session, team_id: str, cohort_id: int | None = None) -> dict[int, int]:
+    """Pair id -> meetings logged, for the closed pairs of :func:`closed_pairs`."""
+    rows = session.exec(
+        select(Meeting.pair_id, func.count())
+        .join(Pair, Pair.id == Meeting.pair_id)  # type: ignore[arg-type]
+        .where(*_closed(team_id, cohort_id))
+        .group_by(Meeting.pair_id)
+    ).all()
+    return {int(pair_id): int(count) for pair_id, count in rows}
+
+
+def answers_of(*, session: Session, team_id: str, cohort_id: int | None = None) -> dict[int, list[AnswerFacts]]:
     """Pair id -> its private answers (surveys and fit checks), oldest first. Read by the labeller only."""
-    out: dict[int, list[PrivateAnswer]] = {}
-    for start in range(0, len(pair_ids), 500):
-        chunk = list(pair_ids[start : start + 500])
-        rows = session.exec(
-            select(PrivateAnswer)
-            .where(
-                PrivateAnswer.pair_id.in_(chunk),  # type: ignore[attr-defined]
-                PrivateAnswer.kind.in_([AnswerKind.PULSE, AnswerKind.CLOSING, AnswerKind.FIT]),  # type: ignore[attr-defined]
-            )
-            .order_by(PrivateAnswer.submitted_at, PrivateAnswer.id)  # type: ignore[arg-type]
-        ).all()
-        for row in rows:
-            out.setdefault(row.pair_id, []).append(row)
+    rows = session.exec(
+        select(
+            PrivateAnswer.pair_id,
+            PrivateAnswer.respondent_user_id,
+            PrivateAnswer.kind,
+            PrivateAnswer.satisfaction,
+            PrivateAnswer.answers["fit"].as_string(),  # type: ignore[index]
+        )
+        .join(Pair, Pair.id == PrivateAnswer.pair_id)  # type: ignore[arg-type]
+        .where(
+            *_closed(team_id, cohort_id),
+            PrivateAnswer.kind.in_([AnswerKind.PULSE, AnswerKind.CLOSING, AnswerKind.FIT]),  # type: ignore[attr-defined]
+        )
+        .order_by(PrivateAnswer.submitted_at, PrivateAnswer.id)  # type: ignore[arg-type]
+    ).all()
+    out: dict[int, list[AnswerFacts]] = {}
+    for row in rows:
+        out.setdefault(int(row[0]), []).append(AnswerFacts(*row[1:]))
+    return out
+
+
+def snapshot_sides(*, session: Session, team_id: str, cohort_id: int | None = None) -> dict[int, set[str]]:
+    """Pair id -> the sides whose snapshot remains, for the closed pairs of :func:`closed_pairs`."""
+    rows = session.exec(
+        select(PairSnapshot.pair_id, PairSnapshot.side)
+        .join(Pair, Pair.id == PairSnapshot.pair_id)  # type: ignore[arg-type]
+        .where(*_closed(team_id, cohort_id))
+    ).all()
+    out: dict[int, set[str]] = {}
+    for pair_id, side in rows:
+        out.setdefault(int(pair_id), set()).add(side)
+    return out
+
+
+def snapshots_of(*, session: Session, team_id: str, cohort_id: int | None = None) -> dict[int, dict[str, PairSnapshot]]:
+    """Pair id -> side -> snapshot row, for the closed pairs of :func:`closed_pairs`."""
+    rows = session.exec(
+        select(PairSnapshot).join(Pair, Pair.id == PairSnapshot.pair_id).where(*_closed(team_id, cohort_id))  # type: ignore[arg-type]
+    ).all()
+    out: dict[int, dict[str, PairSnapshot]] = {}
+    for row in rows:
+        out.setdefault(row.pair_id, {})[row.side] = row
     return out
 
 

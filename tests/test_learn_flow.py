@@ -305,7 +305,17 @@ def test_outcomes_export_uses_the_profiles_as_matched(
 
 
 def _program_modal(app: RunningApp) -> dict[str, Any]:
-    return open_modal(app, COORDINATOR, "program")
+    """/mentor program, once its learning section is added (it follows the opening, after the outcomes are read)."""
+    started = time.time()
+    opened = open_modal(app, COORDINATOR, "program")
+    update = app.sandbox.wait_for(
+        "views.update",
+        lambda c: c.args.get("view_id") == opened["id"] and "closed pair" in json.dumps(c.args.get("view")),
+        after=started,
+    )
+    view = app.sandbox.view(update.args["view_id"])
+    assert view is not None
+    return view
 
 
 def test_learn_from_past_cohorts_offer_apply_match_and_revert(program: Program) -> None:

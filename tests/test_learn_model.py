@@ -286,3 +286,78 @@ def test_learning_is_deterministic_for_a_seed() -> None:
     ]
     assert runs[0].to_json() == runs[1].to_json()
     assert fit(sim.values, sim.outcome).to_json() == fit(sim.values, sim.outcome).to_json()
+
+
+# ---------------------------------------------------------------------- the facts, on SQLite and PostgreSQL
+
+
+def test_labelling_queries_on_both_databases(engine: object) -> None:
+    """The labeller's column queries (joins, a JSON field read in SQL) on a real engine. Rows are written by
+    hand here because only the query is under test; the scenario test drives the same facts through Slack."""
+    from sqlmodel import Session
+
+    from bot.outcomes import count_outcomes, labelled_pairs, snapshot_rows
+    from storage.models import Cohort, Meeting, Pair, PairJourney, PrivateAnswer
+    from storage.vocab import AnswerKind, FitAnswer, PairRole
+
+    people = generate_people(12, seed=2)
+    mentee, mentor = next(p for p in people if p.is_mentee), next(p for p in people if p.is_mentor)
+    with Session(engine) as session:  # type: ignore[arg-type]
+        cohort = Cohort(team_id="T1", name="Spring", settings={})
+        session.add(cohort)
+        session.flush()
+        pairs = []
+        for k, (reason, fit, satisfaction) in enumerate(
+            [(CloseReason.COMPLETED, FitAnswer.GOOD, 5), (CloseReason.COORDINATOR_END, FitAnswer.NOT, None)]
+        ):
+            pair = Pair(
+                team_id="T1",
+                cohort_id=cohort.id,
+                mentee_user_id=f"U0E{k}",
+                mentor_user_id=f"U0M{k}",
+                status=PairStatus.CLOSED,
+                close_reason=reason,
+                created_at=T0,
+                closed_at=T0 + timedelta(days=30),
+            )
+            session.add(pair)
+            session.flush()
+            pairs.append(pair)
+            session.add(PairJourney(team_id="T1", pair_id=pair.id, started_at=T0, ends_at=T0 + timedelta(days=180)))
+            session.add(Meeting(team_id="T1", pair_id=pair.id, logged_by=f"U0E{k}", met_on=T0 + timedelta(days=3)))
+            session.add(
+                PrivateAnswer(
+                    team_id="T1",
+                    pair_id=pair.id,
+                    respondent_user_id=f"U0E{k}",
+                    respondent_role=PairRole.MENTEE,
+                    kind=AnswerKind.FIT,
+                    survey_key="fit",
+                    answers={"fit": fit},
+                    submitted_at=T0 + timedelta(days=4),
+                )
+            )
+            if satisfaction:
+                for who in (f"U0E{k}", f"U0M{k}"):
+                    session.add(
+                        PrivateAnswer(
+                            team_id="T1",
+                            pair_id=pair.id,
+                            respondent_user_id=who,
+                            respondent_role=PairRole.MENTEE if who.startswith("U0E") else PairRole.MENTOR,
+                            kind=AnswerKind.CLOSING,
+                            survey_key="closing",
+                            satisfaction=satisfaction,
+                            submitted_at=T0 + timedelta(days=30),
+                        )
+                    )
+            for row in snapshot_rows(team_id="T1", pair_id=int(pair.id or 0), mentee=mentee, mentor=mentor, now=T0):
+                session.add(row)
+        session.commit()
+        counted = labelled_pairs(session=session, team_id="T1", with_profiles=False)
+        full = labelled_pairs(session=session, team_id="T1", cohort_id=cohort.id)
+    assert [i.label.outcome for i in full] == [Outcome.GOOD, Outcome.POOR]
+    assert "said not a fit" in full[1].label.why
+    assert [i.label.outcome for i in counted] == [i.label.outcome for i in full]
+    assert count_outcomes(counted).usable == count_outcomes(full).usable == 2
+    assert full[0].mentee is not None and full[0].mentee.skills_wanted == mentee.skills_wanted
