@@ -23,6 +23,7 @@ from bot.views.blocks import escape
 from bot.views.matching import cohort_choice_message
 from handlers.commands import NOT_A_COORDINATOR, CommandContext, CommandRouter
 from handlers.home import publish_home
+from handlers.learning import add_learning_offer
 from handlers.payload import first_submission as _first_submission
 from handlers.payload import team_id as _team_id
 from handlers.payload import user_id as _user_id
@@ -58,7 +59,8 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
         ctx.ack()
         with services.sessions() as session:
             view = coordination.open_program_view(session=session, team_id=ctx.team_id, name=ctx.args)
-        ctx.client.views_open(trigger_id=ctx.trigger_id, view=view)
+        opened = ctx.client.views_open(trigger_id=ctx.trigger_id, view=view)
+        add_learning_offer(view, opened["view"], client=ctx.client, services=services, team_id=ctx.team_id)
 
     def announce(ctx: CommandContext) -> None:
         with services.sessions() as session:

@@ -264,3 +264,24 @@ class IntroSource(StrEnum):
 
     COMMAND = "command"
     SUGGESTION = "suggestion"
+
+
+# ---------------------------------------------------------------------- learning from outcomes
+
+
+class Outcome(StrEnum):
+    """A closed pair's outcome label, computed from what happened (never stored by hand)."""
+
+    GOOD = "good"
+    POOR = "poor"
+    UNLABELLED = "unlabelled"
+
+
+class ScoringModelStatus(StrEnum):
+    """``scoring_model.status``."""
+
+    CANDIDATE = "candidate"
+    APPLIED = "applied"
+    REPLACED = "replaced"
+    REVERTED = "reverted"
+    DISCARDED = "discarded"

@@ -12,6 +12,7 @@ from storage.models.knowledge import (
     ResourceSeen,
     ResourceShare,
 )
+from storage.models.learning import PairSnapshot, ScoringModel
 from storage.models.matching import CohortPairRule, DoNotPair, MatchRequest, MatchRound, Pair
 from storage.models.outbox import ScheduledPrompt
 
@@ -33,6 +34,7 @@ __all__ = [
     "PeopleSuggestion",
     "PairGoals",
     "PairJourney",
+    "PairSnapshot",
     "Participant",
     "PrivateAnswer",
     "ProcessedEvent",
@@ -43,4 +45,5 @@ __all__ = [
     "Reflection",
     "RoundSkip",
     "ScheduledPrompt",
+    "ScoringModel",
 ]
