@@ -78,7 +78,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
     def on_learn_clicked(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
         actor, team_id = _user_id(body), _team_id(body)
-        if not services.is_coordinator(actor):
+        if not services.is_coordinator(actor, team_id):
             log.warning("forged learn click refused user=%s", actor)
             client.views_push(trigger_id=body["trigger_id"], view=refusal_view())
             return
@@ -119,7 +119,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
     @app.view(ids.LEARN_VIEW)
     def on_learn_applied(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         actor, team_id = _user_id(body), _team_id(body)
-        if not services.is_coordinator(actor):
+        if not services.is_coordinator(actor, team_id):
             log.warning("forged model apply refused user=%s", actor)
             ack(response_action="update", view=refusal_view())
             return
@@ -146,7 +146,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
     def on_revert_clicked(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
         actor, team_id = _user_id(body), _team_id(body)
-        if not services.is_coordinator(actor):
+        if not services.is_coordinator(actor, team_id):
             log.warning("forged model revert refused user=%s", actor)
             client.views_push(trigger_id=body["trigger_id"], view=refusal_view())
             return

@@ -37,6 +37,7 @@ from storage.models.learning import PairSnapshot, ScoringModel
 from storage.vocab import Outcome, ScoringModelStatus
 from tests.conftest import COORDINATOR, TEAM_ID, RunningApp, start_app
 from tests.helpers import open_modal, sign_up
+from tests.round_steps import is_preview
 
 START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # a Monday
 STRANGER = "U0STRANGER9"
@@ -132,7 +133,7 @@ def _wait(check: Callable[[], Any], timeout: float = 10.0) -> Any:
 def _preview_view(app: RunningApp, after: float) -> dict[str, Any]:
     call = app.sandbox.wait_for(
         "views.update",
-        lambda c: "Match preview · revision" in json.dumps(c.args.get("view"), ensure_ascii=False),
+        lambda c: is_preview(c.args.get("view") or {}),
         after=after,
         timeout=30,
     )
