@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection
+from datetime import datetime
 from typing import Any
 
 from slack_sdk import WebClient
@@ -93,8 +94,9 @@ def save_signup(
     display_name: str,
     email: str | None = None,
     cohort_id: int | None = None,
+    now: datetime | None = None,
 ) -> tuple[Participant, bool]:
-    """Store a validated signup; returns the participant and whether it is new."""
+    """Store a validated signup (stamped ``now``, the app's clock); returns the participant and whether it is new."""
     fields = form.profile_fields()
     if email:
         fields["email"] = email
@@ -108,4 +110,5 @@ def save_signup(
         display_name=display_name,
         timezone=form.timezone,
         fields=fields,
+        now=now,
     )

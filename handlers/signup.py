@@ -133,6 +133,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
                 display_name=str(user.get("name") or (body.get("user") or {}).get("name") or user_id)[:200],
                 email=user.get("email"),
                 cohort_id=cohort.id,
+                now=services.now(),
             )
         log.info("profile saved team=%s user=%s created=%s role=%s", team_id, user_id, created, form.role)
         closes = settings_of(cohort).signup_closes

@@ -117,6 +117,7 @@ class CloseReason(StrEnum):
     COMPLETED = "completed"  # the pair closed it at the end (or early, goals reached)
     INFORMAL = "informal"  # the pair chose to carry on outside the program
     NOT_A_FIT = "not_a_fit"  # one of the two said the match did not fit
+    INACTIVE = "inactive"  # reached its end date after going quiet (no meeting, check-ins unanswered)
     LEFT_PROGRAM = "left_program"  # one of the two left the program
     COORDINATOR_END = "coordinator_end"
     COORDINATOR_REMATCH = "coordinator_rematch"

@@ -1,0 +1,127 @@
+"""A whole program, simulated: every figure a coordinator sees equals what the simulated people did.
+
+One 40-person cohort runs a three-month program through the real app (signed requests against the sandbox,
+on a simulated clock): diligent pairs, a silent pair, a "not a fit" pair, early finishers, a pauser, a leaver,
+a mentor with three mentees, a late joiner and a person on both sides. The ledger of what each person did is
+the ground truth; the figures are read the way a coordinator reads them, from the messages and files the app
+posted to Slack, never from the app's tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from bot.sandbox.ledger import Behaviour, Cast, Ledger
+from bot.sandbox.scenario import COORDINATOR_ID, CoordinatorView, Scenario, ScenarioConfig
+from bot.sandbox.truth import (
+    behaviour_mismatches,
+    expected_figures,
+    export_mismatches,
+    finalise,
+    prompts_to_held_pairs,
+    read_digest_at_risk,
+    read_digest_flags,
+    read_stats,
+    stats_mismatches,
+    wrong_reader,
+)
+from storage.vocab import PairSource
+
+
+@pytest.fixture(scope="module")
+def program() -> Iterator[tuple[Scenario, CoordinatorView]]:
+    config = ScenarioConfig(people=40, days=150, seed=11, duration_months=3)
+    with Scenario(config) as run:
+        run.run()
+        view = run.coordinator_view()
+        finalise(run.ledger)
+        yield run, view
+
+
+def test_the_simulated_people_did_what_their_parts_say(program: tuple[Scenario, CoordinatorView]) -> None:
+    run, _ = program
+    ledger: Ledger = run.ledger
+    assert ledger.problems == []
+    behaviours = {p.behaviour for p in ledger.pairs.values()}
+    assert set(run.config.mix) | {Behaviour.DILIGENT} <= behaviours
+    casts = {cast: [p for p in ledger.people.values() if cast in p.casts] for cast in Cast}
+    (multi,) = casts[Cast.MULTI_MENTOR]
+    assert sum(1 for p in ledger.pairs.values() if p.mentor == multi.user_id) >= 3
+    assert any(m.via == "command" for p in ledger.pairs_of(multi.user_id) for m in p.meetings)
+    (both,) = casts[Cast.BOTH]
+    sides = {p.role_of(both.user_id) for p in ledger.pairs_of(both.user_id)}
+    assert sides == {"mentee", "mentor"}
+    (late,) = casts[Cast.LATE_JOINER]
+    assert late.signed_up_at is not None and late.signed_up_at > ledger.rounds[0][0]
+    assert any(p.source == PairSource.MANUAL for p in ledger.pairs.values())
+
+
+def test_every_published_pair_acts_on_its_behaviour(program: tuple[Scenario, CoordinatorView]) -> None:
+    """Defect 1: pairs whose group DM opened after the first look never acted."""
+    run, _ = program
+    for pair in run.ledger.pairs.values():
+        if pair.behaviour in (Behaviour.DILIGENT, Behaviour.PAUSER):
+            assert pair.goals_set and len(pair.meetings) >= 4, (pair.pair_id, pair.behaviour, len(pair.meetings))
+            assert pair.closed_how is not None, (pair.pair_id, "a diligent pair closes with a summary")
+
+
+@pytest.mark.xfail(strict=True, reason="defects 2, 4, 12: check-ins, waiting list, definitions")
+def test_stats_figures_equal_the_truth(program: tuple[Scenario, CoordinatorView]) -> None:
+    run, view = program
+    truth = expected_figures(run.ledger, run.clock())
+    assert stats_mismatches(read_stats(view.stats_text), truth) == [], view.stats_text
+
+
+@pytest.mark.xfail(strict=True, reason="defect 3: need help is never stored")
+def test_the_weekly_digest_lists_every_flag_once(program: tuple[Scenario, CoordinatorView]) -> None:
+    run, view = program
+    last_digest = max((r.at for r in run.ledger.received if r.channel == "C0DIGEST"), default=None)
+    assert last_digest is not None and len(view.digests) >= 10
+    raised = {
+        (f.pair_id, str(f.role), str(f.flag)): 1
+        for f in run.ledger.flags()
+        if f.at < last_digest and run.ledger.people[f.user_id].left_at is None
+    }
+    assert len(raised) >= 2  # a "not a fit" and a "need help"
+    assert dict(read_digest_flags(view.digests)) == raised
+
+
+def test_the_digest_names_only_pairs_that_went_quiet(program: tuple[Scenario, CoordinatorView]) -> None:
+    run, view = program
+    named = read_digest_at_risk(view.digests)
+    quiet = {
+        u
+        for p in run.ledger.pairs.values()
+        if p.behaviour in (Behaviour.SILENT, Behaviour.NOT_A_FIT)
+        for u in p.members()
+    }
+    assert named and named <= quiet
+
+
+@pytest.mark.xfail(strict=True, reason="defects 5, 12: the export lacks source, reasons, check-ins, unmatched")
+def test_the_export_says_what_happened_to_each_pair(program: tuple[Scenario, CoordinatorView]) -> None:
+    run, view = program
+    assert export_mismatches(view.export_rows, run.ledger, run.clock()) == []
+    unmatched = {r.get("user") for r in view.export_sections.get("unmatched people", [])}
+    truth = expected_figures(run.ledger, run.clock())
+    assert unmatched == {f"<@{u}>" for u in truth.waiting_mentees} | {f"<@{u}>" for u in truth.waiting_mentors}
+
+
+@pytest.mark.xfail(strict=True, reason="defect 12: not a fit counted completed, silent pairs at risk forever")
+def test_every_pair_ends_in_a_state_that_fits_its_behaviour(program: tuple[Scenario, CoordinatorView]) -> None:
+    run, view = program
+    assert behaviour_mismatches(run.ledger, view.export_rows, run.clock()) == []
+
+
+@pytest.mark.xfail(strict=True, reason="defect 7: /mentor pause does not hold the pair's prompts")
+def test_no_prompt_reaches_a_paused_or_closed_pair(program: tuple[Scenario, CoordinatorView]) -> None:
+    run, _ = program
+    assert any(p.pauses for p in run.ledger.people.values())
+    assert prompts_to_held_pairs(run.ledger) == []
+
+
+def test_no_one_receives_a_message_meant_for_another_role(program: tuple[Scenario, CoordinatorView]) -> None:
+    run, _ = program
+    assert wrong_reader(run.ledger, {COORDINATOR_ID}) == []
