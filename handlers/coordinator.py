@@ -95,6 +95,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
                 cohort_id = current_cohort(session=session, team_id=ctx.team_id, now=services.now()).id
         ctx.reply(":hourglass_flowing_sand: Crunching the numbers… they'll appear in this channel.")
         try:
+            hide_small = not _coordinators_only(ctx.client, ctx.channel_id)
             with services.sessions() as session:
                 post_stats(
                     session=session,
@@ -103,6 +104,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
                     channel_id=ctx.channel_id,
                     cohort_id=cohort_id,
                     now=services.now(),
+                    hide_small=hide_small,
                 )
         except SlackApiError as exc:
             error = exc.response.get("error")
@@ -111,6 +113,18 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
                 text=f"I couldn't post in this channel ({error}). Invite me with `/invite @mentorbot` and try again.",
                 response_type="ephemeral",
             )
+
+    def _coordinators_only(client: WebClient, channel_id: str) -> bool:
+        """Whether only coordinators (and the app) read ``channel_id``: they get exact figures, others small groups
+        hidden. A DM with the app is the coordinator's own; a channel we cannot list counts as public."""
+        if channel_id.startswith("D"):
+            return True
+        try:
+            me = str(client.auth_test().get("user_id") or "")
+            members = client.conversations_members(channel=channel_id, limit=1000).get("members") or []
+        except SlackApiError:
+            return False
+        return all(m == me or services.is_coordinator(m) for m in members)
 
     def export(ctx: CommandContext) -> None:
         with_comments = ctx.args.lower().replace(" ", "-") in ("with-comments", "comments")

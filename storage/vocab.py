@@ -31,6 +31,8 @@ class PromptKind(StrEnum):
     PREMATCH_ROUND = "prematch_round"
     PREMATCH_NOTICE = "prematch_notice"
     CHOICE_DEADLINE = "choice_deadline"
+    MATCH_ROUND = "match_round"  # the round that runs by itself on a cohort's match date
+    PAIR_END = "pair.end"  # a pair nobody closed is closed two weeks after its end date
 
 
 class PairStatus(StrEnum):
@@ -64,6 +66,7 @@ class AnswerKind(StrEnum):
     PULSE = "pulse"
     CLOSING = "closing"
     FIT = "fit"
+    HELP = "help"  # "Need help" from a check-in (no answers stored, only that they asked)
 
 
 class FitAnswer(StrEnum):

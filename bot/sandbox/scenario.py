@@ -673,8 +673,8 @@ class Scenario:
             self._checkin_arrived(pair, message)
         if kind == "closure" and pair is not None and pair.closure_seen_at is None:
             pair.closure_seen_at = self.clock()
-        if kind == "kickoff" and pair is not None:
-            ends = re.search(r"runs until \*(\d{1,2} \w+ \d{4})\*", json.dumps(message.get("blocks") or []))
+        if pair is not None and channel == pair.channel:  # the kickoff, a resume or an extension names the end
+            ends = re.search(r"(?:runs until|extended your mentorship to) \*(\d{1,2} [A-Z][a-z]+ \d{4})\*", body)
             if ends:
                 pair.ends_on = datetime.strptime(ends.group(1), "%d %B %Y").date().isoformat()
         for user in members:

@@ -119,17 +119,18 @@ def expected_figures(ledger: Ledger, now: datetime) -> Figures:
             out.waiting_mentees.append(user)
     for user, person in present.items():
         mentor = person.role in (Role.MENTOR, Role.BOTH) and not person.paused_at(now)
-        if mentor and not any(p.mentor == user for p in open_pairs):
-            out.waiting_mentors.append(user)
+        if mentor and not any(p.mentor == user for p in ledger.pairs.values()):
+            out.waiting_mentors.append(user)  # a mentor who already mentored in the cohort is not waiting
     for pair in ledger.pairs.values():
         out.meetings += len(pair.meetings)
+        ended = states[pair.pair_id][0] == PairStatus.CLOSED
         for checkin in pair.checkins:
             out.checkins_sent += 1
             if checkin.outcome == CheckinOutcome.MET:
                 out.checkins_met += 1
             elif checkin.outcome == CheckinOutcome.NOT_YET:
                 out.checkins_not_yet += 1
-            elif checkin.outcome == CheckinOutcome.IGNORED:
+            elif checkin.outcome == CheckinOutcome.IGNORED or ended:  # still open when the pair ended: ignored
                 out.checkins_ignored += 1
             else:
                 out.checkins_open += 1
