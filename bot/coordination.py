@@ -377,19 +377,19 @@ def _render_match_round(services: Services, session: Session, prompt: ScheduledP
     if settings.match_date is None or settings.match_date.isoformat() != payload.get("match_date"):
         return None  # the match date moved: the new date has its own prompt
     targets = coordinator_targets(services)
-    with services.sessions() as own:  # the round commits as it goes: its own transaction, not the dispatcher's
-        match_round = matchmaking.start_round(
-            session=own, team_id=cohort.team_id, requested_by=targets[0] if targets else "", channel_id="", now=now
-        )
-        assert match_round.id is not None
-        planned = matchmaking.compute_round(session=own, round_id=match_round.id, now=now)
-        result = planned.result or {}
-        message = preview_ready_message(
-            round_id=match_round.id,
-            pairs=len(result.get("pairs", [])),
-            unmatched=len(result.get("unmatched", {})),
-            mean=float(result.get("mean_score", 0.0)),
-        )
+    # the renderer's session is its own (not the claim's): the round may commit as it goes
+    match_round = matchmaking.start_round(
+        session=session, team_id=cohort.team_id, requested_by=targets[0] if targets else "", channel_id="", now=now
+    )
+    assert match_round.id is not None
+    planned = matchmaking.compute_round(session=session, round_id=match_round.id, now=now)
+    result = planned.result or {}
+    message = preview_ready_message(
+        round_id=match_round.id,
+        pairs=len(result.get("pairs", [])),
+        unmatched=len(result.get("unmatched", {})),
+        mean=float(result.get("mean_score", 0.0)),
+    )
     lead = f":calendar: Today is the match date of *{cohort.name}*, so I ran the round. Nothing is published yet."
     blocks = [views.section(lead), *message["blocks"]]
     return [Outgoing(channel=target, text=f"{lead} {message['text']}", blocks=blocks) for target in targets] or None
@@ -567,6 +567,11 @@ def _cancel_prompts(*, session: Session, team_id: str, pair_id: int, now: dateti
 
 
 # ---------------------------------------------------------------------- export
+
+
+def cohort_reflections(*, session: Session, team_id: str, cohort_id: int | None) -> list[dict[str, Any]]:
+    """A cohort's closing reflections for coordinators (what people achieved and learned, by pair and role)."""
+    return stats.reflections(session=session, team_id=team_id, cohort_id=cohort_id)
 
 
 def _cell(value: Any) -> Any:

@@ -158,6 +158,12 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
             request_file_info=False,
         )
 
+    def reflections(ctx: CommandContext) -> None:
+        with services.sessions() as session:
+            cohort = current_cohort(session=session, team_id=ctx.team_id, now=services.now())
+            rows = coordination.cohort_reflections(session=session, team_id=ctx.team_id, cohort_id=cohort.id)
+        ctx.reply(**views.reflections_message(cohort_name=cohort.name, rows=rows))
+
     def audit(ctx: CommandContext) -> None:
         with services.sessions() as session:
             entries, more = store.list_audit(session=session, team_id=ctx.team_id, page=0)
@@ -172,6 +178,12 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
         program,
         help="create a cohort, or edit one: `/mentor program <name>`",
         usage="/mentor program [name]",
+        coordinator=True,
+    )
+    router.add(
+        "reflections",
+        reflections,
+        help="what the cohort's people wrote when their pair closed (achieved, learned); only you see it",
         coordinator=True,
     )
     router.add("announce", announce, help="post a cohort's signup announcement with a Join button", coordinator=True)

@@ -9,6 +9,7 @@ posted to Slack, never from the app's tables.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -28,6 +29,8 @@ from bot.sandbox.truth import (
     wrong_reader,
 )
 from storage.vocab import PairSource
+
+pytestmark = pytest.mark.timeout(1200)  # the module's one program run (about a minute on a quiet machine)
 
 
 @pytest.fixture(scope="module")
@@ -122,3 +125,50 @@ def test_no_prompt_reaches_a_paused_or_closed_pair(program: tuple[Scenario, Coor
 def test_no_one_receives_a_message_meant_for_another_role(program: tuple[Scenario, CoordinatorView]) -> None:
     run, _ = program
     assert wrong_reader(run.ledger, {COORDINATOR_ID}) == []
+
+
+def test_the_cohorts_settings_drive_the_program(program: tuple[Scenario, CoordinatorView]) -> None:
+    """Defect 6: the round runs by itself on the match date, journeys start on the start date, and the kickoff's
+    words come from the cohort's cadence and length."""
+    run, _ = program
+    ledger = run.ledger
+    assert ledger.rounds[0][1] == "by itself on the match date"
+    assert ledger.rounds[0][0].date() == run._when(run.match_day)
+    first_round = [p for p in ledger.pairs.values() if p.kickoff_at < ledger.rounds[1][0]]
+    assert first_round and {p.kickoff_at.date() for p in first_round} == {run._when(run.start_day)}
+    kickoffs = [r.text for r in ledger.received if r.kind == "kickoff"]
+    assert kickoffs and all("every 2 weeks" in t and "next 3 months" in t for t in kickoffs)
+    assert not any("couple of weeks" in t or "six months" in t for t in kickoffs)
+
+
+def test_a_person_who_pauses_holds_their_pair_and_the_partner_is_told_kindly(
+    program: tuple[Scenario, CoordinatorView],
+) -> None:
+    """Defect 7: /mentor pause holds the pair (no prompt meanwhile, checked above); the partner is told without why,
+    and on resume the check-ins continue from then."""
+    run, _ = program
+    (pair,) = [p for p in run.ledger.pairs.values() if p.behaviour == Behaviour.PAUSER]
+    start, end = run.ledger.people[pair.mentee].pauses[0]
+    assert end is not None
+    told = [r for r in run.ledger.received if r.channel == pair.channel and start <= r.at <= start + (end - start) / 2]
+    assert any("taking a break" in r.text and pair.mentor in r.text for r in told)
+    after = [c.at for c in pair.checkins if c.at > end]
+    assert after and (after[0] - end).days in range(13, 17)  # the next check-in comes a cadence after the return
+
+
+def test_the_pair_keeps_its_notes_and_coordinators_read_the_reflections(
+    program: tuple[Scenario, CoordinatorView],
+) -> None:
+    """Defect 5: meeting notes come back in the closing summary (to the pair only); closing reflections reach the
+    coordinators (the export above, and /mentor reflections)."""
+    run, _ = program
+    pair = next(p for p in run.ledger.pairs.values() if p.behaviour == Behaviour.DILIGENT and p.reflections)
+    summary = [r for r in run.ledger.received if r.kind == "closure" and r.pair_id == pair.pair_id]
+    assert summary and "Your meeting notes" in summary[0].text and pair.notes[-1] in summary[0].text
+    assert summary[0].to == (pair.mentee, pair.mentor) or set(summary[0].to) == set(pair.members())
+    answer = run.driver.slash_command(COORDINATOR_ID, "reflections", channel_id="C0COORDS").json()
+    written = sum(len(p.reflections) for p in run.ledger.pairs.values())
+    assert f"Closing reflections in Spring mentoring: {written}" == answer["text"]
+    assert "Ran my first design review" in json.dumps(answer["blocks"])
+    refused = run.driver.slash_command(pair.mentee, "reflections").json()
+    assert "Ran my first design review" not in json.dumps(refused)

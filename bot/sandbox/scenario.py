@@ -896,7 +896,7 @@ class Scenario:
             return False
         met_on = self._local_today(user)
         number = len(pair.meetings) + 1
-        notes = f"Meeting {number}: talked about reviews and next steps."
+        notes = f"Meeting {number} of pair {pair.pair_id}: talked about reviews and next steps."
         states = {
             ids.MEETING_DATE: slack.date_value(met_on.isoformat()),
             ids.MEETING_DURATION: slack.select_value("45"),

@@ -81,10 +81,14 @@ def stats_message(current: ProgramStats, previous: ProgramStats | None, *, hide_
         return count_text(n) if hide_small else str(n)
 
     def rate(value: float | None, base: int) -> str:
-        return _pct(None if hide_small and not visible(base) else value)
+        if hide_small and not visible(base):
+            return HIDDEN
+        return "n/a" if value is None else _pct(value)
 
     def number(value: float | None, base: int, digits: int = 1) -> str:
-        return _num(None if hide_small and not visible(base) else value, digits)
+        if hide_small and not visible(base):
+            return HIDDEN
+        return "n/a" if value is None else _num(value, digits)
 
     roles = ", ".join(f"{ROLE_LABELS.get(r, r)}: {count(n)}" for r, n in sorted(current.roles.items())) or "none"
     cap = current.capacity
@@ -112,17 +116,8 @@ def stats_message(current: ProgramStats, previous: ProgramStats | None, *, hide_
     surveys = current.surveys
     people = int(surveys.get("people", 0))
     nps = current.nps
-    nps_text = (
-        HIDDEN
-        if nps is None
-        or (
-            hide_small
-            and not visible(
-                int(surveys.get("promoters", 0) + surveys.get("passives", 0) + surveys.get("detractors", 0))
-            )
-        )
-        else f"{nps:+.0f}"
-    )
+    voters = int(surveys.get("promoters", 0) + surveys.get("passives", 0) + surveys.get("detractors", 0))
+    nps_text = HIDDEN if hide_small and not visible(voters) else "n/a" if nps is None else f"{nps:+.0f}"
     mean = current.satisfaction
     goals = (
         f"{current.goals.get('set', 0)} set by {_n(current.goals.get('pairs', 0), 'pair')}, "
@@ -156,7 +151,7 @@ def stats_message(current: ProgramStats, previous: ProgramStats | None, *, hide_
         f"*Goals:* {goals}",
         f"*Surveys:* {_n(int(surveys.get('answers', 0)), 'answer')} from {count(people)} "
         f"{'person' if people == 1 else 'people'} \u00b7 satisfaction "
-        f"{number(mean, int(surveys.get('rated_people', 0)), 2) + ' / 5' if mean is not None else HIDDEN} \u00b7 "
+        f"{number(mean, int(surveys.get('rated_people', 0)), 2)}{' / 5' if mean is not None else ''} \u00b7 "
         f"NPS {nps_text} ({count(int(surveys.get('promoters', 0)))} promoters, "
         f"{count(int(surveys.get('passives', 0)))} passives, {count(int(surveys.get('detractors', 0)))} detractors)",
         f"*Flags:* {count(current.flags.get(Flag.NOT_A_FIT, 0))} not a fit \u00b7 "
@@ -182,6 +177,28 @@ def stats_message(current: ProgramStats, previous: ProgramStats | None, *, hide_
     blocks.append(context(f"{audience} As of {current.now:%Y-%m-%d %H:%M} UTC."))
     text = f"Mentorship stats for {current.cohort_name}: match rate {_pct(current.match_rate)}"
     return {"text": text, "blocks": blocks}
+
+
+def reflections_message(*, cohort_name: str, rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The cohort's closing reflections for a coordinator (what people achieved and learned; the form tells them
+    coordinators read it). The newest 30 are shown; ``/mentor export`` has them all."""
+    if not rows:
+        text = f"No closing reflections in {cohort_name} yet."
+        return {"text": text, "blocks": [section(text)]}
+    text = f"Closing reflections in {cohort_name}: {len(rows)}"
+    blocks: list[dict[str, Any]] = [header(f"Closing reflections: {cohort_name}"[:150])]
+    for row in list(rows)[-30:]:
+        learned = f"\n_Learned:_ {_clip(str(row['learned']))}" if row.get("learned") else ""
+        blocks.append(
+            section(f"*Pair #{row['pair_id']}, the {row['role']}*\n_Achieved:_ {_clip(str(row['achieved']))}{learned}")
+        )
+    blocks.append(context(f"{len(rows)} in all; every one is in `/mentor export`. Only you see this message."))
+    return {"text": text, "blocks": blocks[:50]}
+
+
+def _clip(text: str, limit: int = 1200) -> str:
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 
 def audit_message(entries: Sequence[Any], *, page: int, more: bool) -> dict[str, Any]:
