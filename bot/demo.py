@@ -42,7 +42,7 @@ def run_demo(
             state = row.get("status", "?") + (f", {row['close_reason']}" if row.get("close_reason") else "")
             run.say(
                 f"  {run.who(pair.mentee)} & {run.who(pair.mentor)} ({pair.behaviour}): {state}, "
-                f"{len(pair.meetings)} meetings logged"
+                f"{len(pair.meetings)} meeting{'s' if len(pair.meetings) != 1 else ''} logged"
             )
         _coordinator_view(run, view, run.clock())
         run.stage("Done")

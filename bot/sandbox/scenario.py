@@ -391,7 +391,7 @@ class Scenario:
         ok = self._submit(COORDINATOR_ID, view, values)
         self.say(
             f"  Casey set signup {self._when(0)}..{self._when(3)}, match date {self._when(self.match_day)}, "
-            f"start {self._when(self.start_day)}, {cfg.months} months, check-ins every {cfg.cadence_days} days, "
+            f"start {self._when(self.start_day)}, {cfg.months} month{'s' if cfg.months != 1 else ''}, check-ins every {cfg.cadence_days} days, "
             f"weekly digest to #mentoring-digest ({'saved' if ok else 'NOT saved'})"
         )
         self._observe()
@@ -695,8 +695,9 @@ class Scenario:
             return pair_id
         self._channel_pair[channel] = pair_id
         reason = self.ledger.hand_pairs.get((mentee, mentor), "")
-        if reason or self.ledger.people[mentee].casts or self.ledger.people[mentor].casts:
-            behaviour = Behaviour.DILIGENT  # people with a part of their own keep their pairs ordinary
+        parts = self.ledger.people[mentee].casts | (self.ledger.people[mentor].casts - {Cast.MULTI_MENTOR})
+        if reason or parts:
+            behaviour = Behaviour.DILIGENT  # a late joiner and a person on both sides keep their pairs ordinary
         else:
             mix = list(self.config.mix)
             behaviour = mix[self._mix_used] if self._mix_used < len(mix) else Behaviour.DILIGENT
@@ -957,7 +958,11 @@ class Scenario:
         states = {
             ids.SURVEY_SATISFACTION: slack.radio_value(str(satisfaction)),
             ids.SURVEY_RECOMMEND: slack.select_value(str(recommend)),
-            ids.SURVEY_FREE: slack.text_value(None),
+            ids.SURVEY_FREE: slack.text_value(
+                f"Closing thoughts from {self.who(user).split()[0]}: the sessions on reviews helped most."
+                if key.startswith(SurveyKey.CLOSING) and not unhappy
+                else None
+            ),
         }
         if self._submit(user, view, self._form(view, states)):
             pair.surveys.append(SurveyTruth(self.clock(), user, pair.role_of(user), key, satisfaction, recommend))

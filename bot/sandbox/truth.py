@@ -78,10 +78,12 @@ def expected_state(pair: PairTruth, now: datetime) -> tuple[str, str]:
 
 
 def went_quiet(pair: PairTruth) -> bool:
-    """The pair's last two check-ins went unanswered and no meeting was logged after them."""
+    """The pair never logged a meeting, or its last two check-ins went unanswered with no meeting after them."""
+    if not pair.meetings:
+        return True
     done = [c for c in pair.checkins if c.outcome is not None]
     if len(done) < 2 or any(c.outcome != CheckinOutcome.IGNORED for c in done[-2:]):
-        return not pair.meetings and len(done) >= 2
+        return False
     last_meeting = max((m.at for m in pair.meetings), default=None)
     return last_meeting is None or last_meeting < done[-2].at
 
