@@ -489,14 +489,14 @@ class Scenario:
     def _publish_round(self, *, first: bool) -> None:
         """Publish the round's preview: the one that landed by itself on the match date, else /mentor match."""
         self._observe()
-        preview = self._newest(COORDINATOR_ID, "match_preview", unhandled=True)
+        preview = self._newest(COORDINATOR_ID, "match_preview")
         how = "by itself on the match date"
         if preview is None:
             how = "by /mentor match"
             response = self.driver.slash_command(COORDINATOR_ID, "match", channel_id=COORDINATORS_CHANNEL)
             self.executor.wait_idle()
             self._observe()
-            preview = self._newest(COORDINATOR_ID, "match_preview", unhandled=True)
+            preview = self._newest(COORDINATOR_ID, "match_preview")
             if response.status != 200 or preview is None:
                 self.ledger.problems.append("no match preview arrived")
                 return
@@ -724,7 +724,7 @@ class Scenario:
                 previous.outcome = CheckinOutcome.IGNORED
         pair.checkins.append(CheckinTruth(at=self.clock(), ts=str(message.get("ts", ""))))
 
-    def _newest(self, user: str, kind: str, *, unhandled: bool = False) -> dict[str, Any] | None:
+    def _newest(self, user: str, kind: str) -> dict[str, Any] | None:
         items = self._inbox.get(user, _Inbox()).items
         for message, found in reversed(items):
             if found == kind:
