@@ -40,7 +40,6 @@ from storage.vocab import (
 )
 from tests.conftest import COORDINATOR, TEAM_ID, RunningApp
 from tests.helpers import ALICE, BOB, sign_up
-from storage.vocab import CloseReason
 
 # Monday 2 March 2026, 08:00 UTC: the US changes clocks on 8 March, Europe on 29 March.
 START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)

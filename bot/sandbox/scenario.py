@@ -391,7 +391,8 @@ class Scenario:
         ok = self._submit(COORDINATOR_ID, view, values)
         self.say(
             f"  Casey set signup {self._when(0)}..{self._when(3)}, match date {self._when(self.match_day)}, "
-            f"start {self._when(self.start_day)}, {cfg.months} month{'s' if cfg.months != 1 else ''}, check-ins every {cfg.cadence_days} days, "
+            f"start {self._when(self.start_day)}, {cfg.months} month{'s' if cfg.months != 1 else ''}, "
+            f"check-ins every {cfg.cadence_days} days, "
             f"weekly digest to #mentoring-digest ({'saved' if ok else 'NOT saved'})"
         )
         self._observe()
