@@ -7,7 +7,7 @@ import time
 
 from bot import ids
 from bot.charts import PNG_SIGNATURE
-from bot.sandbox.scenario import parse_export
+from bot.sandbox.messages import parse_export
 from storage.vocab import AnswerKind, PairStatus
 from tests.conftest import COORDINATOR, RunningApp
 from tests.test_coordinator_seed import add_answer, seed_program

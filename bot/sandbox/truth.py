@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from bot.sandbox.ledger import Behaviour, Ledger, PairTruth
+from bot.sandbox.messages import PAIR_PROMPTS
 from storage.vocab import CheckinOutcome, CloseReason, FitAnswer, Flag, PairSource, PairStatus, Role
 
 CLOSE_AFTER_END = timedelta(days=14)  # a pair nobody closes is closed this long after its end date
@@ -329,8 +330,6 @@ def behaviour_mismatches(ledger: Ledger, rows: list[dict[str, str]], now: dateti
 
 def prompts_to_held_pairs(ledger: Ledger) -> list[str]:
     """Scheduled prompts that reached a pair while one of its people had paused, or after it closed or one left."""
-    from bot.sandbox.scenario import PAIR_PROMPTS
-
     problems = []
     for message in ledger.received:
         if message.kind not in PAIR_PROMPTS or message.pair_id is None:
