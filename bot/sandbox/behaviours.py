@@ -136,6 +136,9 @@ class SimulatedPeople:
         """What the pair does today regardless of new messages: agree goals, hold the first meeting."""
         if pair.behaviour == Behaviour.SILENT or not self._active(pair):
             return
+        if pair.closure_seen_at is not None:
+            self._close_pair(pair)
+            return
         age = (self.clock() - pair.kickoff_at).days
         if not pair.goals_set and age >= 1:
             self._set_goals(pair)
@@ -300,6 +303,7 @@ class SimulatedPeople:
             self.note(user, pair.pair_id, f"answered the {key} survey privately ({satisfaction}/5, {recommend}/10)")
 
     def _close(self, pair: PairTruth, user: str, message: dict[str, Any]) -> None:
+        """The closing summary arrived: the mentee reflects (the pair closes on a later look, see ``_pair_day``)."""
         if user == pair.mentee and pair.behaviour != Behaviour.NOT_A_FIT:
             view = self._open_modal(user, message, ids.REFLECT_OPEN)
             if view is not None:
@@ -312,9 +316,23 @@ class SimulatedPeople:
                 if self._submit(user, view, self._form(view, states)):
                     pair.reflections.append("Ran my first design review")
                     self.note(user, pair.pair_id, "wrote a reflection and a thank-you note")
-            return
+
+    def _close_pair(self, pair: PairTruth) -> None:
+        """Once the mentee reflected (or a day after the summary), the mentor closes; a "not a fit" mentee at once."""
         closer = pair.mentee if pair.behaviour == Behaviour.NOT_A_FIT else pair.mentor
-        if user == closer and self._click(user, message, ids.CLOSE_CLOSE):
+        waited = pair.closure_seen_at is not None and (self.clock() - pair.closure_seen_at).days >= 1
+        if not (pair.reflections or waited or pair.behaviour == Behaviour.NOT_A_FIT):
+            return
+        summary = next(
+            (
+                m
+                for m in reversed(self.sandbox.messages_in(pair.channel))
+                if ids.CLOSE_CLOSE in json.dumps(m.get("blocks"))
+            ),
+            None,
+        )
+        if summary is not None and self._click(closer, summary, ids.CLOSE_CLOSE):
+            user = closer
             pair.closed_at = self.clock()
             pair.closed_how = (
                 CloseReason.NOT_A_FIT if pair.fit and FitAnswer.NOT in pair.fit.values() else CloseReason.COMPLETED
