@@ -73,7 +73,7 @@ def _coordinator_view(run: Scenario, view: object, now: datetime) -> None:
         run.say(f"  {title}: {len(rows)}")
     run.stage("What each flag led to")
     finalise(run.ledger)
-    for line in flag_report(run.ledger) or ["no flag was raised"]:
+    for line in flag_report(run.ledger, now) or ["no flag was raised"]:
         run.say(f"  {line}")
     ended = Counter(str(expected_state(p, now)[1] or "still open") for p in run.ledger.pairs.values())
     run.say("  Pairs by what happened (from what the people did): " + ", ".join(f"{k}: {v}" for k, v in ended.items()))

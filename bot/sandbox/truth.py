@@ -381,7 +381,7 @@ def wrong_reader(ledger: Ledger, coordinators: set[str]) -> list[str]:
     return problems
 
 
-def flag_report(ledger: Ledger) -> list[str]:
+def flag_report(ledger: Ledger, now: datetime) -> list[str]:
     """What each flag led to, from what the people and the coordinator saw (the transcript's last section)."""
     lines = []
     for flag in sorted(ledger.flags(), key=lambda f: f.at):
@@ -397,11 +397,33 @@ def flag_report(ledger: Ledger) -> list[str]:
             for r in ledger.received
             if r.kind == "" and r.channel.startswith("C0DIGEST") and f"pair #{pair.pair_id}:" in r.text
         ]
-        end = f"closed ({pair.closed_how})" if pair.closed_how else "see the export for its end"
+        status, reason = expected_state(pair, now)
+        end = f"closed ({reason})" if status == PairStatus.CLOSED else "still open"
         lines.append(
             f"pair #{pair.pair_id}: the {flag.role} said {flag.flag.replace('_', ' ')} on {day}; "
             f"coordinators told privately {'on ' + str(told[0]) if told else 'never'}; "
             f"in the weekly digest {'of ' + str(listed[0]) if listed else 'never'}; "
             + (f"a rematch was asked for; {end}" if pair.rematch_asked_by else end)
         )
+    for pair in ledger.pairs.values():
+        quiet = [
+            r
+            for r in ledger.received
+            if r.kind == "coordinator_note" and "at risk" in r.text and f"<@{pair.mentee}> (mentee)" in r.text
+        ]
+        if quiet:
+            listed = [
+                r.at.date()
+                for r in ledger.received
+                if r.channel.startswith("C0DIGEST") and f"<@{pair.mentee}>" in r.text.partition("*Pairs at risk*")[2]
+            ]
+            lines.append(
+                f"pair #{pair.pair_id} went quiet: coordinators told privately and the pair marked at risk on "
+                f"{quiet[0].at.date()}; in the weekly digest {'of ' + str(listed[0]) if listed else 'never'}; "
+                + (
+                    f"closed ({ending[1]})"
+                    if (ending := expected_state(pair, now))[0] == PairStatus.CLOSED
+                    else "still open"
+                )
+            )
     return lines
