@@ -2,7 +2,7 @@
 
 from storage.models.coordination import AuditLog, CohortNotice, Coordinator, RoundSkip
 from storage.models.core import AnonymousDeparture, Cohort, Participant, ProcessedEvent, Profile
-from storage.models.journey import Meeting, PairGoals, PairJourney, PrivateAnswer, Reflection
+from storage.models.journey import CheckinRecord, Meeting, PairGoals, PairJourney, PrivateAnswer, Reflection
 from storage.models.knowledge import (
     FeedbackRequest,
     Introduction,
@@ -33,6 +33,7 @@ __all__ = [
     "Pair",
     "PeopleSuggestion",
     "PairGoals",
+    "CheckinRecord",
     "PairJourney",
     "PairSnapshot",
     "Participant",
