@@ -17,6 +17,7 @@ from bot.profiles import Profile, Role, Status
 from storage import participants
 from storage.models import Participant
 from storage.models import Profile as ProfileRow
+from storage.vocab import ParticipantStatus
 
 log = logging.getLogger(__name__)
 
@@ -97,8 +98,7 @@ def save_signup(
     person_key: str = "",
     now: datetime | None = None,
 ) -> tuple[Participant, bool]:
-    """Store a validated signup (stamped ``now``: the waiting list counts from it); returns the participant and
-    whether it is new.
+    """Store a validated signup (stamped ``now``, the app's clock); returns the participant and whether it is new.
 
     ``person_key`` is the person's keyed hash (``bot.privacy.person_key``)."""
     fields = form.profile_fields()
@@ -117,3 +117,28 @@ def save_signup(
         person_key=person_key,
         now=now,
     )
+
+
+def set_paused(
+    *, session: Session, services: Any, team_id: str, user_id: str, paused: bool, now: datetime
+) -> Participant | None:
+    """A person pauses themselves (no matching, and their pairs' prompts hold) or comes back. Commits.
+
+    Returns:
+        Their participant row, or None when they never signed up.
+    """
+    from bot.lifecycle import pause
+
+    participant = participants.set_status(
+        session=session,
+        team_id=team_id,
+        user_id=user_id,
+        status=ParticipantStatus.PAUSED if paused else ParticipantStatus.ACTIVE,
+    )
+    if participant is None:
+        return None
+    if paused:
+        pause.hold_pairs_of(session=session, services=services, team_id=team_id, user_id=user_id, now=now)
+    else:
+        pause.release_pairs_of(session=session, services=services, team_id=team_id, user_id=user_id, now=now)
+    return participant

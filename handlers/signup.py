@@ -27,7 +27,6 @@ from handlers.payload import first_submission as _first_submission
 from handlers.payload import team_id as _team_id
 from handlers.payload import view_metadata
 from storage import participants
-from storage.vocab import ParticipantStatus
 
 log = logging.getLogger(__name__)
 
@@ -88,11 +87,13 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
 
     def set_paused(ctx: CommandContext, paused: bool) -> None:
         with services.sessions() as session:
-            participant = participants.set_status(
+            participant = people.set_paused(
                 session=session,
+                services=services,
                 team_id=ctx.team_id,
                 user_id=ctx.user_id,
-                status=ParticipantStatus.PAUSED if paused else ParticipantStatus.ACTIVE,
+                paused=paused,
+                now=services.now(),
             )
         if participant is None:
             ctx.reply("You haven't joined yet: `/mentor join` opens the signup form.")
@@ -205,7 +206,9 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
     def on_pause_clicked(ack: Ack, body: dict[str, Any], client: WebClient, action: dict[str, Any]) -> None:
         ack()
         team_id, user_id = _team_id(body), str((body.get("user") or {}).get("id", ""))
-        status = ParticipantStatus.PAUSED if action.get("action_id") == ids.HOME_PAUSE else ParticipantStatus.ACTIVE
+        paused = action.get("action_id") == ids.HOME_PAUSE
         with services.sessions() as session:
-            participants.set_status(session=session, team_id=team_id, user_id=user_id, status=status)
+            people.set_paused(
+                session=session, services=services, team_id=team_id, user_id=user_id, paused=paused, now=services.now()
+            )
         publish_home(services, client, team_id=team_id, user_id=user_id)

@@ -30,11 +30,14 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.matching.availability import describe_windows, shared_hours
 from bot.profiles import SENIORITY_RANK, Profile
 from bot.taxonomy import Taxonomy, default_taxonomy
+
+if TYPE_CHECKING:
+    from bot.matching.model import PairModel
 
 FACTORS: tuple[str, ...] = (
     "skills",
@@ -218,29 +221,19 @@ def _join(items: list[str], limit: int = 2) -> str:
     return " and ".join(items)
 
 
-def score(
+def explain_factors(
     mentee: Profile,
     mentor: Profile,
-    weights: Weights,
     *,
-    week_of: date | None = None,
-    taxonomy: Taxonomy | None = None,
-) -> Score:
-    """Score one pair. Hard constraints are not applied here (see ``bot.matching.constraints``).
+    week_of: date,
+    taxonomy: Taxonomy,
+    ideal_gap: int = 2,
+    full_overlap_hours: float = 4.0,
+) -> tuple[dict[str, float], dict[str, str], float]:
+    """Each factor's value in [0, 1], the readable text of each factor that applies, and the shared hours.
 
-    Args:
-        mentee: The person looking for a mentor.
-        mentor: The candidate mentor.
-        weights: Factor weights.
-        week_of: A day of the week whose daylight-saving offsets apply (default: today).
-        taxonomy: Career goal -> related skills map (default: the shipped taxonomy).
-
-    Returns:
-        A :class:`Score` with the total, each factor's contribution and up to 3 reasons, best first.
+    The texts are what reasons are made of, whichever scoring (default weights or a learned model) ranks them.
     """
-    taxonomy = taxonomy or default_taxonomy()
-    week_of = week_of or date.today()
-    norm = weights.normalised()
     values: dict[str, float] = {}
     texts: dict[str, str] = {}
 
@@ -281,9 +274,9 @@ def score(
 
     mentee_rank = SENIORITY_RANK.get(mentee.seniority, 2)
     mentor_rank = SENIORITY_RANK.get(mentor.seniority, 2)
-    values["seniority"] = seniority_value(mentee_rank, mentor_rank, weights.ideal_gap)
-    if values["seniority"] > 0:
-        gap = mentor_rank - mentee_rank
+    values["seniority"] = seniority_value(mentee_rank, mentor_rank, ideal_gap)
+    gap = mentor_rank - mentee_rank
+    if gap > 0:
         levels = "level" if gap == 1 else "levels"
         texts["seniority"] = f"they are {gap} {levels} more senior ({mentor.seniority} vs {mentee.seniority})"
 
@@ -296,7 +289,7 @@ def score(
         texts["style"] = f"you are both {mentee.personality}s"
 
     hours, windows = shared_hours(mentee, mentor, week_of)
-    values["availability"] = min(1.0, hours / weights.full_overlap_hours)
+    values["availability"] = min(1.0, hours / full_overlap_hours)
     if hours > 0:
         texts["availability"] = f"{hours:g} h/week overlap: {describe_windows(windows)} your time"
 
@@ -308,7 +301,45 @@ def score(
     values["language"] = language_value(languages, set(mentor.languages))
     if languages and languages[0] in set(mentor.languages):
         texts["language"] = f"you both speak {languages[0]}"
+    return values, texts, hours
 
+
+def score(
+    mentee: Profile,
+    mentor: Profile,
+    weights: Weights,
+    *,
+    week_of: date | None = None,
+    taxonomy: Taxonomy | None = None,
+    model: PairModel | None = None,
+) -> Score:
+    """Score one pair. Hard constraints are not applied here (see ``bot.matching.constraints``).
+
+    Args:
+        mentee: The person looking for a mentor.
+        mentor: The candidate mentor.
+        weights: Factor weights.
+        week_of: A day of the week whose daylight-saving offsets apply (default: today).
+        taxonomy: Career goal -> related skills map (default: the shipped taxonomy).
+        model: A learned model (:mod:`bot.matching.model`); when given, the total is its predicted
+            probability of a good outcome and ``weights`` is not used.
+
+    Returns:
+        A :class:`Score` with the total, each factor's contribution and up to 3 reasons, best first.
+    """
+    taxonomy = taxonomy or default_taxonomy()
+    week_of = week_of or date.today()
+    if model is not None:
+        return model.score_pair(mentee, mentor, week_of=week_of, taxonomy=taxonomy)
+    norm = weights.normalised()
+    values, texts, _ = explain_factors(
+        mentee,
+        mentor,
+        week_of=week_of,
+        taxonomy=taxonomy,
+        ideal_gap=weights.ideal_gap,
+        full_overlap_hours=weights.full_overlap_hours,
+    )
     factors = {f: norm[f] * values[f] for f in FACTORS}
     total = min(1.0, max(0.0, sum(factors.values())))
     ranked = sorted((f for f in FACTORS if f in texts and factors[f] > 0), key=lambda f: -factors[f])
