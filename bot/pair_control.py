@@ -25,8 +25,8 @@ from bot.cohorts import CohortSettings, settings_of
 from bot.coordinators import coordinator_targets
 from bot.lifecycle import pause as pausing
 from bot.lifecycle.pairs import OPEN, partner_of, role_in
-from bot.lifecycle.plan import PARKED, SHIFTABLE, schedule_closure, schedule_next_checkin
-from bot.outbox import Outgoing, cancel_prompts, schedule_prompt, shift_prompts, upcoming_prompts
+from bot.lifecycle.plan import schedule_closure, schedule_next_checkin
+from bot.outbox import Outgoing, cancel_prompts, schedule_prompt, upcoming_prompts
 from bot.services import Services
 from bot.views import pairs as views
 from storage import coordination, participants, rounds
@@ -264,17 +264,13 @@ def changed_notice(change: AuditLog | None, pair: Pair) -> str:
 
 
 def _close(session: Session, pair: Pair, reason: str, now: datetime, *, hold: bool = False) -> None:
-    """Close the pair: prompts cancelled (or, with ``hold``, parked so an undo can bring them back)."""
+    """Close the pair: prompts cancelled (or, with ``hold``, parked the way a pause parks them, so an undo can
+    resume them like a pause ends)."""
     pair_id = int(pair.id or 0)
     if hold and pair.status in OPEN:
         journey = journeys.get_journey(session=session, pair_id=pair_id)
         if journey is not None:
-            journey.paused_at, journey.paused_from_status, journey.resume_at = now, pair.status, None
-            journey.pause_shift_seconds = int(PARKED.total_seconds())
-            shift_prompts(
-                session=session, team_id=pair.team_id, pair_id=pair_id, delta=PARKED, kinds=SHIFTABLE, now=now
-            )
-            session.add(journey)
+            pausing._park(session, pair, journey, None, now)  # noqa: SLF001 - the pause's own parking, no message
     elif not hold:
         cancel_prompts(session=session, team_id=pair.team_id, pair_id=pair_id, now=now)
     pair.status, pair.closed_at, pair.close_reason = PairStatus.CLOSED, now, str(reason)[:64]

@@ -163,7 +163,10 @@ def _stats() -> ProgramStats:
         met_pairs=120,
         median_days_to_first_meeting=6.5,
         meetings={"count": 900, "pair_months": 400},
-        checkins={"sent": 900, "answered": 700},
+        checkin_outcomes={"met": 500, "not_yet": 200, "ignored": 200},
+        sources={"algorithm": 120, "manual": 20, "choice": 10},
+        flags={"not_a_fit": 4, "need_help": 3},
+        waiting={"mentees": [f"U0WAIT{n:04d}" for n in range(30)], "mentors": [USER] * 20},
         goals={"set": 400, "done": 120, "pairs": 140},
         surveys={"satisfaction": 4.2, "nps": 41, "answers": 200},
     )
