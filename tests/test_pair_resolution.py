@@ -293,3 +293,49 @@ def test_something_not_right_reaches_coordinators_with_one_click_actions(w: Worl
     eventually(lambda: any("will reach out" in t for t in w.texts_to(MENTOR.user_id)))
     assert not any("reach out" in t or "not right" in t for t in w.texts_to(MENTEE.user_id))
     assert len(w.box.messages_to(MENTOR.user_id)) > seen_by_mentor
+
+
+def test_a_simulated_program_where_the_coordinator_resolves_the_flagged_pairs(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The scenario runner's coordinator acts on the notes: the "not a fit" mentee is rematched, the silent pair
+    ended; what the app stored agrees with what the simulated people did (ground truth)."""
+    from bot.demo import _mentor_joining_late
+    from bot.sandbox.ledger import Behaviour
+    from bot.sandbox.scenario import Scenario, ScenarioConfig
+    from storage.models import Pair as PairRow
+
+    config = ScenarioConfig(
+        people=10,
+        days=60,
+        seed=3,
+        duration_months=3,
+        coordinator_resolves=True,
+        database_url=f"sqlite:///{tmp_path}/s.db",
+    )
+    with Scenario(config) as run:
+        run.setup()
+        run.sign_up()
+        run.run_days(9)
+        late = _mentor_joining_late(run)
+        assert late is not None
+        run.join([late])
+        run.run_days(51)
+        pairs = list(run.ledger.pairs.values())
+        not_a_fit = next(p for p in pairs if p.behaviour == Behaviour.NOT_A_FIT)
+        silent = next(p for p in pairs if p.behaviour == Behaviour.SILENT)
+        rematched = [p for p in pairs if p.mentee == not_a_fit.mentee and p.pair_id != not_a_fit.pair_id]
+        with run.services.sessions() as session:
+            stored = {p.id: p for p in session.exec(select(PairRow)).all()}
+        events = [e.what for e in run.ledger.events]
+        partner_saw = [r.text for r in run.ledger.received if not_a_fit.mentor in r.to and r.at >= not_a_fit.kickoff_at]
+    assert run.ledger.problems == []
+    # ground truth: the coordinator closed both, and the mentee now has the mentor who joined late
+    assert not_a_fit.closed_how == EndReason.NOT_A_FIT and silent.closed_how == EndReason.INACTIVE
+    assert [p.mentor for p in rematched] == [late.user_id]
+    assert any(e.startswith("rematched") for e in events) and "ended the silent pair (inactive)" in events
+    # the app stored the same
+    assert (stored[not_a_fit.pair_id].status, stored[not_a_fit.pair_id].close_reason) == ("closed", "not_a_fit")
+    assert (stored[silent.pair_id].status, stored[silent.pair_id].close_reason) == ("closed", "inactive")
+    new = stored[rematched[0].pair_id]
+    assert (new.source, new.replaces_pair_id) == (ControlSource.REMATCH, not_a_fit.pair_id)
+    # the partner of the person who said "not a fit" never read who said it
+    assert not any("not a fit" in text.lower() and "said" in text.lower() for text in partner_saw)
