@@ -122,6 +122,7 @@ PROGRAM_MIN_HOURS = "coord_program_min_hours"
 PROGRAM_ANNOUNCE_CHANNEL = "coord_program_announce_channel"
 PROGRAM_DIGEST_CHANNEL = "coord_program_digest_channel"
 PROGRAM_CHOICE_DAYS = "coord_program_choice_days"
+PAIR_ACTION_REASON = "coord_pair_action_reason"  # the "why" of a coordinator's confirmation (closing a cohort)
 # the App Home's older at-risk buttons, still answered (by handlers/pair_control.py)
 COORD_PAIR_NUDGE = "coord_pair_nudge"
 COORD_PAIR_MESSAGE = "coord_pair_message"

@@ -26,7 +26,7 @@ from bot.views.blocks import (
     static_select,
     text_input,
 )
-from storage.vocab import CheckinOutcome, CloseReason, Flag, PairSource, PairStatus, Role
+from storage.vocab import CheckinOutcome, CloseReason, EndReason, Flag, PairSource, PairStatus, Role
 
 ROLE_LABELS = {Role.MENTOR: "Mentors", Role.MENTEE: "Mentees", Role.BOTH: "Both"}
 STATUS_LABELS = {
@@ -97,7 +97,12 @@ def stats_message(current: ProgramStats, previous: ProgramStats | None, *, hide_
     free = count(cap.get("free", 0)) if not hide_small or cap.get("mentors", 0) >= MIN_GROUP else HIDDEN
     sources = current.sources
     statuses = current.pairs
-    closures = current.closures
+    closures = dict(current.closures)
+    # a coordinator's "left the company" is someone leaving; their other ends (other, undone) count as theirs
+    closures[CloseReason.LEFT_PROGRAM] = closures.get(CloseReason.LEFT_PROGRAM, 0) + closures.pop(
+        EndReason.LEFT_COMPANY, 0
+    )
+    named = (CloseReason.COMPLETED, CloseReason.INFORMAL, CloseReason.NOT_A_FIT, CloseReason.INACTIVE)
     closed_line = (
         " \u00b7 ".join(
             f"{count(closures.get(r, 0))} {label}"
@@ -109,8 +114,8 @@ def stats_message(current: ProgramStats, previous: ProgramStats | None, *, hide_
                 (CloseReason.LEFT_PROGRAM, "left the program"),
             )
         )
-        + f" \u00b7 {count(sum(n for r, n in closures.items() if str(r).startswith('coordinator')))} ended by a "
-        "coordinator"
+        + f" \u00b7 {count(sum(n for r, n in closures.items() if r not in (*named, CloseReason.LEFT_PROGRAM)))} "
+        "ended by a coordinator"
     )
     outcomes = current.checkin_outcomes
     met, not_yet = outcomes.get(CheckinOutcome.MET, 0), outcomes.get(CheckinOutcome.NOT_YET, 0)
