@@ -249,7 +249,9 @@ def test_certified_solver_is_optimal_with_a_verified_certificate(seed, n, m, den
     from bot.matching.solver import certified_assignment
 
     scores, allowed, caps = random_matrix(seed, n, m, density, levels)
-    result = certified_assignment(scores, allowed, caps, row_top=row_top, col_per_slot=col_per_slot)
+    # The known list no wider than the first graph: pruned pairs must then be found by the pricing scan.
+    narrow = {"known_row_top": row_top, "known_col_per_slot": col_per_slot}
+    result = certified_assignment(scores, allowed, caps, row_top=row_top, col_per_slot=col_per_slot, **narrow)
     assert verify_certificate(scores, allowed, caps, result) == 0
     assert result.certified and result.max_violation == 0
     w = np.rint(scores * np.float32(1e6)).astype(np.int64)
@@ -263,7 +265,9 @@ def test_certified_solver_with_priority_boost_matches_lp():
 
     scores, allowed, caps = random_matrix(7, 90, 12, 0.7, 4)
     boost = np.where(np.arange(90) % 5 == 0, 0.1, 0.0).astype(np.float32)
-    result = certified_assignment(scores, allowed, caps, boost=boost, row_top=1, col_per_slot=0)
+    result = certified_assignment(
+        scores, allowed, caps, boost=boost, row_top=1, col_per_slot=0, known_row_top=1, known_col_per_slot=0
+    )
     assert verify_certificate(scores, allowed, caps, result, boost=boost) == 0
     w = np.rint((scores + boost[:, None]) * np.float32(1e6)).astype(np.int64)
     assert result.primal == lp_matrix_optimum(w, allowed, caps)
@@ -307,7 +311,9 @@ def test_certified_properties_against_min_cost_flow(spec):
 
     seed, n, m, levels, row_top = spec
     scores, allowed, caps = random_matrix(seed, n, m, 0.6, levels)
-    result = certified_assignment(scores, allowed, caps, row_top=row_top, col_per_slot=0.5)
+    result = certified_assignment(
+        scores, allowed, caps, row_top=row_top, col_per_slot=0.5, known_row_top=2 * row_top, known_col_per_slot=1
+    )
     assert verify_certificate(scores, allowed, caps, result) <= 0
     reference = assign_from_matrix(scores, allowed, caps, backend="ortools")
     w = np.rint(scores * np.float32(1e6)).astype(np.int64)

@@ -37,6 +37,7 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 import networkx as nx
@@ -62,24 +63,54 @@ def max_weight_assignment(
         weights: (mentee_id, mentor_id) -> weight. Missing pairs are forbidden; non-positive weights
             are never chosen.
         capacities: Mentor id -> how many mentees they can take (missing or < 1: none).
-        backend: Force "networkx", "ortools" or "dense" (default: by size, see the module docstring).
+        backend: Force "networkx", "ortools", "dense" or "certified" (default: by size, see the module docstring).
 
     Returns:
         Sorted (mentee_id, mentor_id) pairs.
     """
-    edges = sorted((k, float(w)) for k, w in weights.items() if w > 0 and capacities.get(k[1], 0) > 0)
-    if not edges:
+    if not weights:
         return []
-    mentees = sorted({e for (e, _), _ in edges})
-    mentors = sorted({m for (_, m), _ in edges})
+    # Ids to indices with C-level iteration (map, set, np.array) and no per-edge Python sort: on 1.3 M
+    # edges this conversion is a small fraction of the solve. Indices follow the sorted ids, and the edges are
+    # put in (mentee, mentor) order below, so the answer does not depend on the mapping's insertion order.
+    mentee_of = list(map(itemgetter(0), weights))
+    mentor_of = list(map(itemgetter(1), weights))
+    vals = np.fromiter(weights.values(), dtype=np.float64, count=len(weights))
+    mentees, mentors = sorted(set(mentee_of)), sorted(set(mentor_of))
     e_index = {e: i for i, e in enumerate(mentees)}
     m_index = {m: j for j, m in enumerate(mentors)}
-    rows = np.fromiter((e_index[e] for (e, _), _ in edges), dtype=np.int64, count=len(edges))
-    cols = np.fromiter((m_index[m] for (_, m), _ in edges), dtype=np.int64, count=len(edges))
-    vals = np.fromiter((w for _, w in edges), dtype=np.float64, count=len(edges))
-    caps = np.array([min(int(capacities[m]), len(mentees)) for m in mentors], dtype=np.int64)
-    chosen = assign_edges(rows, cols, vals, caps, len(mentees), backend=backend)
-    return sorted((mentees[i], mentors[j]) for i, j in chosen)
+    rows = np.array(list(map(e_index.__getitem__, mentee_of)), dtype=np.int64)
+    cols = np.array(list(map(m_index.__getitem__, mentor_of)), dtype=np.int64)
+    caps = np.fromiter((int(capacities.get(m, 0)) for m in mentors), dtype=np.int64, count=len(mentors))
+    keep = (vals > 0) & (caps[cols] > 0)
+    if not keep.all():
+        rows, cols, vals = rows[keep], cols[keep], vals[keep]
+    if len(vals) == 0:
+        return []
+    # Only mentees and mentors with a usable edge count (sizes choose the backend; mentors beyond them are idle).
+    rows, mentees = _compact(rows, mentees)
+    cols, mentors = _compact(cols, mentors)
+    caps = np.minimum(caps[[m_index[m] for m in mentors]], len(mentees))
+    order = _edge_order(rows, cols, len(mentees), len(mentors))
+    chosen = _assign_sorted(rows[order], cols[order], vals[order], caps, len(mentees), backend)
+    return [(mentees[i], mentors[j]) for i, j in chosen]  # sorted: index order is id order
+
+
+def _compact(index: np.ndarray, names: list[str]) -> tuple[np.ndarray, list[str]]:
+    """Renumber ``index`` to the names it uses, keeping their order."""
+    used = np.bincount(index, minlength=len(names)) > 0
+    if used.all():
+        return index, names
+    renumber = np.cumsum(used) - 1
+    return renumber[index], [name for name, u in zip(names, used.tolist(), strict=True) if u]
+
+
+def _edge_order(rows: np.ndarray, cols: np.ndarray, n_rows: int, n_cols: int) -> np.ndarray:
+    """The stable (row, col) order of the edges: two radix passes on 16-bit keys when they fit (O(edges))."""
+    if n_rows <= np.iinfo(np.uint16).max and n_cols <= np.iinfo(np.uint16).max:
+        by_col = np.argsort(cols.astype(np.uint16), kind="stable")
+        return by_col[np.argsort(rows[by_col].astype(np.uint16), kind="stable")]
+    return np.lexsort((cols, rows))
 
 
 def choose_backend(n_mentees: int, n_slots: int, n_edges: int) -> str:
@@ -119,8 +150,14 @@ def assign_edges(
     rows, cols, vals = rows[keep], cols[keep], vals[keep]
     if len(vals) == 0:
         return []
-    order = np.lexsort((cols, rows))
-    rows, cols, vals = rows[order], cols[order], vals[order]
+    order = _edge_order(rows, cols, n_mentees, len(capacities))
+    return _assign_sorted(rows[order], cols[order], vals[order], capacities, n_mentees, backend)
+
+
+def _assign_sorted(
+    rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, capacities: np.ndarray, n_mentees: int, backend: str | None
+) -> list[tuple[int, int]]:
+    """Solve positive edges in (row, col) order with capacities clipped to [0, n_mentees]; sorted index pairs."""
     backend = backend or choose_backend(n_mentees, int(capacities.sum()), len(vals))
     if backend == "networkx":
         pairs = _solve_networkx(rows, cols, vals, capacities, n_mentees)
@@ -318,6 +355,8 @@ class CertifiedAssignment:
 # moves a little, is less likely to be violated again). On the 20,000 x 5,000 benchmark: two solves.
 ROW_TOP = 10
 COL_PER_SLOT = 16
+KNOWN_ROW_TOP = 30
+KNOWN_COL_PER_SLOT = 64
 COL_EXTRA = 4
 ROW_SAMPLE = 1024
 COL_SAMPLE = 512
@@ -349,6 +388,8 @@ def certified_assignment(
     threads: int | None = None,
     row_top: int = ROW_TOP,
     col_per_slot: float = COL_PER_SLOT,
+    known_row_top: int = KNOWN_ROW_TOP,
+    known_col_per_slot: float = KNOWN_COL_PER_SLOT,
 ) -> CertifiedAssignment:
     """Exact assignment for a large dense score matrix, proven optimal by an LP dual, without a dense solve.
 
@@ -372,22 +413,29 @@ def certified_assignment(
         capacities: Capacity per mentor column.
         boost: Optional per-mentee addition to every allowed edge of that row.
         threads: Threads for the block passes (default: up to 2; NumPy releases the GIL).
-        row_top: About how many candidates per mentee the first graph keeps.
-        col_per_slot: About how many candidates per unit of a mentor's capacity the first graph keeps.
+        row_top: About how many pairs per mentee the first graph has.
+        col_per_slot: About how many pairs per unit of a mentor's capacity the first graph has.
+        known_row_top: About how many pairs per mentee are kept in the list checked at every iteration (their
+            thresholds bound all other pairs).
+        known_col_per_slot: The same per unit of a mentor's capacity.
 
     Returns:
         The pairs and their certificate.
     """
-    pricing = _Pricing(scores, allowed, capacities, boost, threads, row_top, col_per_slot)
+    pricing = _Pricing(scores, allowed, capacities, boost, threads)
+    pricing.row_top, pricing.col_per_slot = row_top, col_per_slot
+    pricing.known_row_top, pricing.known_col_per_slot = (
+        max(known_row_top, row_top),
+        max(known_col_per_slot, col_per_slot),
+    )
     n, m, caps = pricing.n, pricing.m, pricing.caps
     zeros_n, zeros_m = np.zeros(n, dtype=np.int64), np.zeros(m, dtype=np.int64)
     if n == 0 or m == 0 or not pricing.col_ok.any():
         return CertifiedAssignment([], zeros_n, zeros_m, 0, 0, 0, 0, 0, 0, 0)
     # (rows, cols, wts): every pair known to the solver, sorted by (row, col); the flow runs on the ``active`` ones
-    rows, cols, wts = pricing.candidates()
+    rows, cols, wts, active = pricing.candidates()
     if len(rows) == 0:
         return CertifiedAssignment([], zeros_n, zeros_m, 0, 0, 0, 0, 0, 0, 0)
-    active = np.ones(len(rows), dtype=bool)
     added = 0
     for iteration in range(1, MAX_ITERATIONS + 1):
         on = np.flatnonzero(active)
@@ -431,8 +479,6 @@ class _Pricing:
         capacities: Sequence[int] | np.ndarray,
         boost: np.ndarray | None,
         threads: int | None,
-        row_top: int,
-        col_per_slot: float,
     ) -> None:
         self.scores, self.allowed = np.asarray(scores, dtype=np.float32), np.asarray(allowed, dtype=bool)
         self.n, self.m = self.scores.shape
@@ -442,7 +488,8 @@ class _Pricing:
         self.block = max(1, min(self.n, BLOCK_CELLS // max(self.m, 1)))
         self.threads = threads if threads is not None else min(2, os.cpu_count() or 1)
         self._local = threading.local()
-        self.row_top, self.col_per_slot = row_top, col_per_slot
+        self.row_top, self.col_per_slot = ROW_TOP, float(COL_PER_SLOT)
+        self.known_row_top, self.known_col_per_slot = KNOWN_ROW_TOP, float(KNOWN_COL_PER_SLOT)
 
     def _map(self, work: Callable[[np.ndarray], Any], items: list[np.ndarray]) -> list[Any]:
         if self.threads <= 1 or len(items) <= 1:
@@ -475,38 +522,52 @@ class _Pricing:
     def _blocks(self, rows: np.ndarray) -> list[np.ndarray]:
         return [rows[i : i + self.block] for i in range(0, len(rows), self.block)]
 
-    def candidates(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The first candidate pairs, sorted by (row, col); also sets the thresholds that bound the pruned ones."""
+    def candidates(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The known pairs, sorted by (row, col), and which of them form the first graph.
+
+        Two threshold sets from the same samples: the wide one (``known_row_top``, ``known_col_per_slot``) picks the
+        pairs checked from a list at every iteration and bounds the pruned ones; the narrow one picks the first
+        graph. Sets ``bound`` and ``row_t`` for :meth:`scan`.
+        """
         n, m = self.n, self.m
         sample = np.unique(np.linspace(0, n - 1, min(n, ROW_SAMPLE)).astype(np.int64))
         ranked = np.concatenate(
             self._map(lambda r: np.where(*self.weights(r)[::-1], np.float32(0)), self._blocks(sample))
         )
         ranked = -np.sort(-ranked, axis=0)  # per column, best first
-        want = np.ceil((self.col_per_slot * self.caps + COL_EXTRA) * len(sample) / n).astype(np.int64)
-        col_t = np.maximum(ranked[np.minimum(want, len(sample)) - 1, np.arange(m)], np.float32(1))
+
+        def col_threshold(per_slot: float) -> np.ndarray:
+            want = np.ceil((per_slot * self.caps + COL_EXTRA) * len(sample) / n).astype(np.int64)
+            return np.maximum(ranked[np.minimum(want, len(sample)) - 1, np.arange(m)], np.float32(1))
+
+        col_t, col_graph = col_threshold(self.known_col_per_slot), col_threshold(self.col_per_slot)
         col_sample = np.arange(0, m, max(1, m // COL_SAMPLE))
-        rank = math.ceil(self.row_top * len(col_sample) / m)
+        ranks = [math.ceil(top * len(col_sample) / m) for top in (self.known_row_top, self.row_top)]
         row_t = np.ones(n, dtype=np.float32)
 
-        def select(block: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        def select(block: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
             w, valid = self.weights(block)
-            if rank < len(col_sample):
+            row_graph = np.ones(len(block), dtype=np.float32)
+            if min(ranks) < len(col_sample):
                 # sort, not partition: NumPy's introselect slows down badly on the many equal weights here
                 ranked_cols = np.sort(np.where(valid[:, col_sample], w[:, col_sample], np.float32(0)), axis=1)
-                row_t[block] = np.maximum(ranked_cols[:, len(col_sample) - rank], np.float32(1))
+                known, graph = (ranked_cols[:, max(len(col_sample) - r, 0)] for r in ranks)
+                row_t[block] = np.maximum(known, np.float32(1))
+                row_graph = np.maximum(graph, np.float32(1))
             chosen = w >= row_t[block, None]
             chosen |= w >= col_t
             chosen &= valid
             flat = np.flatnonzero(chosen)
             local, cols = np.divmod(flat, m)
-            return block[local], cols, w.ravel()[flat].astype(np.int64)
+            wts = w.ravel()[flat]
+            in_graph = (wts >= row_graph[local]) | (wts >= col_graph[cols])
+            return block[local], cols, wts.astype(np.int64), in_graph
 
         parts = self._map(select, self._blocks(np.arange(n)))
         self.bound = _PrunedBound(col_t.astype(np.int64), self.col_ok)
         self.row_t = row_t.astype(np.int64)
-        rows, cols, wts = (np.concatenate(p) for p in zip(*parts, strict=True))
-        return rows, cols, wts  # already in (row, col) order
+        rows, cols, wts, in_graph = (np.concatenate(p) for p in zip(*parts, strict=True))
+        return rows, cols, wts, in_graph  # already in (row, col) order
 
     def scan(self, u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, int, int]:
         """Pruned pairs against the dual ``(u, v)``.
@@ -570,23 +631,31 @@ class _PrunedBound:
 def _min_cost_flow(
     rows: np.ndarray, cols: np.ndarray, wts: np.ndarray, caps: np.ndarray, n: int
 ) -> tuple[np.ndarray, np.ndarray, int]:
-    """OR-Tools min-cost flow on integer weights; returns the matched rows, their mentors and the total weight."""
+    """OR-Tools min-cost flow on integer weights; returns the matched rows, their mentors and the total weight.
+
+    Only mentees and mentors with an edge get a node: each mentee supplies one unit, to a mentor (cost ``-W``)
+    or straight to the sink (0: unmatched); each mentor passes at most its capacity to the sink.
+    """
     from ortools.graph.python import min_cost_flow
 
-    m = len(caps)
-    source, sink = n + m, n + m + 1
-    mentee_nodes = np.arange(n, dtype=np.int64)
-    tails = np.concatenate([np.full(n, source), rows, mentee_nodes, n + np.arange(m)])
-    heads = np.concatenate([mentee_nodes, n + cols, np.full(n, sink), np.full(m, sink)])
-    arc_caps = np.concatenate([np.ones(n + len(rows) + n, dtype=np.int64), caps])
-    costs = np.concatenate([np.zeros(n, dtype=np.int64), -wts, np.zeros(n + m, dtype=np.int64)])
+    row_ids = np.flatnonzero(np.bincount(rows, minlength=n))
+    col_ids = np.flatnonzero(np.bincount(cols, minlength=len(caps)))
+    n_rows, n_cols = len(row_ids), len(col_ids)
+    sink = n_rows + n_cols
+    mentee_nodes = np.searchsorted(row_ids, rows)
+    mentor_nodes = n_rows + np.searchsorted(col_ids, cols)
+    local = np.arange(n_rows, dtype=np.int64)
+    tails = np.concatenate([mentee_nodes, local, n_rows + np.arange(n_cols)])
+    heads = np.concatenate([mentor_nodes, np.full(n_rows, sink), np.full(n_cols, sink)])
+    arc_caps = np.concatenate([np.ones(len(rows) + n_rows, dtype=np.int64), caps[col_ids]])
+    costs = np.concatenate([-wts, np.zeros(n_rows + n_cols, dtype=np.int64)])
     flow = min_cost_flow.SimpleMinCostFlow()
     flow.add_arcs_with_capacity_and_unit_cost(tails, heads, arc_caps, costs)
-    flow.set_nodes_supplies(np.array([source, sink]), np.array([n, -n]))
+    flow.set_nodes_supplies(np.append(local, sink), np.append(np.ones(n_rows, dtype=np.int64), -n_rows))
     status = flow.solve()
     if status != flow.OPTIMAL:
         raise RuntimeError(f"min cost flow failed with status {status}")
-    used = flow.flows(np.arange(n, n + len(rows))) > 0
+    used = flow.flows(np.arange(len(rows))) > 0
     return rows[used], cols[used], int(wts[used].sum())
 
 
