@@ -2,7 +2,7 @@
 
 Each mentee gets at most one mentor, each mentor at most ``capacity`` mentees, and the total weight
 is maximal. Only positive weights are ever chosen, so a mentee stays unmatched rather than lower the
-total. Three exact backends, chosen by size:
+total. Four exact backends; the default is chosen by size:
 
 ``networkx`` (small cohorts: at most ``NETWORKX_MAX_CELLS`` = 2,000,000 cells of the
     mentees x (slots + mentees) matrix networkx builds): the model formulation. Every mentor is
@@ -13,20 +13,23 @@ total. Three exact backends, chosen by size:
     mentee is matched exactly once, so this differs from costs ``-w``/``0`` by the constant
     ``n x C`` and has the same optimum, while keeping all costs positive. Nodes are integers so
     the set iteration inside networkx (and therefore tie-breaking) does not depend on string hashing.
-``ortools`` (sparse graphs above that size, up to ``ORTOOLS_MAX_EDGES`` = 2,000,000 candidate edges;
-    measured: 1.3 M edges 0.8 s / 360 MiB, but 8.2 M edges 7.8 s / 1.7 GiB where the dense path
-    takes 3.9 s / 0.8 GiB): OR-Tools ``SimpleMinCostFlow`` on source -> mentee
-    (capacity 1) -> mentor (capacity 1, cost ``-round(w * SCALE)``) -> sink (capacity = the mentor's
-    capacity), plus a cost-0 mentee -> sink bypass for staying unmatched. Capacities sit on the mentor
-    arcs, so there is no slot expansion. Integer costs: the flow is optimal for the weights rounded
-    to 1/SCALE (1e-6), so its true total is within ``matched x 1e-6`` of the float optimum (each
-    rounded weight is within 0.5e-6 of the real one); scores carry far less precision than that.
-``dense`` (huge, dense candidate sets, e.g. 20,000 x 5,000 with every pair a candidate, where the
-    ~100 M arcs would take tens of GB in min-cost flow): SciPy ``linear_sum_assignment`` on the
-    zero-filled mentees x slots matrix. Forbidden pairs have weight 0; any matching extends to a full
-    rectangular assignment with zero edges and vice versa, so the optimum is the same. The matrix is
-    built directly in the orientation and dtype SciPy uses (float64, rows <= columns, negated) to
-    avoid internal copies: about 8 bytes x mentees x slots.
+``ortools`` (sparse graphs above that size, up to ``ORTOOLS_MAX_EDGES`` = 2,000,000 candidate edges):
+    OR-Tools ``SimpleMinCostFlow``: each mentee with an edge supplies one unit, to a candidate mentor
+    (cost ``-round(w * SCALE)``) or straight to the sink (cost 0: unmatched); each mentor passes at most
+    its capacity to the sink, so there is no slot expansion. Integer costs: the flow is optimal for the
+    weights rounded to 1/SCALE (1e-6), so its true total is within ``matched x 1e-6`` of the float
+    optimum; scores carry far less precision than that.
+``certified`` (above that: large dense rounds, e.g. 20,000 x 5,000 with every allowed pair a candidate,
+    ~33 M edges): :func:`certified_assignment`. Min-cost flow on a candidate graph (each mentee's best
+    mentors and each mentor's best mentees), the LP dual of its optimum (mentor prices from longest paths
+    over the matched structure), and a vectorised check of every other allowed pair against the dual
+    (most pairs cleared by a bound, the rest read in row blocks); pairs that violate it join the graph
+    until none does. The dual then proves the assignment optimal (weak duality), and is returned with it.
+``dense`` (on request, as an independent reference): SciPy ``linear_sum_assignment`` on the zero-filled
+    mentees x slots matrix. Forbidden pairs have weight 0; any matching extends to a full rectangular
+    assignment with zero edges and vice versa, so the optimum is the same. About 8 bytes x mentees x slots
+    (2.6 GiB and 17 s at 20,000 x 5,000, which the certified solver does in about a tenth of the memory and
+    time).
 """
 
 from __future__ import annotations
@@ -68,32 +71,45 @@ def max_weight_assignment(
     Returns:
         Sorted (mentee_id, mentor_id) pairs.
     """
-    if not weights:
+    edges = _edges_from_mapping(weights, capacities)
+    if edges is None:
         return []
-    # Ids to indices with C-level iteration (map, set, np.array) and no per-edge Python sort: on 1.3 M
-    # edges this conversion is a small fraction of the solve. Indices follow the sorted ids, and the edges are
-    # put in (mentee, mentor) order below, so the answer does not depend on the mapping's insertion order.
+    rows, cols, vals, caps, mentees, mentors = edges
+    chosen = _assign_sorted(rows, cols, vals, caps, len(mentees), backend)
+    return [(mentees[i], mentors[j]) for i, j in chosen]  # sorted: index order is id order
+
+
+def _edges_from_mapping(
+    weights: Mapping[tuple[str, str], float], capacities: Mapping[str, int]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[str], list[str]] | None:
+    """The usable edges as (rows, cols, weights) in (mentee, mentor) order, capacities, and the ids of each index.
+
+    Ids become indices with C-level iteration (map, set, fromiter) and no per-edge Python sort: on 1.3 M edges
+    this is a small part of the solve. Indices follow the sorted ids and the edges are put in (mentee, mentor)
+    order, so the answer does not depend on the mapping's insertion order. Only mentees and mentors with a
+    positive edge to a mentor with capacity keep an index (their numbers choose the backend).
+    """
+    if not weights:
+        return None
     mentee_of = list(map(itemgetter(0), weights))
     mentor_of = list(map(itemgetter(1), weights))
     vals = np.fromiter(weights.values(), dtype=np.float64, count=len(weights))
     mentees, mentors = sorted(set(mentee_of)), sorted(set(mentor_of))
     e_index = {e: i for i, e in enumerate(mentees)}
     m_index = {m: j for j, m in enumerate(mentors)}
-    rows = np.array(list(map(e_index.__getitem__, mentee_of)), dtype=np.int64)
-    cols = np.array(list(map(m_index.__getitem__, mentor_of)), dtype=np.int64)
+    rows = np.fromiter(map(e_index.__getitem__, mentee_of), dtype=np.int64, count=len(vals))
+    cols = np.fromiter(map(m_index.__getitem__, mentor_of), dtype=np.int64, count=len(vals))
     caps = np.fromiter((int(capacities.get(m, 0)) for m in mentors), dtype=np.int64, count=len(mentors))
     keep = (vals > 0) & (caps[cols] > 0)
     if not keep.all():
         rows, cols, vals = rows[keep], cols[keep], vals[keep]
     if len(vals) == 0:
-        return []
-    # Only mentees and mentors with a usable edge count (sizes choose the backend; mentors beyond them are idle).
+        return None
     rows, mentees = _compact(rows, mentees)
-    cols, mentors = _compact(cols, mentors)
-    caps = np.minimum(caps[[m_index[m] for m in mentors]], len(mentees))
-    order = _edge_order(rows, cols, len(mentees), len(mentors))
-    chosen = _assign_sorted(rows[order], cols[order], vals[order], caps, len(mentees), backend)
-    return [(mentees[i], mentors[j]) for i, j in chosen]  # sorted: index order is id order
+    cols, kept = _compact(cols, mentors)
+    caps = np.minimum(caps[[m_index[m] for m in kept]], len(mentees))
+    order = _edge_order(rows, cols, len(mentees), len(kept))
+    return rows[order], cols[order], vals[order], caps, mentees, kept
 
 
 def _compact(index: np.ndarray, names: list[str]) -> tuple[np.ndarray, list[str]]:
@@ -244,25 +260,8 @@ def _solve_networkx(
 def _solve_ortools(
     rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, caps: np.ndarray, n: int
 ) -> list[tuple[int, int]]:
-    from ortools.graph.python import min_cost_flow
-
-    m = len(caps)
-    source, sink = n + m, n + m + 1
-    mentee_nodes = np.arange(n, dtype=np.int64)
-    mentor_nodes = n + np.arange(m, dtype=np.int64)
-    tails = np.concatenate([np.full(n, source), rows, mentee_nodes, mentor_nodes])
-    heads = np.concatenate([mentee_nodes, n + cols, np.full(n, sink), np.full(m, sink)])
-    arc_caps = np.concatenate([np.ones(n), np.ones(len(rows)), np.ones(n), caps]).astype(np.int64)
-    costs = np.concatenate([np.zeros(n), -np.rint(vals * SCALE), np.zeros(n), np.zeros(m)]).astype(np.int64)
-    flow = min_cost_flow.SimpleMinCostFlow()
-    flow.add_arcs_with_capacity_and_unit_cost(tails, heads, arc_caps, costs)
-    flow.set_nodes_supplies(np.array([source, sink]), np.array([n, -n]))
-    status = flow.solve()
-    if status != flow.OPTIMAL:
-        raise RuntimeError(f"min cost flow failed with status {status}")
-    edge_arcs = np.arange(n, n + len(rows))
-    used = flow.flows(edge_arcs) > 0
-    return list(zip(rows[used].tolist(), cols[used].tolist(), strict=True))
+    mate_row, mate_col, _ = _min_cost_flow(rows, cols, np.rint(vals * SCALE).astype(np.int64), caps, n)
+    return list(zip(mate_row.tolist(), mate_col.tolist(), strict=True))
 
 
 def _solve_dense(weights: np.ndarray, caps: np.ndarray) -> list[tuple[int, int]]:
