@@ -362,6 +362,7 @@ COL_SAMPLE = 512
 PRICING_MARGIN = 30_000  # 0.03 in score units
 PRICING_PER_ROW = 20
 MAX_ITERATIONS = 100
+SHRINK_ITERATIONS = 4  # solves that may drop far-from-tight pairs; later ones keep them, which guarantees the end
 BLOCK_CELLS = 1_000_000
 _NONE = np.int64(-(2**62))
 
@@ -403,8 +404,9 @@ def certified_assignment(
     4. Pricing. Known pairs are checked from their list. A pruned pair lies below both its row's and its
        column's threshold, which clears most rows with one bound per row; the other rows are read cell by cell,
        in row blocks. Pairs that violate ``W <= u + v`` join the graph, with those within ``PRICING_MARGIN`` of
-       it, and the flow runs again on the near-tight pairs only (the prices move little), until none violates:
-       then ``(u, v)`` is feasible for the whole matrix and the pairs are optimal.
+       it, and the flow runs again on the near-tight pairs only (the prices move little; after
+       ``SHRINK_ITERATIONS`` solves the graph only grows, so the loop must end), until none violates: then
+       ``(u, v)`` is feasible for the whole matrix and the pairs are optimal.
 
     Args:
         scores: (mentees x mentors) scores (float32).
@@ -444,7 +446,10 @@ def certified_assignment(
         if dual != primal or (u < 0).any() or (v < 0).any():
             raise RuntimeError(f"no dual certificate for the flow: primal={primal} dual={dual}")
         gap = wts - u[rows] - v[cols]  # <= 0 on the active pairs, by construction
-        active = gap > -PRICING_MARGIN
+        if iteration < SHRINK_ITERATIONS:
+            active = gap > -PRICING_MARGIN  # the next flow runs on the near-tight pairs only
+        else:
+            active |= gap > -PRICING_MARGIN  # from here the graph only grows: each solve adds a violated pair
         if (gap > 0).any():
             continue
         new_rows, new_cols, new_w, violators, scanned, worst = pricing.scan(u, v)
