@@ -123,6 +123,9 @@ def _compact(index: np.ndarray, names: list[str]) -> tuple[np.ndarray, list[str]
 
 def _edge_order(rows: np.ndarray, cols: np.ndarray, n_rows: int, n_cols: int) -> np.ndarray:
     """The stable (row, col) order of the edges: two radix passes on 16-bit keys when they fit (O(edges))."""
+    key = rows * max(n_cols, 1) + cols
+    if len(key) < 2 or bool((key[1:] > key[:-1]).all()):  # already in order, as a mentee-by-mentee caller fills it
+        return np.arange(len(key))
     if n_rows <= np.iinfo(np.uint16).max and n_cols <= np.iinfo(np.uint16).max:
         by_col = np.argsort(cols.astype(np.uint16), kind="stable")
         return by_col[np.argsort(rows[by_col].astype(np.uint16), kind="stable")]
@@ -646,8 +649,8 @@ def _min_cost_flow(
     col_ids = np.flatnonzero(np.bincount(cols, minlength=len(caps)))
     n_rows, n_cols = len(row_ids), len(col_ids)
     sink = n_rows + n_cols
-    mentee_nodes = np.searchsorted(row_ids, rows)
-    mentor_nodes = n_rows + np.searchsorted(col_ids, cols)
+    mentee_nodes = rows if n_rows == n else np.searchsorted(row_ids, rows)
+    mentor_nodes = n_rows + (cols if n_cols == len(caps) else np.searchsorted(col_ids, cols))
     local = np.arange(n_rows, dtype=np.int64)
     tails = np.concatenate([mentee_nodes, local, n_rows + np.arange(n_cols)])
     heads = np.concatenate([mentor_nodes, np.full(n_rows, sink), np.full(n_cols, sink)])
