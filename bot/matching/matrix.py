@@ -1,18 +1,22 @@
 """Vectorised scoring of a whole cohort, with hard constraints, for the solver.
 
 One dense float32 matrix (mentees x mentors) of totals equal to :func:`bot.matching.scoring.score`
-(to float32 rounding) and a boolean ``allowed`` mask. It is computed in row chunks on two threads
-(NumPy releases the GIL), never with a Python loop over pairs:
+(to float32 rounding) and a boolean ``allowed`` mask. It is computed in row chunks of about
+``CHUNK_CELLS`` cells on two threads (NumPy releases the GIL), each thread reusing two scratch
+buffers, never with a Python loop over pairs and never with a float64 intermediate of the matrix's size:
 
 * every linear factor (skills, goals, interests, org, language) is folded into one sparse feature
   matrix per side (``scipy.sparse`` indicators scaled by the normalised weight and 1/len), so their
-  weighted sum is **one** matrix product ``F_mentee @ F_mentor.T``;
+  weighted sum is **one** sparse-times-dense product per chunk (a mentee has a few features);
 * seniority, style and format depend on a few categorical values: they are tabulated once over the
-  distinct value combinations and gathered;
+  distinct value combinations, laid out per mentor (one row per mentee class), and gathered as whole
+  rows;
 * availability is tabulated over distinct (timezone, windows) patterns with one product of UTC
-  bitmasks (:func:`bot.matching.availability.pattern_hours_table`) and gathered.
+  bitmasks (:func:`bot.matching.availability.pattern_hours_table`), laid out the same way, with the
+  minimum-overlap test and the shared-language test as boolean tables beside it;
+* the blocking reason of each pair is worked out only for the rare rows left without any candidate.
 
-20,000 x 5,000 takes 400 MB for totals and 100 MB for the mask.
+20,000 x 5,000 takes 400 MB for totals and 100 MB for the mask (in plain anonymous memory, see ``_fresh``).
 """
 
 from __future__ import annotations
