@@ -273,6 +273,21 @@ def test_certified_solver_with_priority_boost_matches_lp():
     assert result.primal == lp_matrix_optimum(w, allowed, caps)
 
 
+@pytest.mark.parametrize("boost_value", [0.1, 20.0])  # 20: weights past float32's exact range, priced in float64
+def test_certified_solver_with_large_weights_stays_exact(boost_value):
+    from bot.matching.solver import certified_assignment
+
+    scores, allowed, caps = random_matrix(11, 70, 9, 0.8, None)
+    scores = scores * np.float32(3)  # scores need not lie in [0, 1]
+    boost = np.where(np.arange(70) % 3 == 0, boost_value, 0.0).astype(np.float32)
+    result = certified_assignment(
+        scores, allowed, caps, boost=boost, row_top=1, col_per_slot=0, known_row_top=1, known_col_per_slot=0
+    )
+    assert verify_certificate(scores, allowed, caps, result, boost=boost) == 0
+    w = np.rint((scores + boost[:, None]) * np.float32(1e6)).astype(np.int64)
+    assert result.primal == lp_matrix_optimum(w, allowed, caps)
+
+
 def test_certificate_check_rejects_a_lowered_price():
     """The verifier is not vacuous: a dual lowered below a tight pair's weight fails it."""
     from bot.matching.solver import certified_assignment

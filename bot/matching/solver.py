@@ -492,6 +492,12 @@ class _Pricing:
         self.caps = np.minimum(np.maximum(np.asarray(capacities, dtype=np.int64), 0), self.n)
         self.col_ok = self.caps > 0
         self.boost = None if boost is None else np.asarray(boost, dtype=np.float32)
+        # Pricing adds and subtracts three weights: exact in float32 while they stay below 2**24 / 3 (scores up to
+        # about 5.5). Larger weights (an odd priority boost, a caller's own scale) are priced in float64.
+        largest = float(np.max(self.scores, initial=0.0)) + float(
+            np.max(self.boost, initial=0.0) if boost is not None else 0.0
+        )
+        self.dtype: type = np.float32 if largest * SCALE * 3 < 2**24 else np.float64
         self.block = max(1, min(self.n, BLOCK_CELLS // max(self.m, 1)))
         self.threads = threads if threads is not None else min(2, os.cpu_count() or 1)
         self._local = threading.local()
@@ -509,19 +515,25 @@ class _Pricing:
         mentor with capacity), in this thread's reused buffers."""
         local = self._local
         if getattr(local, "w", None) is None:
-            local.w = np.empty((self.block, self.m), dtype=np.float32)
+            local.w = np.empty((self.block, self.m), dtype=self.dtype)
             local.valid = np.empty((self.block, self.m), dtype=bool)
         w, valid = local.w[: len(rows)], local.valid[: len(rows)]
-        if len(rows) and rows[-1] - rows[0] == len(rows) - 1:  # a contiguous range: plain copies
-            np.copyto(w, self.scores[rows[0] : rows[-1] + 1])
-            np.copyto(valid, self.allowed[rows[0] : rows[-1] + 1])
+        contiguous = len(rows) > 0 and rows[-1] - rows[0] == len(rows) - 1
+        picked = slice(rows[0], rows[-1] + 1) if contiguous else rows
+        if self.dtype is not np.float32:  # weights too large for exact float32 sums: same integers, held in float64
+            w[...] = integer_weights(self.scores[picked], None if self.boost is None else self.boost[picked])
+            valid[...] = self.allowed[picked]
         else:
-            np.take(self.scores, rows, axis=0, out=w)
-            np.take(self.allowed, rows, axis=0, out=valid)
-        if self.boost is not None:
-            w += self.boost[rows][:, None]
-        w *= np.float32(SCALE)
-        np.rint(w, out=w)
+            if contiguous:  # plain copies
+                np.copyto(w, self.scores[picked])
+                np.copyto(valid, self.allowed[picked])
+            else:
+                np.take(self.scores, rows, axis=0, out=w)
+                np.take(self.allowed, rows, axis=0, out=valid)
+            if self.boost is not None:
+                w += self.boost[rows][:, None]
+            w *= np.float32(SCALE)
+            np.rint(w, out=w)
         valid &= w >= 1
         valid &= self.col_ok
         return w, valid
@@ -538,29 +550,27 @@ class _Pricing:
         """
         n, m = self.n, self.m
         sample = np.unique(np.linspace(0, n - 1, min(n, ROW_SAMPLE)).astype(np.int64))
-        ranked = np.concatenate(
-            self._map(lambda r: np.where(*self.weights(r)[::-1], np.float32(0)), self._blocks(sample))
-        )
+        ranked = np.concatenate(self._map(lambda r: np.where(*self.weights(r)[::-1], 0), self._blocks(sample)))
         ranked = -np.sort(-ranked, axis=0)  # per column, best first
 
         def col_threshold(per_slot: float) -> np.ndarray:
             want = np.ceil((per_slot * self.caps + COL_EXTRA) * len(sample) / n).astype(np.int64)
-            return np.maximum(ranked[np.minimum(want, len(sample)) - 1, np.arange(m)], np.float32(1))
+            return np.maximum(ranked[np.minimum(want, len(sample)) - 1, np.arange(m)], 1)
 
         col_t, col_graph = col_threshold(self.known_col_per_slot), col_threshold(self.col_per_slot)
         col_sample = np.arange(0, m, max(1, m // COL_SAMPLE))
         ranks = [math.ceil(top * len(col_sample) / m) for top in (self.known_row_top, self.row_top)]
-        row_t = np.ones(n, dtype=np.float32)
+        row_t = np.ones(n, dtype=self.dtype)
 
         def select(block: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
             w, valid = self.weights(block)
-            row_graph = np.ones(len(block), dtype=np.float32)
+            row_graph = np.ones(len(block), dtype=self.dtype)
             if min(ranks) < len(col_sample):
                 # sort, not partition: NumPy's introselect slows down badly on the many equal weights here
-                ranked_cols = np.sort(np.where(valid[:, col_sample], w[:, col_sample], np.float32(0)), axis=1)
+                ranked_cols = np.sort(np.where(valid[:, col_sample], w[:, col_sample], 0), axis=1)
                 known, graph = (ranked_cols[:, max(len(col_sample) - r, 0)] for r in ranks)
-                row_t[block] = np.maximum(known, np.float32(1))
-                row_graph = np.maximum(graph, np.float32(1))
+                row_t[block] = np.maximum(known, 1)
+                row_graph = np.maximum(graph, 1)
             chosen = w >= row_t[block, None]
             chosen |= w >= col_t
             chosen &= valid
@@ -587,13 +597,13 @@ class _Pricing:
         # A row's pruned pairs weigh at most max_j min(t_i, s_j) - 1 - v_j above their mentor's price.
         slack = self.bound.max_pruned(self.row_t, v) - u
         suspect = np.flatnonzero(slack > 0)
-        u32, v32 = u.astype(np.float32), v.astype(np.float32)
+        u32, v32 = u.astype(self.dtype), v.astype(self.dtype)
 
         def check(block: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, int]:
             x, valid = self.weights(block)
             x -= u32[block, None]
             x -= v32
-            np.copyto(x, np.float32(-np.inf), where=~valid)
+            np.copyto(x, -np.inf, where=~valid)
             row_max = x.max(axis=1)
             near = np.flatnonzero(row_max > -PRICING_MARGIN)
             sub = x[near]
