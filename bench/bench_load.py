@@ -24,7 +24,12 @@ seeded participants, an unknown subcommand, App Home ``home_pause`` / ``home_res
 with the rendered home view) and ``app_home_opened`` events with fresh event ids. Before the measured window a
 warm-up (``--warmup`` seconds at the same rate) reaches every worker; it is not counted.
 
-Targets (issue 7): p99 ack < 100 ms at 200 requests/s, no 5xx, memory flat, p99 within 1.3x the bare Bolt app.
+Targets: p99 ack < 100 ms at 200 requests/s, no 5xx, memory flat; against the bare Bolt app in the same run, p99
+within 1.1x and CPU per request within 2x. ``--saturation`` steps the rate up (open loop, per target, replicas
+started once) and reports the highest rate each sustains with p99 < 100 ms and no error; mentorbot's should be at
+least 70% of the bare app's. Each mode ends with one SUMMARY line.
+
+    python bench/bench_load.py --saturation --saturation-start 100 --saturation-step 50
 """
 
 from __future__ import annotations
@@ -61,6 +66,9 @@ APP_ID = "A0MENTORBOT"
 BOT_TOKEN = "xoxb-bench-load-token"
 SIGNING_SECRET = "bench-load-signing-secret"
 SAMPLE_EVERY = 5.0
+P99_RATIO = 1.1  # targets of the request path: p99 and CPU per request against the bare app
+CPU_RATIO = 2.0
+SATURATION_SHARE = 0.7
 THREADS = 8  # serve_gunicorn's default, used by `mentorbot run` and the bare app alike
 IDLE_REUSE = 1.0  # gunicorn closes keep-alive connections after 2 s idle; do not reuse ones near that
 
@@ -726,12 +734,84 @@ def print_report(
             f"{'PASS' if flat else 'FAIL'} (worst growth {worst:+.1f} MB)"
         )
         if "bare" in by_name:
-            bare_p99 = _pct(by_name["bare"].latencies(), 99)
+            bare = by_name["bare"]
+            bare_p99 = _pct(bare.latencies(), 99)
             ratio = p99 / bare_p99 if bare_p99 else float("inf")
+            cpu = mb.cpu_seconds / max(1, len(mb.results))
+            bare_cpu = bare.cpu_seconds / max(1, len(bare.results))
+            cpu_ratio = cpu / bare_cpu if bare_cpu else float("inf")
             out(
-                f"  p99 within 1.3x of the bare Bolt app: {'PASS' if ratio <= 1.3 else 'FAIL'} "
+                f"  p99 within {P99_RATIO}x of the bare Bolt app: {'PASS' if ratio <= P99_RATIO else 'FAIL'} "
                 f"({p99:.1f} / {bare_p99:.1f} ms = {ratio:.2f}x)"
             )
+            out(
+                f"  CPU per request within {CPU_RATIO:g}x of the bare Bolt app: "
+                f"{'PASS' if cpu_ratio <= CPU_RATIO else 'FAIL'} "
+                f"({cpu * 1000:.2f} / {bare_cpu * 1000:.2f} ms = {cpu_ratio:.2f}x)"
+            )
+            out(
+                f"SUMMARY load {args.rate:g}/s for {args.duration:g} s: mentorbot p99 {p99:.1f} ms "
+                f"vs bare {bare_p99:.1f} ms "
+                f"= {ratio:.2f}x [<= {P99_RATIO}x: {'PASS' if ratio <= P99_RATIO else 'FAIL'}], CPU/request "
+                f"{cpu * 1000:.2f} vs {bare_cpu * 1000:.2f} ms = {cpu_ratio:.2f}x "
+                f"[<= {CPU_RATIO:g}x: {'PASS' if cpu_ratio <= CPU_RATIO else 'FAIL'}], 5xx={c['5xx']}, "
+                f"timeouts={c['timeout']}, load average {mb.loadavg[0]}->{mb.loadavg[1]}"
+            )
+
+
+# ---------------------------------------------------------------------- saturation
+
+
+def saturation(
+    target: str, args: argparse.Namespace, env: dict[str, str], workdir: Path, people: list[Any], sandbox_base: str
+) -> list[tuple[float, float, int, float, str]]:
+    """Open-loop steps at rising rates against one target's replicas (started once).
+
+    Each step: ``--step-warmup`` unmeasured seconds, then ``--step-duration`` measured seconds at that rate. A rate
+    is sustained when p99 < 100 ms with no error. Stops after the first step that is not.
+
+    Returns:
+        (rate, p99 ms, errors, CPU ms per request, load average) per step.
+    """
+    servers = start_servers(
+        target, replicas=args.replicas, workers=args.workers, env=env, workdir=workdir, log_level=args.log_level
+    )
+    steps = []
+    try:
+        rate = args.saturation_start
+        while rate <= args.saturation_max:
+            tag = uuid.uuid4().hex[:8].upper()
+            warm = build_plan(int(rate * args.step_warmup), people, seed=args.seed + 1, run_tag=f"W{tag}",
+                              sandbox_base=sandbox_base, mix=args.mix_weights)  # fmt: skip
+            plan = build_plan(int(rate * args.step_duration), people, seed=args.seed, run_tag=f"S{tag}",
+                              sandbox_base=sandbox_base, mix=args.mix_weights)  # fmt: skip
+            if warm:
+                asyncio.run(run_load(servers.ports, warm, rate, args.timeout, None))
+            sampler = Sampler([p.pid for p in servers.processes])
+            tick = os.sysconf("SC_CLK_TCK")
+            cpu_before = sampler.cpu_ticks()
+            results, _ = asyncio.run(run_load(servers.ports, plan, rate, args.timeout, None))
+            cpu = (sampler.cpu_ticks() - cpu_before) / tick / max(1, len(results)) * 1000
+            errors = sum(1 for r in results if r.status <= 0 or r.status >= 500)
+            p99 = _pct([r.latency_ms for r in results], 99)
+            steps.append((rate, p99, errors, cpu, _loadavg1()))
+            print(  # noqa: T201 - progress
+                f"  {target:<10} {rate:>6g}/s  p99 {p99:9.1f} ms  errors {errors:>5}  cpu {cpu:5.2f} ms/req  "
+                f"load {_loadavg1()}",
+                flush=True,
+            )
+            if p99 >= 100 or errors:
+                break
+            rate += args.saturation_step
+            time.sleep(1.0)
+    finally:
+        servers.stop()
+    return steps
+
+
+def sustained(steps: list[tuple[float, float, int, float, str]]) -> float:
+    """The highest rate of the steps with p99 < 100 ms and no error (0 if none)."""
+    return max((rate for rate, p99, errors, _, _ in steps if p99 < 100 and not errors), default=0.0)
 
 
 # ---------------------------------------------------------------------- profiling
@@ -912,6 +992,16 @@ def main() -> int:
         default=None,
         help="request mix as KIND=WEIGHT,... (kinds: " + ", ".join(k.replace(" ", "_") for k in MIX) + ")",
     )
+    parser.add_argument(
+        "--saturation",
+        action="store_true",
+        help="instead of one window: step the rate up per target and report the highest with p99 < 100 ms",
+    )
+    parser.add_argument("--saturation-start", type=float, default=100, help="first rate of --saturation (100)")
+    parser.add_argument("--saturation-step", type=float, default=50, help="rate step of --saturation (50)")
+    parser.add_argument("--saturation-max", type=float, default=1000, help="last rate tried by --saturation (1000)")
+    parser.add_argument("--step-duration", type=float, default=15, help="measured seconds per step (15)")
+    parser.add_argument("--step-warmup", type=float, default=3, help="unmeasured seconds before each step (3)")
     parser.add_argument("--sandbox-server", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.sandbox_server:
@@ -967,6 +1057,23 @@ def main() -> int:
                 "DATABASE_URL": database_url,
                 "PYTHONPATH": str(ROOT),
             }
+            if args.saturation:
+                found = {}
+                for target in targets:
+                    print(f"saturation of {target}: from {args.saturation_start:g}/s by {args.saturation_step:g}/s, "
+                          f"{args.step_duration:g} s per step", flush=True)  # noqa: T201  # fmt: skip
+                    found[target] = saturation(target, args, env, workdir, people, sandbox_base)
+                targets = []
+                best = {t: sustained(steps) for t, steps in found.items()}
+                if {"bare", "mentorbot"} <= set(best):
+                    share = best["mentorbot"] / best["bare"] if best["bare"] else 0.0
+                    loads = ", ".join(f"{t} {steps[0][4]}->{steps[-1][4]}" for t, steps in found.items() if steps)
+                    print(  # noqa: T201
+                        f"SUMMARY saturation (p99 < 100 ms, no error; {args.step_duration:g} s steps of "
+                        f"{args.saturation_step:g}/s): bare {best['bare']:g}/s, mentorbot {best['mentorbot']:g}/s = "
+                        f"{share:.0%} of bare [>= {SATURATION_SHARE:.0%}: "
+                        f"{'PASS' if share >= SATURATION_SHARE else 'FAIL'}]; load average {loads}"
+                    )
             for target in targets:
                 print(f"measuring {target}: {args.rate:g}/s for {args.duration:g} s ...", flush=True)  # noqa: T201
                 others = {
@@ -989,7 +1096,8 @@ def main() -> int:
         if sandbox_proc is not None and sandbox_proc.poll() is None:
             sandbox_proc.kill()
         drop_database(db_name)
-    print_report(reports, args, machine, sandbox_summary)
+    if reports:
+        print_report(reports, args, machine, sandbox_summary)
     if args.profile:
         summarise_profile(Path(args.profile) / "mentorbot-r0.txt")
     return 0

@@ -16,7 +16,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot.config import Settings
-from bot.observability import ContextExecutor, MeteredWebClient, install_bolt_hooks
+from bot.observability import ContextExecutor, MeteredWebClient, fast_listener_matching, install_bolt_hooks
 from bot.services import Services
 from storage import events
 from storage.db import reads_alongside
@@ -103,4 +103,5 @@ def build_app(
     from handlers import register_handlers  # composition root: the one place bot/ meets handlers/
 
     register_handlers(app, services)
+    fast_listener_matching(app)
     return app

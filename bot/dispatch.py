@@ -4,16 +4,20 @@ One tick:
 
 1. Claim up to ``batch_size`` due rows in a short transaction (``storage.outbox.claim_due``: ``FOR UPDATE SKIP
    LOCKED`` on PostgreSQL, ``BEGIN IMMEDIATE`` on SQLite), leasing them to this dispatcher for ``lease``.
-2. For each row, outside that transaction: render it with the renderer registered for its kind, post each message
-   with ``chat.postMessage`` carrying ``metadata = {"event_type": "mentorbot_prompt", "event_payload": {"key": ...}}``,
-   then mark it sent and run its ``after_send`` hook in one transaction.
+2. The batch goes in waves: a wave holds at most one prompt per pair (or per recipient, for prompts without a
+   pair), so a prompt is rendered after the ``after_send`` hook of an earlier prompt of its pair has run. Each
+   wave is rendered in one session and one commit (a renderer that raises sends the wave back to one session per
+   prompt, to isolate it), then each message is posted with ``chat.postMessage`` carrying ``metadata =
+   {"event_type": "mentorbot_prompt", "event_payload": {"key": ...}}``, then the wave's sent rows are marked in one
+   transaction (one statement for the rows of kinds without a hook; each ``after_send`` hook in a savepoint).
+   The database work per prompt is a fraction of one round trip; what is left is the Slack call itself.
 3. A send that still fails after the WebClient's own retries goes back to pending with exponential backoff
    (honouring ``Retry-After``); after ``max_attempts`` it is ``failed`` and logged at ERROR. Errors that can never
    succeed (``channel_not_found``...) fail at once.
 
-Crash safety: a row whose lease ran out (its owner died between Slack and the commit) or that failed before is
-re-sent only after the target channel's recent history shows no message carrying its key; if one is there, the row
-is marked sent without posting again.
+Crash safety: a row whose lease ran out (its owner died between Slack and the commit of its wave) or that failed
+before is re-sent only after the target channel's recent history shows no message carrying its key; if one is
+there, the row is marked sent without posting again.
 """
 
 from __future__ import annotations
@@ -140,8 +144,23 @@ class DispatchMetrics:
 dispatch_metrics = DispatchMetrics()
 
 
-class _StopBatch(Exception):  # noqa: N818 - control flow, not an error
-    """Give the rest of the batch back (rate limited)."""
+_FAILED = object()
+_DM_CHANNELS_MAX = 200_000  # cached DM channel ids per dispatcher
+
+
+def _waves(claims: list[store.ClaimedPrompt]) -> list[list[store.ClaimedPrompt]]:
+    """Split a batch, in order, into waves holding at most one prompt per pair (or per recipient without a pair)."""
+    seen: dict[tuple[str, object], int] = {}
+    waves: list[list[store.ClaimedPrompt]] = []
+    for claim in claims:
+        prompt = claim.prompt
+        key = ("pair", prompt.pair_id) if prompt.pair_id is not None else ("to", prompt.recipient_user_id or prompt.id)
+        index = seen.get(key, 0)
+        seen[key] = index + 1
+        if index == len(waves):
+            waves.append([])
+        waves[index].append(claim)
+    return waves
 
 
 def _is_user_id(channel: str) -> bool:
@@ -250,23 +269,17 @@ class Dispatcher:
                 )
             report.claimed = len(claims)
             started = time.monotonic()
-            begun = 0  # rows whose send began: never released blindly (they may be in Slack already)
+            begun: set[int] = set()  # rows whose send began: never released blindly (they may be in Slack already)
             try:
-                for claim in claims:
-                    if self._stopping.is_set():
+                for wave in _waves(claims):
+                    if not self._go_on(started):
                         break
-                    if time.monotonic() - started > self.lease.total_seconds() / 2:
-                        log.warning("dispatch batch ran long; releasing the rest owner=%s", self.owner)
-                        break
-                    begun += 1
-                    try:
-                        self._process(claim.prompt, recovered=claim.recovered, now=now, report=report)
-                    except _StopBatch:
+                    if not self._run_wave(wave, now, report, started, begun):
                         break
             finally:
-                # An error escaping _process (database down) leaves its row leased: recovered after the lease,
-                # with a history check. Rows not begun go back to pending for the next tick.
-                rest = [c.prompt.id for c in claims[begun:] if c.prompt.id is not None]
+                # An error escaping a wave (database down) leaves its rows leased: recovered after the lease, with a
+                # history check. Rows whose send never began go back to pending for the next tick.
+                rest = [c.prompt.id for c in claims if c.prompt.id is not None and c.prompt.id not in begun]
                 if rest:
                     try:
                         with self.services.sessions() as session:
@@ -326,19 +339,116 @@ class Dispatcher:
         """True once ``stop()`` was called."""
         return self._stopping.is_set()
 
-    # ------------------------------------------------------------------ one prompt
+    # ------------------------------------------------------------------ one wave
 
-    def _process(self, prompt: ScheduledPrompt, *, recovered: bool, now: datetime, report: DispatchReport) -> None:
-        assert prompt.id is not None
-        kind = prompt_kind(prompt.kind)
-        if kind is None:
-            log.warning("no renderer for prompt kind id=%s kind=%s", prompt.id, prompt.kind)
-            self._retry(prompt, now, f"no renderer registered for kind {prompt.kind!r}", None, report)
-            return
+    def _go_on(self, started: float, *, in_flight: bool = False) -> bool:
+        """Whether to begin the next prompt: not after a stop (unless already rendered: in flight), and not once half
+        the lease has gone (the rest is released for another tick)."""
+        if self._stopping.is_set() and not in_flight:
+            return False
+        if time.monotonic() - started > self.lease.total_seconds() / 2:
+            log.warning("dispatch batch ran long; releasing the rest owner=%s", self.owner)
+            return False
+        return True
+
+    def _run_wave(
+        self, wave: list[store.ClaimedPrompt], now: datetime, report: DispatchReport, started: float, begun: set[int]
+    ) -> bool:
+        """Render, send and mark one wave; False when the batch must stop (stop, rate limit, lease running short)."""
+        rendered = self._render_wave(wave, now, report, started, begun)
+        sent: list[tuple[ScheduledPrompt, PromptKind, tuple[str | None, str | None], bool]] = []
+        go_on = True
+        try:
+            for claim, kind, messages in rendered:
+                if not self._go_on(started, in_flight=True):
+                    go_on = False
+                    break
+                prompt = claim.prompt
+                assert prompt.id is not None
+                begun.add(prompt.id)
+                try:
+                    recovered = claim.recovered or prompt.attempts > 0
+                    first, found_all = self._send(prompt, messages, check_history=recovered)
+                except SlackApiError as err:
+                    code, status = _slack_error(err)
+                    if code in FATAL_ERRORS:
+                        log.error("prompt failed permanently id=%s kind=%s error=%s", prompt.id, prompt.kind, code)
+                        self._final(prompt, FAILED, prompt.attempts + 1, f"slack: {code}", now)
+                        report.failed += 1
+                        continue
+                    self._retry(prompt, now, f"slack: {code}", _retry_after(err), report)
+                    if status == 429 or code == "ratelimited":
+                        go_on = False
+                        break
+                    continue
+                except Exception as exc:
+                    self._retry(prompt, now, f"send failed: {type(exc).__name__}", None, report)
+                    continue
+                sent.append((prompt, kind, first, found_all))
+        finally:
+            if sent:
+                self._mark_sent(sent, now)
+                report.sent += len(sent)
+                report.recovered += sum(1 for *_, found_all in sent if found_all)
+        return go_on
+
+    def _render_wave(
+        self, wave: list[store.ClaimedPrompt], now: datetime, report: DispatchReport, started: float, begun: set[int]
+    ) -> list[tuple[store.ClaimedPrompt, PromptKind, list[Outgoing]]]:
+        """Render a wave in one session; prompts skipped or put back (no renderer, renderer raised) are handled here.
+
+        Returns the prompts to send with their messages, in order; shorter than the wave if a stop came first.
+        """
+        kinds: list[tuple[store.ClaimedPrompt, PromptKind]] = []
+        for claim in wave:
+            prompt = claim.prompt
+            kind = prompt_kind(prompt.kind)
+            if kind is None:
+                assert prompt.id is not None
+                begun.add(prompt.id)
+                log.warning("no renderer for prompt kind id=%s kind=%s", prompt.id, prompt.kind)
+                self._retry(prompt, now, f"no renderer registered for kind {prompt.kind!r}", None, report)
+                continue
+            kinds.append((claim, kind))
+        results: list[tuple[store.ClaimedPrompt, PromptKind, Any]] = []
+        try:
+            with self.services.sessions() as session:
+                for claim, kind in kinds:
+                    if not self._go_on(started):
+                        break
+                    results.append((claim, kind, kind.render(self.services, session, claim.prompt, now)))
+                session.commit()
+        except Exception:
+            # One renderer raised (or the database did): render one prompt per session, so only it is retried.
+            results = []
+            for claim, kind in kinds:
+                if not self._go_on(started):
+                    break
+                rendered = self._render_alone(claim.prompt, kind, now, report)
+                if rendered is _FAILED:
+                    assert claim.prompt.id is not None
+                    begun.add(claim.prompt.id)  # put back with backoff by _render_alone: not to be released
+                else:
+                    results.append((claim, kind, rendered))
+        out: list[tuple[store.ClaimedPrompt, PromptKind, list[Outgoing]]] = []
+        for claim, kind, rendered in results:
+            messages = [rendered] if isinstance(rendered, Outgoing) else list(rendered or [])
+            if not messages:
+                prompt = claim.prompt
+                assert prompt.id is not None
+                begun.add(prompt.id)
+                self._final(prompt, SKIPPED, prompt.attempts, "renderer skipped", now)
+                report.skipped += 1
+                continue
+            out.append((claim, kind, messages))
+        return out
+
+    def _render_alone(self, prompt: ScheduledPrompt, kind: PromptKind, now: datetime, report: DispatchReport) -> Any:
         try:
             with self.services.sessions() as session:
                 rendered = kind.render(self.services, session, prompt, now)
                 session.commit()
+                return rendered
         except Exception as exc:
             log.warning(
                 "prompt render failed id=%s kind=%s error=%s at=%s",
@@ -348,33 +458,7 @@ class Dispatcher:
                 _where(exc),
             )
             self._retry(prompt, now, f"render failed: {type(exc).__name__} at {_where(exc)}", None, report)
-            return
-        messages = [rendered] if isinstance(rendered, Outgoing) else list(rendered or [])
-        if not messages:
-            self._final(prompt, SKIPPED, prompt.attempts, "renderer skipped", now)
-            report.skipped += 1
-            return
-        try:
-            first, found_all = self._send(prompt, messages, check_history=recovered or prompt.attempts > 0)
-        except SlackApiError as err:
-            code, status = _slack_error(err)
-            if code in FATAL_ERRORS:
-                log.error("prompt failed permanently id=%s kind=%s error=%s", prompt.id, prompt.kind, code)
-                self._final(prompt, FAILED, prompt.attempts + 1, f"slack: {code}", now)
-                report.failed += 1
-                return
-            self._retry(prompt, now, f"slack: {code}", _retry_after(err), report)
-            if status == 429 or code == "ratelimited":
-                raise _StopBatch from err
-            return
-        except Exception as exc:
-            self._retry(prompt, now, f"send failed: {type(exc).__name__}", None, report)
-            return
-        self._mark_sent(prompt, kind, first, now)
-        report.sent += 1
-        if found_all:
-            report.recovered += 1
-        self.metrics.record_lag(max(0.0, (now - prompt.due_at).total_seconds()))
+            return _FAILED
 
     def _send(
         self, prompt: ScheduledPrompt, messages: list[Outgoing], *, check_history: bool
@@ -415,6 +499,8 @@ class Dispatcher:
             return cached
         response = client.conversations_open(users=channel)
         dm = str((response.get("channel") or {}).get("id") or channel)
+        if len(self._dm_channels) >= _DM_CHANNELS_MAX:
+            self._dm_channels.clear()
         self._dm_channels[f"{team_id}:{channel}"] = dm
         return dm
 
@@ -434,14 +520,22 @@ class Dispatcher:
     # ------------------------------------------------------------------ state changes
 
     def _mark_sent(
-        self, prompt: ScheduledPrompt, kind: PromptKind, first: tuple[str | None, str | None], now: datetime
+        self, sent: list[tuple[ScheduledPrompt, PromptKind, tuple[str | None, str | None], bool]], now: datetime
     ) -> None:
-        assert prompt.id is not None
+        """Mark a wave's sent rows in one transaction: one statement for kinds without a hook, each hook in a
+        savepoint after its own row's update."""
+        plain = [(p.id, first[0], first[1]) for p, kind, first, _ in sent if kind.after_send is None]
         with self.services.sessions() as session:
-            changed = store.mark_sent(
-                session=session, prompt_id=prompt.id, sent_ts=first[0], sent_channel=first[1], now=now
-            )
-            if changed and kind.after_send is not None:
+            store.mark_sent_many(session=session, sent=plain, now=now)  # type: ignore[arg-type]
+            for prompt, kind, first, _ in sent:
+                if kind.after_send is None:
+                    continue
+                assert prompt.id is not None
+                changed = store.mark_sent(
+                    session=session, prompt_id=prompt.id, sent_ts=first[0], sent_channel=first[1], now=now
+                )
+                if not changed:
+                    continue
                 fresh = store.get_prompt(session=session, prompt_id=prompt.id) or prompt
                 try:
                     with session.begin_nested():
@@ -455,6 +549,8 @@ class Dispatcher:
                         _where(exc),
                     )
             session.commit()
+        for prompt, *_ in sent:
+            self.metrics.record_lag(max(0.0, (now - prompt.due_at).total_seconds()))
 
     def _backoff(self, attempts: int, retry_after: float | None) -> timedelta:
         base = self.backoff_base.total_seconds() * (2 ** max(0, attempts - 1))

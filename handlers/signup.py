@@ -8,6 +8,7 @@ from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot import forms, ids, people, privacy
 from bot.cohorts import open_cohort, settings_of, taxonomy_for
@@ -40,21 +41,39 @@ def open_signup_modal(
     trigger_id: str,
     cohort_id: int | None = None,
 ) -> None:
-    """Open the signup modal for a cohort (its own skills list), prefilled when the person has a profile."""
+    """Open the signup modal for a cohort (its own skills list), prefilled when the person has a profile.
+
+    The trigger expires 3 seconds after the click, so the modal opens first, built from the database alone; a
+    newcomer's Slack timezone (``users.info``, which may be slow or rate limited) is looked up afterwards and put
+    in the open modal with ``views.update``.
+    """
     with services.sessions() as session:
         saved = people.load_profile(session=session, team_id=team_id, user_id=user_id)
         if saved is not None and cohort_id is None:
             cohort_id = saved[0].cohort_id
         cohort = open_cohort(session=session, team_id=team_id, cohort_id=cohort_id, now=services.now())
     taxonomy = taxonomy_for(cohort)
+    metadata = json.dumps({"cohort": cohort.id})
     if saved is not None:
         _, profile, bio = saved
         view = build_signup_modal(taxonomy=taxonomy, prefill=profile, bio=bio, editing=True, now=services.now())
-    else:
-        timezone = people.lookup_user(client, user_id).get("timezone") or "UTC"
-        view = build_signup_modal(taxonomy=taxonomy, timezone=timezone, now=services.now())
-    view["private_metadata"] = json.dumps({"cohort": cohort.id})
-    client.views_open(trigger_id=trigger_id, view=view)
+        client.views_open(trigger_id=trigger_id, view={**view, "private_metadata": metadata})
+        return
+    view = build_signup_modal(taxonomy=taxonomy, now=services.now())
+    opened = client.views_open(trigger_id=trigger_id, view={**view, "private_metadata": metadata}).get("view") or {}
+    timezone = people.lookup_user(client, user_id).get("timezone")
+    if not timezone or timezone == "UTC" or not opened.get("id"):
+        return  # the modal already starts at UTC
+    view = build_signup_modal(taxonomy=taxonomy, timezone=timezone, now=services.now())
+    update: dict[str, Any] = {"view_id": opened["id"], "view": {**view, "private_metadata": metadata}}
+    if opened.get("hash"):
+        update["hash"] = opened["hash"]  # the modal has not changed since it opened (else Slack keeps the newer)
+    try:
+        client.views_update(**update)
+    except Exception as exc:  # noqa: BLE001 - the modal is open: a missed hint must not send a "please try again"
+        # not_found / hash_conflict: closed, submitted or replaced meanwhile, the person no longer needs the hint
+        error = exc.response.get("error") if isinstance(exc, SlackApiError) else type(exc).__name__
+        log.info("signup modal not prefilled with the timezone user=%s error=%s", user_id, error)
 
 
 def _cohort_id(view: dict[str, Any]) -> int | None:

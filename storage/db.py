@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlmodel import Session, create_engine
 
 SessionFactory = Callable[[], Session]
@@ -44,7 +46,38 @@ def make_engine(database_url: str, *, pool_size: int = 10) -> Engine:
         return engine
     if url.drivername == "postgresql":
         url = url.set(drivername="postgresql+psycopg")
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size)
+    _ping_after_idle(engine)
+    return engine
+
+
+PING_AFTER_IDLE = 1.0  # seconds
+
+
+def _ping_after_idle(engine: Engine) -> None:
+    """Check a pooled connection before use only when it sat idle for ``PING_AFTER_IDLE`` seconds.
+
+    ``pool_pre_ping`` costs a round trip on every checkout, several per request. A connection in steady use has
+    just proven itself; one that sat idle (across a database restart, say) is pinged, and a dead one is replaced
+    before anyone sees it (``DisconnectionError`` makes the pool retry with a fresh connection). A connection that
+    breaks mid-use is still caught: SQLAlchemy then invalidates the whole pool.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _note_checkin(dbapi_connection, record) -> None:  # type: ignore[no-untyped-def]
+        record.info[_LAST_USED] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_connection, record, proxy) -> None:  # type: ignore[no-untyped-def]
+        if time.monotonic() - record.info.get(_LAST_USED, 0.0) < PING_AFTER_IDLE:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:
+            raise DisconnectionError("stale pooled connection") from exc
+
+
+_LAST_USED = "mentorbot_last_used"
 
 
 _DEFERRED = "mentorbot_sqlite_deferred"

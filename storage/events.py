@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, insert
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -15,20 +14,36 @@ from storage.types import utcnow
 _TABLE = ProcessedEvent.__table__  # type: ignore[attr-defined]
 
 
+# The dedupe insert runs on every event delivery, before the ack: plain driver SQL, so it costs one round trip and
+# no statement compilation. The unique constraint on (team_id, event_id) decides.
+_CLAIM_SQL = {
+    "postgresql": (
+        "INSERT INTO processed_event (team_id, event_id, event_type, received_at) "
+        "VALUES (%(team_id)s, %(event_id)s, %(event_type)s, %(received_at)s) "
+        "ON CONFLICT (team_id, event_id) DO NOTHING RETURNING id"
+    ),
+    "sqlite": (
+        "INSERT INTO processed_event (team_id, event_id, event_type, received_at) "
+        "VALUES (:team_id, :event_id, :event_type, :received_at) "
+        "ON CONFLICT (team_id, event_id) DO NOTHING RETURNING id"
+    ),
+}
+
+
 def claim_event(*, session: Session, team_id: str, event_id: str, event_type: str = "") -> bool:
     """Record an event as handled. True the first time; False for a retry or a duplicate delivery.
 
-    One ``INSERT ... ON CONFLICT DO NOTHING`` round trip on PostgreSQL and SQLite (no ORM flush); the unique
-    constraint on (team_id, event_id) decides, so two replicas receiving the same delivery claim it once. Commits.
+    One ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` round trip on PostgreSQL and SQLite (driver SQL: no ORM
+    flush, no compilation); the unique constraint on (team_id, event_id) decides, so two replicas receiving the
+    same delivery claim it once. Commits.
     """
     values = {"team_id": team_id, "event_id": event_id, "event_type": event_type[:64], "received_at": utcnow()}
-    dialect = session.get_bind().dialect.name
-    if dialect in ("postgresql", "sqlite"):
-        module = postgresql if dialect == "postgresql" else sqlite
-        statement = (
-            module.insert(_TABLE).values(**values).on_conflict_do_nothing(index_elements=["team_id", "event_id"])
-        )
-        claimed = session.execute(statement.returning(_TABLE.c.id)).first() is not None
+    dialect = session.get_bind().dialect
+    if dialect.name in _CLAIM_SQL:
+        to_db = _TABLE.c.received_at.type.bind_processor(dialect)  # stored exactly as the ORM stores it
+        if to_db is not None:
+            values["received_at"] = to_db(values["received_at"])
+        claimed = session.connection().exec_driver_sql(_CLAIM_SQL[dialect.name], values).first() is not None
         session.commit()
         return claimed
     try:  # any other database: let the unique constraint raise

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, update
+from sqlalchemy import and_, bindparam, func, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -254,6 +254,29 @@ def mark_sent(
         )
     )
     return bool(session.execute(statement).rowcount)  # type: ignore[attr-defined]
+
+
+def mark_sent_many(*, session: Session, sent: Collection[tuple[int, str | None, str | None]], now: datetime) -> None:
+    """``mark_sent`` for many rows in one executemany statement: (prompt id, sent_ts, sent_channel) each; does not
+    commit. Rows already marked sent are left as they are."""
+    if not sent:
+        return
+    table = ScheduledPrompt.__table__  # type: ignore[attr-defined]
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("b_id"), table.c.status != SENT)
+        .values(
+            status=SENT,
+            sent_at=now,
+            sent_ts=bindparam("b_ts"),
+            sent_channel=bindparam("b_channel"),
+            lease_owner=None,
+            lease_expires_at=None,
+            last_error="",
+            updated_at=now,
+        )
+    )
+    session.execute(statement, [{"b_id": i, "b_ts": ts, "b_channel": channel} for i, ts, channel in sent])
 
 
 def mark_retry(

@@ -74,3 +74,11 @@ def sign_up(app: RunningApp, profile: Profile) -> None:
     assert response.status == 200 and not response.body.strip(), response.body
     app.sandbox.wait_for("chat.postMessage", lambda c: c.args.get("channel") == profile.user_id)
     app.sandbox.wait_for("views.publish", lambda c: c.args.get("user_id") == profile.user_id)
+
+
+def slack_timezone_prefilled(app: RunningApp, user_id: str, after: float) -> dict[str, Any]:
+    """The signup modal once the app has put the person's Slack timezone in it (``views.update`` after the modal
+    opened: the lookup must not delay the modal past its trigger)."""
+    opened = app.sandbox.wait_for("views.open", after=after)
+    app.sandbox.wait_for("views.update", after=opened.at)
+    return app.sandbox.views_opened(user_id)[-1]

@@ -395,3 +395,57 @@ def test_scheduler_ticks_the_dispatcher_with_a_stable_job(sqlite_url: str, sandb
     snap = metrics.snapshot()
     assert snap["sent"] == 3 and snap["due"] == 3 and snap["ticks"] >= 1 and snap["max_lag_seconds"] >= 1
     services.engine.dispose()
+
+
+def test_a_prompt_is_rendered_after_the_hook_of_an_earlier_prompt_of_its_pair(
+    services: Services, sandbox: SlackSandbox
+) -> None:
+    """Batched rendering keeps per-pair order: a closure-like hook runs before the pair's next prompt renders."""
+    closed: set[int] = set()
+    seen: list[tuple[str, bool]] = []
+
+    def render(svc: Services, session: Session, prompt: ScheduledPrompt, now: datetime) -> Outgoing | None:
+        seen.append((prompt.idempotency_key, prompt.pair_id in closed))
+        if prompt.pair_id in closed:
+            return None  # the pair ended: nothing more to say
+        return Outgoing(channel=prompt.recipient_user_id or "", text=f"note {prompt.payload['n']}")
+
+    def close_pair(svc: Services, session: Session, prompt: ScheduledPrompt, now: datetime) -> None:
+        if prompt.payload.get("closes"):
+            closed.add(prompt.pair_id or 0)
+
+    register_prompt_kind(KIND, render, after_send=close_pair)
+    try:
+        add_prompts(services, 1, prefix="closure", pair_id=5, payload={"closes": True})
+        add_prompts(services, 3, prefix="other")  # pairs 0, 1, 2: independent of pair 5
+        add_prompts(services, 1, prefix="late", pair_id=5)  # same batch, same pair, after the closure
+        report = Dispatcher(services).tick(T0)
+    finally:
+        unregister_prompt_kind(KIND)
+    assert (report.claimed, report.sent, report.skipped) == (5, 4, 1)
+    assert ("late:0", True) in seen and ("closure:0", False) in seen
+    assert sorted(posted_keys(sandbox)) == ["closure:0", "other:0", "other:1", "other:2"]
+
+
+def test_a_batch_costs_a_few_statements_not_a_few_per_prompt(services: Services, sandbox: SlackSandbox) -> None:
+    """Claim, render and mark-sent are batched: 60 prompts (60 pairs, a kind without a hook) take a handful of
+    statements in all, not several per prompt."""
+    from sqlalchemy import event
+
+    register_prompt_kind(KIND, render_note)
+    add_prompts(services, 60, user=MENTEE)
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+        statements.append(statement.split()[0].upper())
+
+    dispatcher = Dispatcher(services)
+    event.listen(services.engine, "before_cursor_execute", count)
+    try:
+        report = dispatcher.tick(T0)
+    finally:
+        event.remove(services.engine, "before_cursor_execute", count)
+        unregister_prompt_kind(KIND)
+    assert report.sent == 60 and len(set(posted_keys(sandbox))) == 60
+    assert all(r.status == "sent" for r in rows(services).values())
+    assert len(statements) <= 12, Counter(statements)

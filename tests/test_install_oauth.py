@@ -145,6 +145,44 @@ def test_migration_creates_exactly_the_store_tables(engine) -> None:  # type: ig
     assert {"slack_installations_idx", "slack_bots_idx"} <= indexes
 
 
+class _WatchedSandbox(OAuthSandbox):
+    """Notes, at the moment each call becomes visible to ``wait_for``, what a test reading the sandbox then sees."""
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.seen_at_record: list[tuple[str, str, list[str]]] = []
+
+    def _record_call(self, method: str, args: dict) -> None:  # type: ignore[type-arg]
+        super()._record_call(method, args)
+        if method == "views.open":
+            modal = self.views_opened()[-1]
+            teams = (modal["team_id"], modal["app_installed_team_id"])
+            self.seen_at_record.append((*teams, [c.method for c in self.calls_for_team(BETA)]))
+
+
+def test_a_call_is_visible_only_once_filed_under_its_workspace() -> None:
+    """A modal opened with BETA's token belongs to BETA from the moment ``wait_for`` can see the call: a test that
+    reads it then and submits it must not send a view that claims the sandbox's default workspace (Bolt would
+    authorize the submission with that workspace's token)."""
+    from slack_sdk import WebClient
+
+    with _WatchedSandbox(team_id=ALPHA, client_id=CLIENT_ID) as box:
+        code = box.approve(BETA, installer="U0INSTALLB")
+        token = WebClient(base_url=box.url).oauth_v2_access(client_id=CLIENT_ID, client_secret="s", code=code)[
+            "access_token"
+        ]
+        box.register_trigger("1.2.beta", "U0BOB00002")
+        modal = {
+            "type": "modal",
+            "callback_id": "c",
+            "title": {"type": "plain_text", "text": "Sign up"},
+            "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "hi"}}],
+        }
+        opened = WebClient(base_url=box.url, token=token).views_open(trigger_id="1.2.beta", view=modal)["view"]
+        assert opened["app_installed_team_id"] == opened["team_id"] == BETA
+        assert box.seen_at_record == [(BETA, BETA, ["views.open"])]
+
+
 def test_config_takes_exactly_one_mode() -> None:
     base = {"SLACK_SIGNING_SECRET": "s"}
     oauth = {"SLACK_CLIENT_ID": CLIENT_ID, "SLACK_CLIENT_SECRET": "x", "TOKEN_ENCRYPTION_KEY": KEY}

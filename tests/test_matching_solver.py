@@ -177,3 +177,160 @@ def test_same_input_same_output_under_insertion_order(instance, rnd):
     caps = list(capacities.items())
     rnd.shuffle(caps)
     assert max_weight_assignment(dict(items), dict(caps)) == first
+
+
+# ---------------------------------------------------------------------------------------------- certified solver
+
+
+def verify_certificate(scores, allowed, caps, result, boost=None):
+    """Dense, independent check of a certificate: feasible pairs, feasible dual, equal objectives.
+
+    Returns the largest ``W - u - v`` over the pairs that constrain the dual (0 for a tight certificate).
+    """
+    weights = scores.astype(np.float32)
+    if boost is not None:
+        weights = weights + np.asarray(boost, dtype=np.float32)[:, None]
+    w = np.rint(weights * np.float32(1e6)).astype(np.int64)
+    caps = np.asarray(caps, dtype=np.int64)
+    counts = np.zeros(len(caps), dtype=np.int64)
+    mentees = set()
+    for i, j in result.pairs:
+        assert allowed[i, j] and w[i, j] > 0, (i, j)
+        assert i not in mentees
+        mentees.add(i)
+        counts[j] += 1
+    assert (counts <= caps).all()
+    u, v = result.mentee_price, result.mentor_price
+    assert (u >= 0).all() and (v >= 0).all()
+    constrains = allowed & (w > 0) & (caps > 0)[None, :]
+    slack = np.where(constrains, w - u[:, None] - v[None, :], -(2**62))
+    primal = sum(int(w[i, j]) for i, j in result.pairs)
+    dual = int(u.sum() + (np.minimum(caps, len(scores)) * v).sum())
+    assert primal == result.primal == dual == result.dual
+    return int(slack.max(initial=-(2**62)))
+
+
+def random_matrix(seed, n, m, density=0.5, levels=None, max_cap=3):
+    rng = np.random.default_rng(seed)
+    if levels:  # few distinct values: many ties, as real scores have
+        scores = rng.integers(1, levels + 1, size=(n, m)).astype(np.float32) / levels
+    else:
+        scores = rng.random((n, m)).astype(np.float32)
+    allowed = rng.random((n, m)) < density
+    caps = rng.integers(0, max_cap + 1, size=m)
+    return scores, allowed, caps
+
+
+def lp_matrix_optimum(w, allowed, caps):
+    rows, cols = np.nonzero(allowed & (w > 0) & (np.asarray(caps) > 0)[None, :])
+    if len(rows) == 0:
+        return 0
+    n, m = w.shape
+    a = np.zeros((n + m, len(rows)))
+    a[rows, np.arange(len(rows))] = 1
+    a[n + cols, np.arange(len(rows))] = 1
+    res = linprog(-w[rows, cols].astype(float), A_ub=a, b_ub=[1] * n + list(caps), bounds=(0, 1), method="highs")
+    assert res.status == 0
+    return round(-res.fun)
+
+
+@pytest.mark.parametrize(
+    ("seed", "n", "m", "density", "levels", "row_top", "col_per_slot"),
+    [
+        (0, 60, 15, 0.6, None, 10, 16),
+        (1, 80, 20, 0.9, None, 1, 0),  # a tiny first graph: pricing must add the missing pairs
+        (1, 80, 20, 0.9, 4, 1, 0),  # heavy ties
+        (2, 120, 10, 1.0, 3, 1, 0),  # scarce mentors, heavy ties
+        (3, 40, 40, 0.3, None, 2, 1),
+        (4, 200, 30, 0.5, 5, 3, 0.5),
+    ],
+)
+def test_certified_solver_is_optimal_with_a_verified_certificate(seed, n, m, density, levels, row_top, col_per_slot):
+    from bot.matching.solver import certified_assignment
+
+    scores, allowed, caps = random_matrix(seed, n, m, density, levels)
+    # The known list no wider than the first graph: pruned pairs must then be found by the pricing scan.
+    narrow = {"known_row_top": row_top, "known_col_per_slot": col_per_slot}
+    result = certified_assignment(scores, allowed, caps, row_top=row_top, col_per_slot=col_per_slot, **narrow)
+    assert verify_certificate(scores, allowed, caps, result) == 0
+    assert result.certified and result.max_violation == 0
+    w = np.rint(scores * np.float32(1e6)).astype(np.int64)
+    assert result.primal == lp_matrix_optimum(w, allowed, caps)
+    if (seed, levels) == (1, None):
+        assert result.iterations > 1 and result.added_edges > 0, "the tiny first graph should have needed pricing"
+
+
+def test_certified_solver_with_priority_boost_matches_lp():
+    from bot.matching.solver import certified_assignment
+
+    scores, allowed, caps = random_matrix(7, 90, 12, 0.7, 4)
+    boost = np.where(np.arange(90) % 5 == 0, 0.1, 0.0).astype(np.float32)
+    result = certified_assignment(
+        scores, allowed, caps, boost=boost, row_top=1, col_per_slot=0, known_row_top=1, known_col_per_slot=0
+    )
+    assert verify_certificate(scores, allowed, caps, result, boost=boost) == 0
+    w = np.rint((scores + boost[:, None]) * np.float32(1e6)).astype(np.int64)
+    assert result.primal == lp_matrix_optimum(w, allowed, caps)
+
+
+@pytest.mark.parametrize("boost_value", [0.1, 20.0])  # 20: weights past float32's exact range, priced in float64
+def test_certified_solver_with_large_weights_stays_exact(boost_value):
+    from bot.matching.solver import certified_assignment
+
+    scores, allowed, caps = random_matrix(11, 70, 9, 0.8, None)
+    scores = scores * np.float32(3)  # scores need not lie in [0, 1]
+    boost = np.where(np.arange(70) % 3 == 0, boost_value, 0.0).astype(np.float32)
+    result = certified_assignment(
+        scores, allowed, caps, boost=boost, row_top=1, col_per_slot=0, known_row_top=1, known_col_per_slot=0
+    )
+    assert verify_certificate(scores, allowed, caps, result, boost=boost) == 0
+    w = np.rint((scores + boost[:, None]) * np.float32(1e6)).astype(np.int64)
+    assert result.primal == lp_matrix_optimum(w, allowed, caps)
+
+
+def test_certificate_check_rejects_a_lowered_price():
+    """The verifier is not vacuous: a dual lowered below a tight pair's weight fails it."""
+    from bot.matching.solver import certified_assignment
+
+    scores, allowed, caps = random_matrix(5, 50, 10, 0.8, 4)
+    result = certified_assignment(scores, allowed, caps)
+    busy = int(np.argmax(result.mentor_price))
+    assert result.mentor_price[busy] > 0
+    result.mentor_price = result.mentor_price.copy()
+    result.mentor_price[busy] -= 1
+    with pytest.raises(AssertionError):
+        verify_certificate(scores, allowed, caps, result)
+
+
+def test_certified_solver_edge_cases():
+    from bot.matching.solver import certified_assignment
+
+    scores = np.array([[0.5, 0.9], [0.0, 0.4], [0.7, 0.7]], dtype=np.float32)
+    allowed = np.array([[True, True], [True, False], [False, False]])
+    result = certified_assignment(scores, allowed, [1, 0])  # second mentor has no capacity; zero weights unused
+    assert result.pairs == [(0, 0)]
+    assert verify_certificate(scores, allowed, [1, 0], result) == 0
+    assert certified_assignment(scores, np.zeros_like(allowed), [1, 1]).pairs == []
+    assert certified_assignment(np.zeros((0, 3), np.float32), np.zeros((0, 3), bool), [1, 1, 1]).pairs == []
+
+
+matrices = st.tuples(
+    st.integers(0, 2**31), st.integers(1, 40), st.integers(1, 12), st.sampled_from([None, 2, 5]), st.integers(1, 4)
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(matrices)
+def test_certified_properties_against_min_cost_flow(spec):
+    from bot.matching.solver import certified_assignment
+
+    seed, n, m, levels, row_top = spec
+    scores, allowed, caps = random_matrix(seed, n, m, 0.6, levels)
+    result = certified_assignment(
+        scores, allowed, caps, row_top=row_top, col_per_slot=0.5, known_row_top=2 * row_top, known_col_per_slot=1
+    )
+    assert verify_certificate(scores, allowed, caps, result) <= 0
+    reference = assign_from_matrix(scores, allowed, caps, backend="ortools")
+    w = np.rint(scores * np.float32(1e6)).astype(np.int64)
+    assert result.primal == sum(int(w[i, j]) for i, j in reference)
+    assert result.pairs == sorted(result.pairs)

@@ -15,7 +15,7 @@ from bot.sandbox import forms as fill
 from storage.models import AnonymousDeparture, Participant, ProcessedEvent, Profile
 from storage.vocab import ParticipantStatus, Role
 from tests.conftest import RunningApp
-from tests.helpers import ALICE, BOB, add_person, open_modal, sign_up
+from tests.helpers import ALICE, BOB, add_person, open_modal, sign_up, slack_timezone_prefilled
 
 
 def _count(app: RunningApp, model: type) -> int:
@@ -25,11 +25,11 @@ def _count(app: RunningApp, model: type) -> int:
 
 def test_mentor_opens_signup_modal_within_3_seconds_with_slack_timezone(app: RunningApp) -> None:
     add_person(app, ALICE)
+    before = time.time()
     response = app.driver.slash_command(ALICE.user_id, "")
     assert response.status == 200
     assert response.elapsed < 3
-    app.sandbox.wait_for("views.open")
-    view = app.sandbox.views_opened(ALICE.user_id)[-1]
+    view = slack_timezone_prefilled(app, ALICE.user_id, before)
     assert view["callback_id"] == ids.SIGNUP_VIEW
     tz_block = next(b for b in view["blocks"] if b.get("block_id") == ids.TIMEZONE)
     assert tz_block["element"]["type"] == "external_select"  # type-ahead over IANA zones, cities and offsets
@@ -37,6 +37,34 @@ def test_mentor_opens_signup_modal_within_3_seconds_with_slack_timezone(app: Run
     assert initial["value"] == "Europe/Berlin"
     assert re.fullmatch(r"Europe/Berlin \(UTC\+[12], now \d\d:\d\d\)", initial["text"]["text"])
     assert app.sandbox.calls_for("users.info")
+
+
+def test_signup_modal_opens_before_slack_is_asked_for_the_timezone(app: RunningApp) -> None:
+    """users.info is rate limited (a burst of signups after an announcement): Slack answers 429 with Retry-After 3,
+    as long as the trigger lives. The modal still opens on the trigger at once, and the person's Slack timezone
+    reaches it by ``views.update`` once Slack answers."""
+    add_person(app, ALICE)
+    app.sandbox.fail_next("users.info", status=429, retry_after=3)
+    before = time.time()
+    assert app.driver.slash_command(ALICE.user_id, "join").status == 200
+    opened = app.sandbox.wait_for("views.open", after=before, timeout=10)
+    assert not app.sandbox.calls_for("users.info")  # the modal did not wait for the lookup
+    view = slack_timezone_prefilled(app, ALICE.user_id, before)
+    lookup = app.sandbox.wait_for("users.info", after=before)
+    update = app.sandbox.wait_for("views.update", after=before)
+    assert opened.at < lookup.at <= update.at
+    assert update.args["view_id"] == opened_id(app, ALICE.user_id) == view["id"]
+    zone = next(b for b in view["blocks"] if b.get("block_id") == ids.TIMEZONE)["element"]["initial_option"]
+    assert zone["value"] == "Europe/Berlin"
+    assert json.loads(view["private_metadata"])["cohort"]  # the update keeps the cohort the modal was opened for
+    # the person submits the updated modal as usual
+    response = app.driver.view_submission(ALICE.user_id, view, fill.signup_values(view, ALICE))
+    assert response.status == 200 and not response.body.strip(), response.body
+    app.sandbox.wait_for("chat.postMessage", lambda c: c.args.get("channel") == ALICE.user_id)
+
+
+def opened_id(app: RunningApp, user_id: str) -> str:
+    return str(app.sandbox.views_opened(user_id)[-1]["id"])
 
 
 def test_valid_submission_stores_profile_and_confirms_by_dm(app_any_db: RunningApp) -> None:

@@ -26,7 +26,7 @@ from bot.sandbox.rules import RULES, Check, Max, Min, Needs
 from bot.views.coordinator import SKILLS_BOXES, skills_boxes
 from storage.models import Cohort, Pair, Participant
 from tests.conftest import COORDINATOR, RunningApp
-from tests.helpers import add_person, open_modal
+from tests.helpers import add_person, open_modal, slack_timezone_prefilled
 
 SECTION = {"type": "section", "text": {"type": "mrkdwn", "text": "hi"}}
 
@@ -505,7 +505,9 @@ def test_a_300_skill_cohort_signs_up_edits_profiles_and_matches(app: RunningApp)
     )
     for person in (mentor, mentee):
         add_person(app, person)
-        view = open_modal(app, person.user_id)
+        before = time.time()
+        open_modal(app, person.user_id)
+        view = slack_timezone_prefilled(app, person.user_id, before)
         elements = {b["block_id"]: b["element"] for b in view["blocks"] if b["type"] == "input"}
         assert elements[ids.SKILLS_OFFERED]["type"] == "multi_external_select"
         assert elements[ids.TIMEZONE]["initial_option"]["value"] == "Asia/Kolkata"

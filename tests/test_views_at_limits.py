@@ -261,6 +261,8 @@ CASES = [
     Case(
         "signup.help_message", "message", lambda: signup.help_message([("x" * 60, "y" * 200)] * 60, unknown="z" * 200)
     ),
+    Case("signup.leave_confirmation", "message", lambda: signup.leave_confirmation(was_participant=True)),
+    Case("signup.leave_confirmation", "message", lambda: signup.leave_confirmation(was_participant=False)),
     # home
     Case("home.build_home", "view", lambda: home.build_home(profile=None)),
     Case(
@@ -463,6 +465,7 @@ CASES = [
         ),
     ),
     # knowledge and networking
+    Case("knowledge.intro_withdrawn_message", "message", knowledge.intro_withdrawn_message),
     Case("knowledge.share_button", "blocks", lambda: [{"type": "actions", "elements": [knowledge.share_button(1)]}]),
     Case(
         "knowledge.build_share_modal",

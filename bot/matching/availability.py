@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from bot.profiles import WEEKDAYS, Profile, Window
+from bot.profiles import WEEKDAYS, Profile, Window, windows_from_choices
 
 MINUTES_PER_WEEK = 7 * 24 * 60
 
@@ -76,6 +76,12 @@ def minute_mask(key: PatternKey, monday: date) -> np.ndarray:
     return mask
 
 
+@lru_cache(maxsize=8192)
+def _person_mask(tz: str, days: tuple[str, ...], slots: tuple[str, ...], monday: date) -> np.ndarray:
+    """``minute_mask`` of a person's form choices, cached by the choices themselves (cheap to hash)."""
+    return minute_mask((tz, windows_from_choices(days, slots)), monday)
+
+
 def _format_minutes(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
@@ -93,7 +99,8 @@ def shared_hours(a: Profile, b: Profile, week_of: date) -> tuple[float, list[Win
         (``end`` > 1440) when an overlap crosses a's local midnight.
     """
     monday = week_monday(week_of)
-    both = minute_mask(pattern_key(a), monday) & minute_mask(pattern_key(b), monday)
+    mask_a = _person_mask(a.timezone, a.days, a.time_slots, monday)
+    both = mask_a & _person_mask(b.timezone, b.days, b.time_slots, monday)
     total = int(both.sum())
     if total == 0:
         return 0.0, []

@@ -96,16 +96,20 @@ class OAuthSandbox(SlackSandbox):
                 "bot_id": self.bot_id,
                 "is_enterprise_install": False,
             }
-        answer = super().handle_api(method, args, token)
-        if team is not None and answer.get("ok"):
-            with self._lock:
-                self._team_calls.append(TeamCall(team, method, dict(args)))
-                view = answer.get("view")
-                if isinstance(view, dict) and view.get("id") in self._views:
-                    # a view belongs to the workspace whose token opened it (Bolt routes submissions by it)
-                    for target in (view, self._views[view["id"]].view):
-                        target["team_id"] = target["app_installed_team_id"] = team
-        return answer
+        return super().handle_api(method, args, token)
+
+    def _answered(self, method: str, args: dict[str, Any], token: str, body: dict[str, Any]) -> None:
+        # Under the lock that also records the call: whoever sees the call (``wait_for``, ``views_opened``) already
+        # sees it under its workspace, and a modal already carries the workspace of the token that opened it.
+        team = self._token_team.get(token)
+        if team is None:
+            return
+        self._team_calls.append(TeamCall(team, method, dict(args)))
+        view = body.get("view")
+        if isinstance(view, dict) and view.get("id") in self._views:
+            # a view belongs to the workspace whose token opened it (Bolt routes submissions by it)
+            for target in (view, self._views[view["id"]].view):
+                target["team_id"] = target["app_installed_team_id"] = team
 
     def _oauth_v2_access(self, args: dict[str, Any]) -> dict[str, Any]:
         with self._lock:

@@ -478,8 +478,13 @@ class SandboxBase:
                     messages = tuple((err.extra.get("response_metadata") or {}).get("messages") or (err.code,))
                     self.note_invalid(method, validation.Refusal(err.code, messages), args)
                 return answer
+            self._answered(method, args, token, body)
             self._record_call(method, args)
         return {"ok": True, **body}
+
+    def _answered(self, method: str, args: dict[str, Any], token: str, body: dict[str, Any]) -> None:
+        """Called under the lock for each successful call, before it is recorded: a subclass completes its own
+        bookkeeping here, so nobody who sees the call (``wait_for``, ``views_opened``) sees it half done."""
 
     # ------------------------------------------------------------------ strictness
 
