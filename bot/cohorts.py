@@ -59,6 +59,10 @@ class CohortSettings:
     announce_channel: str = ""
     digest_channel: str = ""
     digest_enabled: bool = False
+    # pair control: all off by default, so nothing ends or moves without a coordinator
+    auto_rematch: bool = False  # rematch the mentee automatically after a "not a fit" (coordinators may undo, 24 h)
+    fill_freed_places: bool = False  # a freed mentor place goes to the longest-waiting fitting mentee at once
+    close_inactive_after_weeks: int | None = None  # end inactive pairs after this many weeks (notice a week before)
 
     @classmethod
     def from_json(cls, data: dict[str, Any] | None) -> CohortSettings:

@@ -1,5 +1,5 @@
-"""Coordinator services: cohorts (programs), round skips and pre-match notices, pair actions, export, the
-weekly digest and the coordinator's App Home section. Every change is written to the audit log."""
+"""Coordinator services: cohorts (programs), round skips and pre-match notices, export, the weekly digest and the
+coordinator's App Home section (actions on pairs live in :mod:`bot.pair_control`). Every change is audited."""
 
 from __future__ import annotations
 
@@ -19,11 +19,11 @@ from bot.cohorts import CohortSettings, settings_of
 from bot.profiles import normalise_tag
 from bot.stats import compute_stats
 from bot.views import coordinator as views
-from bot.views.blocks import escape, quote
+from bot.views.blocks import escape
 from storage import coordination, stats
 from storage.models import Cohort, Pair
 from storage.models.journey import PairJourney
-from storage.vocab import CloseReason, PairStatus, PromptKind
+from storage.vocab import PromptKind
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -31,13 +31,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-PAIR_ACTIONS = {
-    ids.COORD_PAIR_NUDGE: "nudge",
-    ids.COORD_PAIR_MESSAGE: "message",
-    ids.COORD_PAIR_PAUSE: "pause",
-    ids.COORD_PAIR_END: "end",
-    ids.COORD_PAIR_REMATCH: "rematch",
-}
 EXPORT_UNMATCHED = "unmatched people"
 EXPORT_REFLECTIONS = "closing reflections"
 DIGEST_KIND = PromptKind.WEEKLY_DIGEST
@@ -92,6 +85,10 @@ class ProgramForm:
     digest_channel: str = ""
     weights: dict[str, float] = field(default_factory=dict)
     skills: list[str] = field(default_factory=list)
+    auto_rematch: bool = False
+    fill_freed_places: bool = False
+    close_inactive_after_weeks: int | None = None
+    close_inactive_raw: str = ""
 
 
 def _value(values: dict[str, Any], block_id: str) -> dict[str, Any]:
@@ -152,6 +149,11 @@ def parse_program(values: dict[str, Any]) -> ProgramForm:
     form.min_shared_hours = _float(_value(values, ids.PROGRAM_MIN_HOURS).get("value"))
     form.announce_channel = str(_value(values, ids.PROGRAM_ANNOUNCE_CHANNEL).get("selected_conversation") or "")
     form.digest_channel = str(_value(values, ids.PROGRAM_DIGEST_CHANNEL).get("selected_conversation") or "")
+    pair_options = {o.get("value") for o in _value(values, ids.PROGRAM_PAIR_OPTIONS).get("selected_options") or []}
+    form.auto_rematch = "auto_rematch" in pair_options
+    form.fill_freed_places = "fill_freed_places" in pair_options
+    form.close_inactive_raw = str(_value(values, ids.PROGRAM_CLOSE_INACTIVE).get("value") or "").strip()
+    form.close_inactive_after_weeks = _int(form.close_inactive_raw) if form.close_inactive_raw else None
     return form
 
 
@@ -185,6 +187,10 @@ def validate_program(form: ProgramForm, *, name_taken: bool) -> dict[str, str]:
         errors[ids.PROGRAM_CHOICE_DAYS] = "A whole number of days from 1 to 30."
     if form.choice_pick_days is None or not 1 <= form.choice_pick_days <= 30:
         errors[ids.PROGRAM_CHOICE_PICK_DAYS] = "A whole number of days from 1 to 30."
+    if form.close_inactive_raw and (
+        form.close_inactive_after_weeks is None or not 2 <= form.close_inactive_after_weeks <= 52
+    ):
+        errors[ids.PROGRAM_CLOSE_INACTIVE] = "A whole number of weeks from 2 to 52, or empty to never close pairs."
     known = set(default_weights())
     weights: dict[str, float] = {}
     for number, line in enumerate(form.weights_raw.splitlines(), start=1):
@@ -236,6 +242,9 @@ def program_settings(form: ProgramForm) -> dict[str, Any]:
         "choice_pick_days": form.choice_pick_days,
         "choice_auto_match": form.choice_auto_match,
         "carry_over": form.carry_over,
+        "auto_rematch": form.auto_rematch,
+        "fill_freed_places": form.fill_freed_places,
+        "close_inactive_after_weeks": form.close_inactive_after_weeks,
     }
     known = {f.name for f in fields(CohortSettings)}
     out = CohortSettings.from_json({k: v for k, v in values.items() if k in known}).to_json()
@@ -513,106 +522,6 @@ def at_risk_list(*, session: Session, team_id: str, cohort_id: int | None = None
     """At-risk pairs with the side that went quiet."""
     rows = stats.at_risk_pairs(session=session, team_id=team_id, cohort_id=cohort_id)
     return [(pair, quiet_side(pair, journey)) for pair, journey in rows]
-
-
-def pair_action(
-    *,
-    session: Session,
-    client: WebClient,
-    team_id: str,
-    actor: str,
-    pair_id: int,
-    action: str,
-    reason: str,
-    message: str,
-    now: datetime,
-) -> str:
-    """Apply a coordinator action to a pair (audited); returns what to tell the coordinator."""
-    pair = coordination.get_pair(session=session, team_id=team_id, pair_id=pair_id)
-    if pair is None:
-        return "That pair no longer exists."
-    people = [pair.mentee_user_id, pair.mentor_user_id]
-    if action in ("pause", "end", "rematch") and pair.status == PairStatus.CLOSED:
-        return "That pair has already ended."
-    if action == "nudge":
-        journey = coordination.journey_of(session=session, pair_id=pair_id)
-        quiet = quiet_side(pair, journey)
-        targets = (
-            [pair.mentor_user_id]
-            if quiet == "the mentor went quiet"
-            else [pair.mentee_user_id]
-            if quiet == "the mentee went quiet"
-            else people
-        )
-        for user_id in targets:
-            other = pair.mentee_user_id if user_id == pair.mentor_user_id else pair.mentor_user_id
-            client.chat_postMessage(
-                channel=user_id,
-                text=f":wave: A friendly nudge from the mentorship program: it's been a while since you and <@{other}> "
-                "caught up. Could you find 30 minutes this week? If it isn't working, you can say so privately from "
-                "App Home.",
-            )
-        done = f"Nudged {', '.join(f'<@{u}>' for u in targets)}."
-    elif action == "message":
-        text = f":speech_balloon: A message from your program coordinator <@{actor}>:\n{quote(message)}"
-        if pair.channel_id:
-            client.chat_postMessage(channel=pair.channel_id, text=text)
-        else:
-            for user_id in people:
-                client.chat_postMessage(channel=user_id, text=text)
-        done = "Your message was sent to both."
-    elif action == "pause":
-        coordination.set_pair_status(session=session, pair=pair, status=PairStatus.PAUSED, now=now, commit=False)
-        done = "The pair is paused."
-    elif action in ("end", "rematch"):
-        coordination.set_pair_status(
-            session=session,
-            pair=pair,
-            status=PairStatus.CLOSED,
-            now=now,
-            close_reason=CloseReason.COORDINATOR_END if action == "end" else CloseReason.COORDINATOR_REMATCH,
-            commit=False,
-        )
-        _cancel_prompts(session=session, team_id=team_id, pair_id=pair_id, now=now)
-        if action == "rematch":
-            coordination.set_priority(
-                session=session, team_id=team_id, user_id=pair.mentee_user_id, reason="rematch requested", commit=False
-            )
-        for user_id in people:
-            client.chat_postMessage(
-                channel=user_id,
-                text="Your mentoring pair has been closed by the program coordinator. Thank you for the time you put "
-                "in!"
-                + (
-                    " You'll be first in line for a new match."
-                    if action == "rematch" and user_id == pair.mentee_user_id
-                    else ""
-                ),
-            )
-        done = "The pair has ended." + (" The mentee is first in line next round." if action == "rematch" else "")
-    else:
-        return "Unknown action."
-    coordination.record_audit(
-        session=session,
-        team_id=team_id,
-        actor=actor,
-        action=f"pair.{action}",
-        target=f"pair:{pair.id}",
-        detail={"mentee": pair.mentee_user_id, "mentor": pair.mentor_user_id},
-        reason=reason,
-        now=now,
-        commit=False,
-    )
-    session.commit()
-    return done
-
-
-def _cancel_prompts(*, session: Session, team_id: str, pair_id: int, now: datetime) -> None:
-    try:
-        from bot.outbox import cancel_prompts
-    except ImportError:  # pragma: no cover
-        return
-    cancel_prompts(session=session, team_id=team_id, pair_id=pair_id, now=now)
 
 
 # ---------------------------------------------------------------------- export

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
+from bot.profiles import Profile, Role
+from bot.sandbox.ledger import Behaviour
 from bot.sandbox.scenario import Scenario, ScenarioConfig
 from bot.sandbox.truth import expected_state, finalise, flag_report
 
@@ -30,10 +33,24 @@ def run_demo(
     """Run the demo and print its transcript. Returns the exit code."""
     out = out or sys.stdout
     config = ScenarioConfig(
-        people=people, days=days, seed=seed, database_url=database_url, record=record, transcript=out
+        people=people,
+        days=days,
+        seed=seed,
+        database_url=database_url,
+        record=record,
+        transcript=out,
+        coordinator_resolves=True,
     )
     with Scenario(config) as run:
-        run.run()
+        run.setup()
+        run.sign_up()
+        introduced = min(days, 9)  # the round is published on day 5 and the pairs introduced two days later
+        run.run_days(introduced)
+        late = _mentor_joining_late(run)
+        if late is not None:
+            run.stage("A mentor joins after the round")
+            run.join([late])
+        run.run_days(days - introduced)
         run.stage("Where the pairs ended up")
         view = run.coordinator_view()
         rows = {int(r["pair_id"]): r for r in view.export_rows if r.get("pair_id", "").isdigit()}
@@ -53,6 +70,26 @@ def run_demo(
         for call in invalid[:20]:
             run.say(f"  ! {call.method}: {call.error}: {' | '.join(call.messages[:2])}")
     return 1 if invalid else 0
+
+
+def _mentor_joining_late(run: Scenario) -> Profile | None:
+    """A mentor who signs up after the round with free places, so the "not a fit" mentee can be rematched."""
+    pair = next((p for p in run.ledger.pairs.values() if p.behaviour == Behaviour.NOT_A_FIT), None)
+    mentee = run.profiles.get(pair.mentee) if pair is not None else None
+    if mentee is None:
+        return None
+    return replace(
+        mentee,
+        user_id="U0LATEMNTR",
+        role=Role.MENTOR,
+        name="Lena Park",
+        email="lena.park@example.com",
+        skills_offered=mentee.skills_wanted or ("mentoring",),
+        skills_wanted=(),
+        career_goals=(),
+        seniority="staff",
+        capacity=2,
+    )
 
 
 def _coordinator_view(run: Scenario, view: object, now: datetime) -> None:

@@ -38,14 +38,14 @@ from storage import learning as store
 from storage.learning import AnswerFacts, ClosedPair, JourneyFacts
 from storage.models import Pair
 from storage.models.learning import PairSnapshot
-from storage.vocab import AnswerKind, CloseReason, FitAnswer, Outcome, PairRole, PairStatus
+from storage.vocab import AnswerKind, CloseReason, EndReason, FitAnswer, Outcome, PairRole, PairStatus
 
 log = logging.getLogger(__name__)
 
 CADENCE_SHARE = 0.75  # meetings needed, as a share of what the agreed cadence asks for
 INACTIVE_DAYS = 21  # "stuck for about three weeks"
 COMPLETED = (CloseReason.COMPLETED, CloseReason.INFORMAL)
-COORDINATOR_ENDED = (CloseReason.COORDINATOR_END, CloseReason.COORDINATOR_REMATCH)
+COORDINATOR_ENDED = (CloseReason.COORDINATOR_END, CloseReason.COORDINATOR_REMATCH, EndReason.OTHER)
 SNAPSHOT_FIELDS = tuple(k for k in profile_cells(Profile(user_id=""), "x") if k not in ("x_name", "x_email"))
 
 
@@ -85,13 +85,17 @@ def label_outcome(facts: OutcomeFacts) -> Label:
     """The outcome label of one pair (see the module docstring)."""
     if facts.status != PairStatus.CLOSED:
         return Label(Outcome.UNLABELLED, "still open")
-    if facts.close_reason == CloseReason.LEFT_PROGRAM:
+    if facts.close_reason in (CloseReason.LEFT_PROGRAM, EndReason.LEFT_COMPANY):
         return Label(Outcome.UNLABELLED, "someone left the program")
+    if facts.close_reason == EndReason.UNDONE:
+        return Label(Outcome.UNLABELLED, "withdrawn: an automatic rematch was undone")
     poor: list[str] = []
     if facts.not_a_fit or facts.close_reason == CloseReason.NOT_A_FIT:
         poor.append("said not a fit")
     if facts.silent_stage >= 2 or facts.meetings == 0:
         poor.append("went silent and ended")
+    elif facts.close_reason == EndReason.INACTIVE:
+        poor.append("ended as inactive")
     if facts.close_reason in COORDINATOR_ENDED:
         last = facts.last_activity_at or facts.started_at
         quiet = (

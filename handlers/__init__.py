@@ -16,6 +16,7 @@ from handlers import (
     learning,
     matching,
     networking,
+    pair_control,
     pairs,
     privacy,
     signup,
@@ -32,6 +33,7 @@ def register_handlers(app: App, services: Services) -> None:
     coordinators.register(app, services, router)
     cohorts.register(app, services, router)
     pairs.register(app, services, router)
+    pair_control.register(app, services, router)
     knowledge.register(app, services, router)
     networking.register(app, services, router)
     install.register(app, services, router)

@@ -1,5 +1,6 @@
-"""Coordinator surfaces: /mentor program | announce | stats | export | audit | import, pair actions from App
-Home, and the participant's "Skip this round" button. Every coordinator click and submission is re-checked."""
+"""Coordinator surfaces: /mentor program | announce | stats | export | audit | import, and the participant's
+"Skip this round" button (pair actions live in :mod:`handlers.pair_control`). Every coordinator click and
+submission is re-checked."""
 
 from __future__ import annotations
 
@@ -22,7 +23,6 @@ from bot.views import coordinator as views
 from bot.views.blocks import escape
 from bot.views.matching import cohort_choice_message
 from handlers.commands import NOT_A_COORDINATOR, CommandContext, CommandRouter
-from handlers.home import publish_home
 from handlers.learning import add_learning_offer
 from handlers.payload import first_submission as _first_submission
 from handlers.payload import team_id as _team_id
@@ -402,69 +402,6 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
         if announced:
             text += " The signup announcement is posted."
         client.chat_postMessage(channel=actor, text=text)
-
-    # ------------------------------------------------------------------ pair actions (App Home)
-
-    def on_pair_action_clicked(ack: Ack, body: dict[str, Any], client: WebClient, action: dict[str, Any]) -> None:
-        ack()
-        actor, team_id = _user_id(body), _team_id(body)
-        if not services.is_coordinator(actor, _team_id(body)):
-            log.warning("forged pair action refused user=%s action=%s", actor, action.get("action_id"))
-            client.chat_postMessage(channel=actor, text=NOT_A_COORDINATOR)
-            return
-        kind = coordination.PAIR_ACTIONS[str(action.get("action_id"))]
-        pair_id = int(action["value"]) if str(action.get("value", "")).isdigit() else 0
-        with services.sessions() as session:
-            pair = store.get_pair(session=session, team_id=team_id, pair_id=pair_id)
-        if pair is None:
-            client.chat_postMessage(channel=actor, text="That pair no longer exists.")
-            return
-        client.views_open(
-            trigger_id=str(body.get("trigger_id", "")), view=views.pair_action_modal(action=kind, pair=pair)
-        )
-
-    for action_id in coordination.PAIR_ACTIONS:
-        app.action(action_id)(on_pair_action_clicked)
-
-    @app.view(ids.PAIR_ACTION_VIEW)
-    def on_pair_action_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        actor, team_id = _user_id(body), _team_id(body)
-        if not services.is_coordinator(actor, _team_id(body)):
-            log.warning("forged pair action submission refused user=%s", actor)
-            ack(response_action="update", view=views.refusal_view())
-            return
-        values = (view.get("state") or {}).get("values") or {}
-        meta = _metadata(view)
-        kind = str(meta.get("action", ""))
-        reason = str(((values.get(ids.PAIR_ACTION_REASON) or {}).get(ids.INPUT) or {}).get("value") or "").strip()
-        message = str(((values.get(ids.PAIR_ACTION_MESSAGE) or {}).get(ids.INPUT) or {}).get("value") or "").strip()
-        errors = {}
-        if kind in ("pause", "end", "rematch") and not reason:
-            errors[ids.PAIR_ACTION_REASON] = "Say why, for the audit log."
-        if kind == "message" and not message:
-            errors[ids.PAIR_ACTION_MESSAGE] = "Write the message to send."
-        if kind not in coordination.PAIR_ACTIONS.values():
-            errors[ids.PAIR_ACTION_REASON] = "Unknown action."
-        if errors:
-            ack(response_action="errors", errors=errors)
-            return
-        ack()
-        if not _first_submission(services, body):
-            return
-        with services.sessions() as session:
-            result = coordination.pair_action(
-                session=session,
-                client=client,
-                team_id=team_id,
-                actor=actor,
-                pair_id=int(meta.get("pair_id") or 0),
-                action=kind,
-                reason=reason,
-                message=message,
-                now=services.now(),
-            )
-        client.chat_postMessage(channel=actor, text=result)
-        publish_home(services, client, team_id=team_id, user_id=actor)
 
     # ------------------------------------------------------------------ audit paging
 

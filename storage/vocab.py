@@ -289,3 +289,63 @@ class ScoringModelStatus(StrEnum):
     REPLACED = "replaced"
     REVERTED = "reverted"
     DISCARDED = "discarded"
+
+
+# ---------------------------------------------------------------------- coordinator pair control (/mentor pairs)
+
+
+class EndReason(StrEnum):
+    """Why a coordinator ended a pair (the End modal's choices), stored in ``pair.close_reason``.
+
+    ``completed`` and ``not_a_fit`` are the same strings as :class:`CloseReason`'s, so stats count them together.
+    """
+
+    COMPLETED = "completed"
+    NOT_A_FIT = "not_a_fit"
+    INACTIVE = "inactive"
+    LEFT_COMPANY = "left_company"
+    OTHER = "other"
+    UNDONE = "undone"  # an automatic rematch a coordinator undid: the replacement pair is withdrawn
+
+
+class ControlSource(StrEnum):
+    """``pair.source`` of a pair made by a pair action (next to :class:`PairSource`)."""
+
+    REMATCH = "rematch"  # a coordinator rematched the mentee
+    REASSIGN = "reassign"  # a coordinator reassigned the mentee to a named mentor
+    AUTO_REMATCH = "auto_rematch"  # the cohort rematches automatically after "not a fit"
+    WAITING_LIST = "waiting_list"  # a freed place went to the longest-waiting fitting mentee
+
+
+class PairAction(StrEnum):
+    """What a coordinator does to a pair (``audit_log.action`` is ``pair.<value>``)."""
+
+    END = "end"
+    REMATCH = "rematch"
+    REASSIGN = "reassign"
+    PAUSE = "pause"
+    RESUME = "resume"
+    EXTEND = "extend"
+    MESSAGE = "message"
+    NUDGE = "nudge"
+    TALK_FIRST = "talk_first"
+    AUTO_REMATCH = "auto_rematch"
+    UNDO_REMATCH = "undo_rematch"
+    AUTO_CLOSE = "auto_close"
+    FILL_PLACE = "fill_place"
+
+
+class ControlPromptKind(StrEnum):
+    """``scheduled_prompt.kind`` of the pair-control prompts (next to :class:`PromptKind`)."""
+
+    INACTIVE_NOTICE = "pair.inactive_notice"  # a week before an inactive pair closes: both are told
+    INACTIVE_CLOSE = "pair.inactive_close"  # the cohort's close_inactive_after_weeks ends the pair
+    REMATCH_UNDO_EXPIRY = "pair.rematch_undo_expiry"  # the 24 h to undo an automatic rematch are over
+    PLACE_FREED = "pair.place_freed"  # a mentor's place was freed: offer it to the longest-waiting fitting mentee
+
+
+class CoordinatorNote(StrEnum):
+    """Which one-click actions a coordinator note about a pair carries."""
+
+    CONCERN = "concern"  # "not a fit" or "something's not right": rematch, end, talk first
+    SILENT = "silent"  # inactive for N weeks: end, rematch, nudge again

@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from bot import ids
 from storage.models import AuditLog, Cohort, Pair
-from storage.vocab import CloseReason, PairStatus, Role
+from storage.vocab import EndReason, PairStatus, Role
 from tests.conftest import COORDINATOR, TEAM_ID, RunningApp, start_app
 from tests.test_coordinator_seed import add_cohort, add_pair, add_person
 
@@ -49,16 +49,16 @@ def test_non_coordinator_stats_is_refused_and_nothing_is_posted(app: RunningApp)
 def test_forged_pair_action_click_and_submission_change_nothing(app: RunningApp) -> None:
     pair_id = _pair(app)
     app.sandbox.add_user(STRANGER, name="stranger", real_name="Stranger")
-    for action_id in (ids.COORD_PAIR_END, ids.COORD_PAIR_PAUSE, ids.COORD_PAIR_REMATCH, ids.COORD_PAIR_NUDGE):
-        assert app.driver.block_action(STRANGER, action_id, value=str(pair_id)).status == 200
+    for action_id in (ids.PAIR_DO_END, ids.PAIR_DO_PAUSE, ids.PAIR_DO_REMATCH, ids.COORD_PAIR_NUDGE, ids.PAIRS_OPEN):
+        assert app.driver.block_action(STRANGER, action_id, value=f"{pair_id}:0").status == 200
     app.sandbox.wait_for("chat.postMessage", lambda c: c.args.get("channel") == STRANGER)
     forged_view = {
         "type": "modal",
-        "callback_id": ids.PAIR_ACTION_VIEW,
-        "private_metadata": json.dumps({"pair_id": pair_id, "action": "end"}),
+        "callback_id": ids.PAIR_CONTROL_VIEW,
+        "private_metadata": json.dumps({"pair_id": pair_id, "version": 0, "action": "end"}),
         "blocks": [],
     }
-    values = {ids.PAIR_ACTION_REASON: {ids.INPUT: {"type": "plain_text_input", "value": "forged"}}}
+    values = {ids.PAIR_CTL_REASON: {ids.INPUT: {"type": "radio_buttons", "selected_option": {"value": "completed"}}}}
     answer = app.driver.view_submission(STRANGER, forged_view, values).json()
     assert answer["response_action"] == "update" and "coordinators" in json.dumps(answer["view"])
     time.sleep(0.3)
@@ -110,20 +110,23 @@ def test_coordinator_ends_an_at_risk_pair_from_home_and_it_is_audited(app: Runni
     app.sandbox.wait_for("views.publish", lambda c: c.args.get("user_id") == COORDINATOR)
     home = app.sandbox.home_view(COORDINATOR)
     assert "Coordinator: at a glance" in json.dumps(home)
-    app.driver.block_action(COORDINATOR, ids.COORD_PAIR_END, view=home, value=str(pair_id))
+    app.driver.block_action(COORDINATOR, ids.PAIR_DO_END, view=home)
     app.sandbox.wait_for("views.open")
     modal = app.sandbox.views_opened(COORDINATOR)[-1]
-    assert modal["callback_id"] == ids.PAIR_ACTION_VIEW
+    assert modal["callback_id"] == ids.PAIR_CONTROL_VIEW
+    reason = next(b for b in modal["blocks"] if b.get("block_id") == ids.PAIR_CTL_REASON)
+    assert reason["element"]["initial_option"]["value"] == EndReason.INACTIVE  # an at-risk pair: "inactive" first
     missing = app.driver.view_submission(COORDINATOR, modal, {}).json()
-    assert set(missing["errors"]) == {ids.PAIR_ACTION_REASON}  # a reason is required to end a pair
-    values = {ids.PAIR_ACTION_REASON: {ids.INPUT: {"type": "plain_text_input", "value": "mentor left the company"}}}
+    assert set(missing["errors"]) == {ids.PAIR_CTL_REASON}  # a reason is required to end a pair
+    values = {
+        ids.PAIR_CTL_REASON: {ids.INPUT: {"type": "radio_buttons", "selected_option": {"value": EndReason.OTHER}}},
+        ids.PAIR_CTL_OTHER: {ids.INPUT: {"type": "plain_text_input", "value": "mentor left the company"}},
+    }
     assert app.driver.view_submission(COORDINATOR, modal, values).status == 200
-    app.sandbox.wait_for("chat.postMessage", lambda c: "has ended" in c.args.get("text", ""))
+    app.sandbox.wait_for("chat.postMessage", lambda c: c.args.get("channel") == "U0MENTEE001")
     with app.sessions() as session:
         pair = session.get(Pair, pair_id)
-        assert (
-            pair is not None and pair.status == PairStatus.CLOSED and pair.close_reason == CloseReason.COORDINATOR_END
-        )
+        assert pair is not None and pair.status == PairStatus.CLOSED and pair.close_reason == EndReason.OTHER
         entry = session.exec(select(AuditLog)).one()
     assert (entry.actor, entry.action, entry.target, entry.reason) == (
         COORDINATOR,
@@ -131,9 +134,18 @@ def test_coordinator_ends_an_at_risk_pair_from_home_and_it_is_audited(app: Runni
         f"pair:{pair_id}",
         "mentor left the company",
     )
-    assert "closed by the program coordinator" in app.sandbox.messages_to("U0MENTEE001")[-1]["text"]
+    assert any("closed by the program" in m["text"] for m in app.sandbox.messages_to("U0MENTEE001"))
     audit = app.driver.slash_command(COORDINATOR, "audit").json()
     assert "pair.end" in json.dumps(audit) and "mentor left the company" in json.dumps(audit)
+
+
+def test_older_home_buttons_without_a_version_still_open_the_action(app: RunningApp) -> None:
+    pair_id = _pair(app)
+    app.sandbox.add_user(COORDINATOR, name="cora", real_name="Cora")
+    app.driver.block_action(COORDINATOR, ids.COORD_PAIR_END, value=str(pair_id), container={"type": "view"})
+    app.sandbox.wait_for("views.open")
+    modal = app.sandbox.views_opened(COORDINATOR)[-1]
+    assert modal["callback_id"] == ids.PAIR_CONTROL_VIEW and json.loads(modal["private_metadata"])["action"] == "end"
 
 
 def test_audit_log_pages_20_at_a_time(app: RunningApp) -> None:

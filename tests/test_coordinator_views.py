@@ -32,8 +32,6 @@ def _valid_blocks(blocks: list[dict]) -> None:
 def test_modals_are_valid() -> None:
     settings = CohortSettings(match_date=date(2026, 9, 1), announce_channel="C0ANNOUNCE")
     _valid_view(views.program_modal(cohort_id=3, name="Autumn", settings=settings, weights_text=weights_text(settings)))
-    for action in ("nudge", "message", "pause", "end", "rematch"):
-        _valid_view(views.pair_action_modal(action=action, pair=PAIR))
     _valid_view(views.import_modal())
     _valid_view(views.refusal_view())
 

@@ -33,6 +33,10 @@ def test_demo_runs_every_stage_and_ends_with_the_coordinators_view(tmp_path: Pat
     assert "(pair DM)" in transcript  # kickoff and check-ins reached the pairs
     assert "logged meeting #" in transcript
     assert "the mentee said not a fit" in transcript  # what the flag led to
+    # a mentor joins after the round, and the coordinator rematches the "not a fit" mentee with her from the note
+    assert "== A mentor joins after the round" in transcript
+    rematched = [line for line in transcript.splitlines() if "Casey (coordinator) rematched" in line]
+    assert rematched and "with Lena Park" in rematched[0]
     calls = [json.loads(line) for line in record.read_text().splitlines()]
     methods = {c["method"] for c in calls}
     assert {"views.open", "chat.postMessage", "conversations.open", "views.publish"} <= methods

@@ -26,7 +26,7 @@ from bot.profiles import Profile, Role
 from bot.sandbox import SlackSandbox
 from bot.stats import ProgramStats
 from bot.taxonomy import default_taxonomy
-from bot.views import coordinator, home, journey, knowledge, matching, signup
+from bot.views import coordinator, home, journey, knowledge, matching, pairs, signup
 from bot.views.signup import build_signup_modal, skills_typeahead, timezone_typeahead, uses_typeahead
 
 NOW = datetime(2026, 3, 2, 13, 5, tzinfo=UTC)
@@ -65,7 +65,69 @@ def _pair(n: int = 1) -> Any:
         mentor_user_id=USER,
         created_at=NOW - timedelta(days=90),
         status="at_risk",
+        version=10**6,
+        team_id="T0MENTOR",
+        reasons=["R" * 300] * 3,
+        score=0.99,
+        source="rematch",
+        replaces_pair_id=10**9,
+        close_reason="",
+        closed_at=None,
     )
+
+
+def _pair_facts() -> Any:
+    from storage.pair_control import PairFacts
+
+    return PairFacts(
+        meetings=500,
+        last_meeting=NOW,
+        last_activity=NOW - timedelta(days=400),
+        started_at=NOW - timedelta(days=700),
+        ends_at=NOW,
+        resume_at=NOW,
+        silent_stage=2,
+        not_a_fit=["mentee", "mentor"],
+        checkins_sent=999,
+    )
+
+
+def _pair_card(status: str = "at_risk") -> Any:
+    from bot.pair_control import CardData
+    from storage.models import AuditLog, PairJourney
+
+    pair = _pair(10**9)
+    pair.status = status
+    return CardData(
+        pair=pair,
+        cohort_name=COHORT_NAME,
+        facts=_pair_facts(),
+        journey=PairJourney(
+            team_id="T0MENTOR",
+            pair_id=1,
+            started_at=NOW - timedelta(days=700),
+            ends_at=NOW,
+            extensions=99,
+            unanswered_checkins=99,
+        ),
+        goals=GOALS_3,
+        goals_status="confirmed",
+        meetings=[(NOW - timedelta(days=n), 240) for n in range(500)],
+        mentor_load=5,
+        mentor_capacity=5,
+        rematch_asked=True,
+        replaced_by=_pair(10**9 + 1),
+        change=AuditLog(team_id="T0MENTOR", actor=USER, action="pair.undo_rematch", created_at=NOW),
+        now=NOW,
+    )
+
+
+def _proposal() -> Any:
+    from bot.matching import Score
+    from bot.pair_matching import Candidate, Proposal
+
+    score = Score(0.99, {"skills": 0.5}, ["R" * 300] * 3)
+    return Proposal(PARTNER, [Candidate(f"U0CANDIDAT{n}", score, 5) for n in range(3)], "N" * 300)
 
 
 def _profile(role: Role = Role.BOTH) -> Profile:
@@ -101,7 +163,10 @@ def _stats() -> ProgramStats:
         met_pairs=120,
         median_days_to_first_meeting=6.5,
         meetings={"count": 900, "pair_months": 400},
-        checkins={"sent": 900, "answered": 700},
+        checkin_outcomes={"met": 500, "not_yet": 200, "ignored": 200},
+        sources={"algorithm": 120, "manual": 20, "choice": 10},
+        flags={"not_a_fit": 4, "need_help": 3},
+        waiting={"mentees": [f"U0WAIT{n:04d}" for n in range(30)], "mentors": [USER] * 20},
         goals={"set": 400, "done": 120, "pairs": 140},
         surveys={"satisfaction": 4.2, "nps": 41, "answers": 200},
     )
@@ -183,6 +248,11 @@ CASES = [
     Case("signup.timezone_typeahead", "options", lambda: timezone_typeahead("a", NOW)),
     Case("signup.skills_select", "modal_element", lambda: signup.skills_select(TAXONOMY_300, initial=SKILLS_300)),
     Case("signup.build_leave_modal", "modal", signup.build_leave_modal),
+    *[
+        Case("signup.leave_confirmation", "message", lambda w=w: signup.leave_confirmation(was_participant=w))
+        for w in (True, False)
+    ],
+    Case("knowledge.intro_withdrawn_message", "message", knowledge.intro_withdrawn_message),
     Case(
         "signup.signup_confirmation",
         "message",
@@ -227,7 +297,9 @@ CASES = [
         "message",
         lambda: coordinator.audit_message(
             [
-                SimpleNamespace(created_at=NOW, actor=USER, action="a" * 60, target="t" * 200, reason="r" * 300)
+                SimpleNamespace(
+                    created_at=NOW, actor=USER, action="a" * 60, target="t" * 200, reason="r" * 300, detail=None
+                )
                 for _ in range(20)
             ],
             page=3,
@@ -269,12 +341,6 @@ CASES = [
             [SimpleNamespace(id=n, result=_preview_result(), requested_by=USER) for n in range(5)],
         ),
     ),
-    *[
-        Case(
-            "coordinator.pair_action_modal", "modal", lambda a=a: coordinator.pair_action_modal(action=a, pair=_pair())
-        )
-        for a in ("nudge", "message", "pause", "end", "rematch")
-    ],
     Case("coordinator.import_modal", "modal", coordinator.import_modal),
     Case(
         "coordinator.digest_message",
@@ -491,8 +557,130 @@ CASES = [
     ),
 ]
 
+# pair control (/mentor pairs)
+_BULK = [
+    SimpleNamespace(pair_id=10**9 + n, version=10**6, mentee=f"U0MENTEE{n:03d}", mentor=USER, weeks=52)
+    for n in range(100)
+]
+CASES += [
+    Case(
+        "pairs.list_modal",
+        "modal",
+        lambda: pairs.list_modal(
+            rows=[(_pair(10**9 + n), _pair_facts()) for n in range(pairs.PER_PAGE)],
+            title=f"Pairs of {COHORT_NAME}",
+            page=10**4,
+            total=10**6,
+            filter_meta={"filter": "cohort", "cohort": 10**9, "name": COHORT_NAME},
+            now=NOW,
+            bulk=True,
+        ),
+    ),
+    *[
+        Case("pairs.card_modal", "modal", lambda s=s: pairs.card_modal(_pair_card(s), notice="N" * 400))
+        for s in ("active", "paused", "at_risk", "closed")
+    ],
+    Case("pairs.end_modal", "modal", lambda: pairs.end_modal(_pair(10**9))),
+    Case(
+        "pairs.rematch_modal",
+        "modal",
+        lambda: pairs.rematch_modal(
+            _pair(10**9), _proposal(), names={f"U0CANDIDAT{n}": LONG_NAME for n in range(3)}, notice="N" * 400
+        ),
+    ),
+    Case(
+        "pairs.rematch_modal",
+        "modal",
+        lambda: pairs.rematch_modal(_pair(10**9), SimpleNamespace(candidates=[], reason="N" * 300)),
+    ),
+    Case("pairs.reassign_modal", "modal", lambda: pairs.reassign_modal(_pair(10**9))),
+    Case("pairs.pause_modal", "modal", lambda: pairs.pause_modal(_pair(10**9))),
+    Case("pairs.resume_modal", "modal", lambda: pairs.resume_modal(_pair(10**9))),
+    Case("pairs.extend_modal", "modal", lambda: pairs.extend_modal(_pair(10**9), date(2027, 1, 31))),
+    Case("pairs.message_modal", "modal", lambda: pairs.message_modal(_pair(10**9))),
+    Case("pairs.nudge_modal", "modal", lambda: pairs.nudge_modal(_pair(10**9), [USER, PARTNER])),
+    Case("pairs.result_view", "modal", lambda: pairs.result_view("D" * 2900)),
+    Case("pairs.problem_view", "modal", lambda: pairs.problem_view("P" * 2900)),
+    Case("pairs.problem_view", "modal", lambda: pairs.problem_view("P" * 2900, _pair_card())),
+    Case("pairs.bulk_nudge_confirm", "modal", lambda: pairs.bulk_nudge_confirm(_BULK)),
+    Case("pairs.bulk_end_ask", "modal", lambda: pairs.bulk_end_ask(52)),
+    Case("pairs.bulk_end_confirm", "modal", lambda: pairs.bulk_end_confirm(_BULK, 52)),
+    *[
+        Case(
+            "pairs.ended_message",
+            "message",
+            lambda r=r, m=m: pairs.ended_message(
+                reason=r,
+                reader_is_mentee=m,
+                partner_id=PARTNER,
+                new_mentor=USER,
+                mentee_next="new_mentor",
+                place_free=True,
+            ),
+        )
+        for r in pairs.END_CHOICES
+        for m in (True, False)
+    ],
+    Case("pairs.closing_survey_message", "message", lambda: pairs.closing_survey_message(10**9, PARTNER)),
+    Case("pairs.completed_pair_message", "message", lambda: pairs.completed_pair_message(10**9)),
+    Case("pairs.become_mentor_message", "message", pairs.become_mentor_message),
+    Case("pairs.extended_message", "message", lambda: pairs.extended_message(months=12, ends=date(2027, 12, 31))),
+    Case("pairs.coordinator_message", "message", lambda: pairs.coordinator_message(USER, "<&>\n" * 500)),
+    Case("pairs.nudge_message", "message", lambda: pairs.nudge_message(PARTNER, mentee=True)),
+    Case("pairs.talk_first_message", "message", lambda: pairs.talk_first_message(USER)),
+    Case("pairs.withdrawn_message", "message", lambda: pairs.withdrawn_message(PARTNER)),
+    Case("pairs.continues_message", "message", lambda: pairs.continues_message(PARTNER)),
+    Case(
+        "pairs.inactive_notice_message",
+        "message",
+        lambda: pairs.inactive_notice_message(pair_id=10**9, partner_id=PARTNER, weeks=52, closes=NOW),
+    ),
+    Case(
+        "pairs.auto_rematch_reporter_message",
+        "message",
+        lambda: pairs.auto_rematch_reporter_message(_pair(10**9), f"U0MENTEE{10**9:03d}", _pair(10**9 + 1)),
+    ),
+    Case(
+        "pairs.concern_note",
+        "message",
+        lambda: pairs.concern_note(_pair(10**9), raised_by=USER, role="mentor", what="W" * 100, text="<&>" * 1000),
+    ),
+    Case("pairs.silent_note", "message", lambda: pairs.silent_note(_pair(10**9), "S" * 2900)),
+    Case(
+        "pairs.auto_rematch_note",
+        "message",
+        lambda: pairs.auto_rematch_note(
+            _pair(10**9), new_pair=_pair(10**9 + 1), said_role="mentee", said_by=PARTNER, reason="R" * 300, until=NOW
+        ),
+    ),
+    Case("pairs.auto_closed_note", "message", lambda: pairs.auto_closed_note(_pair(10**9), 52)),
+    Case(
+        "pairs.place_offer_note",
+        "message",
+        lambda: pairs.place_offer_note(
+            mentor_id=USER,
+            mentee_id=PARTNER,
+            cohort_id=10**9,
+            since=NOW - timedelta(days=900),
+            score=_proposal().candidates[0].score,
+            now=NOW,
+        ),
+    ),
+    Case(
+        "pairs.place_filled_note",
+        "message",
+        lambda: pairs.place_filled_note(mentor_id=USER, mentee_id=PARTNER, since=NOW, now=NOW, automatic=False),
+    ),
+]
+
 # Helpers that build a piece of a surface (a line, an option) rather than something sent on their own.
 NOT_SENT_ALONE = {
+    "pairs.counted",
+    "pairs.pair_words",
+    "pairs.token",
+    "pairs.list_row",
+    "pairs.card_blocks",
+    "pairs.card_actions",
     "signup.skill_option",
     "signup.timezone_option",
     "signup.uses_typeahead",
@@ -545,7 +733,7 @@ def test_builder_at_its_limits_passes_the_strict_stand_in(sandbox: SlackSandbox,
 def test_every_builder_in_bot_views_is_exercised_at_its_limits() -> None:
     covered = {c.builder for c in CASES}
     public = set()
-    for name in ("signup", "coordinator", "home", "journey", "knowledge", "matching"):
+    for name in ("signup", "coordinator", "home", "journey", "knowledge", "matching", "pairs"):
         module = importlib.import_module(f"bot.views.{name}")
         public |= {
             f"{name}.{fn}"

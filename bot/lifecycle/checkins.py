@@ -14,6 +14,7 @@ from bot.lifecycle import forms, planning
 from bot.lifecycle.kickoff import with_library
 from bot.lifecycle.pairs import (
     OPEN,
+    cohort_settings,
     journey_of,
     mark_active,
     pair_time,
@@ -25,12 +26,21 @@ from bot.lifecycle.pairs import (
 )
 from bot.lifecycle.plan import replan_checkins, schedule_next_checkin
 from bot.outbox import Outgoing, schedule_prompt
+from bot.pair_control import schedule_inactive_close, silent_note_blocks
 from bot.services import Services
 from bot.views import journey as views
 from bot.views.blocks import escape
 from storage import journey as store
 from storage.models import Pair, PairJourney, ScheduledPrompt
-from storage.vocab import AnswerKind, CheckinOutcome, ContinueAnswer, GoalProgress, PairStatus, PromptKind
+from storage.vocab import (
+    AnswerKind,
+    CheckinOutcome,
+    ContinueAnswer,
+    CoordinatorNote,
+    GoalProgress,
+    PairStatus,
+    PromptKind,
+)
 
 log = logging.getLogger(__name__)
 
@@ -140,16 +150,21 @@ def _last_seen(journey: PairJourney, user_id: str) -> str:
     return f"last active {datetime.fromisoformat(seen):%d %b}" if seen else "no response since the kickoff"
 
 
-def quiet_report(pair: Pair, journey: PairJourney, now: datetime) -> str:
-    """The coordinators' private note about a pair that went quiet."""
+def quiet_report(pair: Pair, journey: PairJourney, now: datetime, close_after_weeks: int | None = None) -> str:
+    """The coordinators' private note about a pair that went quiet (and what the cohort does next, if anything)."""
     weeks = (now - (journey.last_activity_at or journey.started_at)).days // 7
+    inactive = f"{weeks} week" if weeks == 1 else f"{weeks} weeks"
     return (
         f":warning: Private: the pair <@{pair.mentee_user_id}> (mentee) and <@{pair.mentor_user_id}> (mentor) has "
-        f"logged no meeting and answered no check-in for {weeks} weeks.\n"
+        f"been inactive for {inactive}: no meeting logged and no check-in answered.\n"
         f"• Mentee <@{pair.mentee_user_id}>: {_last_seen(journey, pair.mentee_user_id)}\n"
         f"• Mentor <@{pair.mentor_user_id}>: {_last_seen(journey, pair.mentor_user_id)}\n"
         "I've asked each of them privately whether they can continue, and marked the pair *at risk*. "
-        "Nothing is closed unless you or the pair decide."
+        + (
+            f"This cohort closes pairs after {close_after_weeks} weeks without activity: both are told a week before."
+            if close_after_weeks
+            else "Nothing is closed unless you or the pair decide."
+        )
     )
 
 
@@ -165,7 +180,8 @@ def after_silent_followup(services: Services, session: Session, prompt: Schedule
     session.add(journey)
     session.add(pair)
     # One outbox row per coordinator: each is delivered (and retried) on its own, never twice.
-    report = quiet_report(pair, journey, now)
+    report = quiet_report(pair, journey, now, cohort_settings(session, pair).close_inactive_after_weeks)
+    schedule_inactive_close(session=session, pair=pair, journey=journey, now=now)
     for target in coordinator_targets(services, pair.team_id, session):
         schedule_prompt(
             session=session,
@@ -175,7 +191,7 @@ def after_silent_followup(services: Services, session: Session, prompt: Schedule
             due_at=now,
             recipient_user_id=target,
             pair_id=pair.id,
-            payload={"text": report},
+            payload={"text": report, "note": CoordinatorNote.SILENT},
         )
     log.info("pair marked at risk pair=%s", pair.id)
 
@@ -187,7 +203,10 @@ def render_coordinator_note(
     text = str((prompt.payload or {}).get("text") or "")
     if not text or not prompt.recipient_user_id:
         return None
-    return Outgoing(channel=prompt.recipient_user_id, text=text, blocks=[views.section(text)])
+    blocks = None
+    if (prompt.payload or {}).get("note") == CoordinatorNote.SILENT:  # with End / Rematch / Nudge again
+        blocks = silent_note_blocks(session=session, pair_id=prompt.pair_id, text=text)
+    return Outgoing(channel=prompt.recipient_user_id, text=text, blocks=blocks or [views.section(text)])
 
 
 # ---------------------------------------------------------------------- what the pair does (called from handlers)

@@ -8,13 +8,11 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from bot.coordinators import tell_coordinators
 from bot.lifecycle import forms
-from bot.lifecycle.pairs import OPEN, journey_of, mark_active, partner_of, post, role_in
+from bot.lifecycle.pairs import OPEN, cohort_settings, journey_of, mark_active, partner_of, post, role_in
 from bot.outbox import Outgoing
 from bot.services import Services
 from bot.views import journey as views
-from bot.views.blocks import quote
 from storage import journey as store
 from storage import participants
 from storage.models import Pair, ScheduledPrompt
@@ -70,15 +68,12 @@ def render_fit_check(services: Services, session: Session, prompt: ScheduledProm
 def raise_concern(
     *, session: Session, services: Services, pair: Pair, user_id: str, text: str, source: str, now: datetime
 ) -> None:
-    """'Something's not right' or 'Not a fit': coordinators hear privately, the person is offered a rematch."""
+    """'Something's not right' or 'Not a fit': coordinators hear privately (with Rematch / End / Talk first), the
+    person is offered a rematch; the partner is told nothing."""
+    from bot.pair_control import tell_about_concern
+
     what = "answered *Not a fit* after the first meeting" if source == SurveyKey.FIT else "said *something's not right*"
-    note = (
-        f":lock: Private: <@{user_id}> ({role_in(pair, user_id)} in the pair with <@{partner_of(pair, user_id)}>) "
-        f"{what}. Their partner has not been told."
-    )
-    if text:
-        note += f"\n{quote(text)}"
-    tell_coordinators(services, pair.team_id, note)
+    tell_about_concern(session=session, services=services, pair=pair, raised_by=user_id, what=what, text=text)
     post(services, pair.team_id, user_id, views.rematch_offer_message(pair_id=int(pair.id or 0)))
     log.info("concern raised pair=%s source=%s", pair.id, source)
 
@@ -97,27 +92,52 @@ def answer_fit(*, session: Session, services: Services, pair: Pair, user_id: str
         now=now,
     )
     mark_active(journey_of(session, pair), user_id, now)
-    session.commit()
+    automatic = saved and answer == FitAnswer.NOT and cohort_settings(session, pair).auto_rematch
+    session.commit()  # nothing is read after this but by the rematch: no lock is held while Slack is called
     if saved and answer == FitAnswer.NOT:
+        if automatic and _auto_rematch(session, services, pair, user_id, now):
+            return saved
         raise_concern(
             session=session, services=services, pair=pair, user_id=user_id, text="", source=SurveyKey.FIT, now=now
         )
     return saved
 
 
+def _auto_rematch(session: Session, services: Services, pair: Pair, user_id: str, now: datetime) -> bool:
+    """The cohort rematches after a "not a fit": done at once, coordinators told with an Undo (24 h)."""
+    from bot.pair_control import PairChanged, PairEnded, PairGone, auto_rematch, start_pairs
+
+    try:
+        done = auto_rematch(session=session, services=services, pair=pair, said_by=user_id, now=now)
+    except (PairChanged, PairEnded, PairGone):
+        session.rollback()
+        return False
+    if done is None:
+        session.rollback()  # only read: end the transaction before others write
+        return False
+    for work in done.after:
+        work()
+    start_pairs(services, done.start)
+    return True
+
+
 def accept_rematch(*, session: Session, services: Services, pair: Pair, user_id: str) -> bool:
-    """The person wants a confidential rematch: first in line next round; coordinators told. Commits."""
+    """The person wants a confidential rematch: first in line; coordinators told, with Rematch / End / Talk first.
+    Commits."""
+    from bot.pair_control import tell_about_concern
+
     participant = participants.get_participant(session=session, team_id=pair.team_id, user_id=user_id)
     if participant is None:
         return False
     participant.priority = True
     session.add(participant)
     session.commit()
-    tell_coordinators(
-        services,
-        pair.team_id,
-        f":arrows_counterclockwise: Private: <@{user_id}> accepted a confidential rematch (pair #{pair.id} with "
-        f"<@{partner_of(pair, user_id)}>). They're first in line next round; please close the current pair.",
+    tell_about_concern(
+        session=session,
+        services=services,
+        pair=pair,
+        raised_by=user_id,
+        what="accepted a confidential rematch: they'd like another partner",
     )
     return True
 

@@ -48,6 +48,7 @@ class SimulatedPeople:
     """The people's side of a scenario (a mixin: the scenario provides the attributes below)."""
 
     ledger: Ledger
+    config: Any
     clock: SimulatedClock
     sandbox: SlackSandbox
     driver: SlackDriver
@@ -118,6 +119,8 @@ class SimulatedPeople:
             self._pair_day(pair)
         for user in list(self._inbox):
             if user == COORDINATOR_ID:
+                if self.config.coordinator_resolves:
+                    self._coordinator_resolves()
                 continue
             inbox = self._inbox[user]
             items, inbox.items = inbox.items, []
@@ -194,6 +197,55 @@ class SimulatedPeople:
             self._answer_survey(pair, user, message)
         elif kind == "closure" and not silent and pair.closed_at is None:
             self._close(pair, user, message)
+
+    # ------------------------------------------------------------------ the coordinator resolves flagged pairs
+
+    def _coordinator_resolves(self) -> None:
+        """The coordinator acts on their notes: a "not a fit" is rematched, an inactive pair is ended."""
+        inbox = self._inbox.get(COORDINATOR_ID)
+        items, inbox.items = (inbox.items, []) if inbox is not None else ([], [])
+        for message, kind in items:
+            if kind != "coordinator_note":
+                continue
+            found = dict(action_ids(message.get("blocks") or []))
+            text = str(message.get("text") or "")
+            pair_match = PAIR_ID.match(found.get(ids.PAIR_DO_END, ""))
+            pair = self.ledger.pairs.get(int(pair_match.group(1))) if pair_match else None
+            if pair is None or pair.closed_at is not None:
+                continue
+            if ids.PAIR_DO_TALK in found and "Not a fit" in text:
+                self._coordinator_acts(pair, message, ids.PAIR_DO_REMATCH, CloseReason.NOT_A_FIT)
+            elif ids.PAIR_DO_NUDGE in found and "inactive for" in text:
+                self._coordinator_acts(pair, message, ids.PAIR_DO_END, CloseReason.INACTIVE)
+
+    def _coordinator_acts(self, pair: PairTruth, note: dict[str, Any], action_id: str, reason: CloseReason) -> None:
+        """One click in the note opens the action (or the pair's card, when it changed since); confirm it."""
+        view = self._open_modal(COORDINATOR_ID, note, action_id)
+        if view is not None and view.get("callback_id") == ids.PAIR_CARD_VIEW:
+            before = len(self.sandbox.views_opened(COORDINATOR_ID))
+            self.driver.block_action(COORDINATOR_ID, action_id, view=view)
+            self.executor.wait_idle()
+            opened = self.sandbox.views_opened(COORDINATOR_ID)[before:]
+            view = opened[-1] if opened else None
+        if view is None or view.get("callback_id") != ids.PAIR_CONTROL_VIEW:
+            self.ledger.problems.append(f"coordinator: {action_id} on pair #{pair.pair_id} opened no action")
+            return
+        offered = json.loads(view.get("private_metadata") or "{}").get("offered") or []
+        states = {ids.PAIR_CTL_REASON: slack.radio_value(str(reason))}
+        if offered:
+            states[ids.PAIR_CTL_CHOICE] = slack.radio_value(offered[0])
+        if not self._submit(COORDINATOR_ID, view, self._form(view, states)):
+            return
+        pair.closed_at, pair.closed_how = self.clock(), reason
+        if action_id == ids.PAIR_DO_REMATCH and offered:
+            # the new pair is an ordinary one: its kickoff arrives like a hand pair's
+            self.ledger.hand_pairs[(pair.mentee, offered[0])] = "rematched by the coordinator"
+            self.note(COORDINATOR_ID, pair.pair_id, f"rematched {self.who(pair.mentee)} with {self.who(offered[0])}")
+        elif action_id == ids.PAIR_DO_REMATCH:
+            self.note(COORDINATOR_ID, pair.pair_id, f"ended the pair; no mentor fits {self.who(pair.mentee)} yet")
+        else:
+            self.note(COORDINATOR_ID, pair.pair_id, "ended the silent pair (inactive)")
+        self._observe()
 
     def _set_goals(self, pair: PairTruth) -> None:
         kickoff = next(

@@ -93,6 +93,8 @@ class ScenarioConfig:
         duration_months: The cohort's program length; by default whatever ends every pair inside ``days``.
         transcript: Where to write what each person saw and did (None: no transcript).
         record: A file to write every Web API call the app made to (JSON Lines).
+        coordinator_resolves: The coordinator acts on their private notes (``/mentor pairs`` actions): a "not a
+            fit" is rematched, a pair inactive for weeks is ended. Off: the notes are only read.
     """
 
     people: int = 40
@@ -106,6 +108,7 @@ class ScenarioConfig:
     duration_months: int | None = None
     transcript: TextIO | None = None
     record: Path | None = None
+    coordinator_resolves: bool = False
 
     @property
     def months(self) -> int:
@@ -345,6 +348,23 @@ class Scenario(SimulatedPeople):
         for person in chosen:
             self._sign_up_one(person)
         self._observe()
+
+    def join(self, people: Sequence[Profile]) -> None:
+        """People who were not in the generated cohort join the workspace and sign up now (mid-program)."""
+        for person in people:
+            self.profiles[person.user_id] = person
+            self.names[person.user_id] = person.name
+            self.ledger.people[person.user_id] = PersonTruth(
+                user_id=person.user_id, name=person.name, role=person.role, timezone=person.timezone
+            )
+            self.sandbox.add_user(
+                person.user_id,
+                name=person.name.split()[0].lower(),
+                real_name=person.name,
+                tz=person.timezone,
+                email=person.email,
+            )
+        self.sign_up(people)
 
     def _sign_up_one(self, person: Profile) -> None:
         view = self._command_modal(person.user_id, "join")

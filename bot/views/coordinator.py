@@ -26,7 +26,7 @@ from bot.views.blocks import (
     static_select,
     text_input,
 )
-from storage.vocab import CheckinOutcome, CloseReason, Flag, PairSource, PairStatus, Role
+from storage.vocab import CheckinOutcome, CloseReason, EndReason, Flag, PairSource, PairStatus, Role
 
 ROLE_LABELS = {Role.MENTOR: "Mentors", Role.MENTEE: "Mentees", Role.BOTH: "Both"}
 STATUS_LABELS = {
@@ -97,7 +97,12 @@ def stats_message(current: ProgramStats, previous: ProgramStats | None, *, hide_
     free = count(cap.get("free", 0)) if not hide_small or cap.get("mentors", 0) >= MIN_GROUP else HIDDEN
     sources = current.sources
     statuses = current.pairs
-    closures = current.closures
+    closures = dict(current.closures)
+    # a coordinator's "left the company" is someone leaving; their other ends (other, undone) count as theirs
+    closures[CloseReason.LEFT_PROGRAM] = closures.get(CloseReason.LEFT_PROGRAM, 0) + closures.pop(
+        EndReason.LEFT_COMPANY, 0
+    )
+    named = (CloseReason.COMPLETED, CloseReason.INFORMAL, CloseReason.NOT_A_FIT, CloseReason.INACTIVE)
     closed_line = (
         " \u00b7 ".join(
             f"{count(closures.get(r, 0))} {label}"
@@ -109,8 +114,8 @@ def stats_message(current: ProgramStats, previous: ProgramStats | None, *, hide_
                 (CloseReason.LEFT_PROGRAM, "left the program"),
             )
         )
-        + f" \u00b7 {count(sum(n for r, n in closures.items() if str(r).startswith('coordinator')))} ended by a "
-        "coordinator"
+        + f" \u00b7 {count(sum(n for r, n in closures.items() if r not in (*named, CloseReason.LEFT_PROGRAM)))} "
+        "ended by a coordinator"
     )
     outcomes = current.checkin_outcomes
     met, not_yet = outcomes.get(CheckinOutcome.MET, 0), outcomes.get(CheckinOutcome.NOT_YET, 0)
@@ -522,6 +527,44 @@ def program_modal(
             settings.digest_channel,
             "Where the weekly digest goes (when enabled).",
         ),
+        input_block(
+            ids.PROGRAM_PAIR_OPTIONS,
+            "Pairs",
+            choice_list(
+                "checkboxes",
+                [
+                    option("auto_rematch", "Rematch automatically after a \u201cnot a fit\u201d (undo within 24 h)"),
+                    option("fill_freed_places", "Give a freed mentor place to the longest-waiting mentee at once"),
+                ],
+                initial=[
+                    n
+                    for n, on in (
+                        ("auto_rematch", settings.auto_rematch),
+                        ("fill_freed_places", settings.fill_freed_places),
+                    )
+                    if on
+                ],
+            ),
+            optional=True,
+            hint="Off: coordinators are asked first, with one-click actions.",
+        ),
+        input_block(
+            ids.PROGRAM_CLOSE_INACTIVE,
+            "Close inactive pairs after (weeks)",
+            {
+                "type": "number_input",
+                "is_decimal_allowed": False,
+                "min_value": "2",
+                "max_value": "52",
+                **(
+                    {"initial_value": str(settings.close_inactive_after_weeks)}
+                    if settings.close_inactive_after_weeks
+                    else {}
+                ),
+            },
+            optional=True,
+            hint="Empty: never (pairs are only flagged). Both people are told a week before.",
+        ),
     ]
     title = "Edit cohort" if cohort_id else "New cohort"
     return modal(
@@ -566,25 +609,27 @@ def pair_line(pair: Any, quiet: str = "") -> str:
 
 
 def at_risk_blocks(items: Sequence[tuple[Any, str]], *, limit: int = 10) -> list[dict[str, Any]]:
-    """The at-risk list with one row of actions per pair."""
+    """The at-risk list with one row of actions per pair (each names the pair's version: see /mentor pairs)."""
     if not items:
         return [section(":white_check_mark: No pairs at risk.")]
     blocks: list[dict[str, Any]] = []
     for pair, quiet in items[:limit]:
-        value = str(pair.id)
+        value = f"{pair.id}:{pair.version}"
         blocks.append(section(":warning: " + pair_line(pair, quiet)))
         blocks.append(
             actions(
-                button("Nudge", ids.COORD_PAIR_NUDGE, value=value),
-                button("Message both", ids.COORD_PAIR_MESSAGE, value=value),
-                button("Pause", ids.COORD_PAIR_PAUSE, value=value),
-                button("End", ids.COORD_PAIR_END, value=value, style="danger"),
-                button("Rematch", ids.COORD_PAIR_REMATCH, value=value),
-                block_id=f"coord_pair_{value}",
+                button("Open", ids.PAIRS_OPEN, value=str(pair.id)),
+                button("Nudge", ids.PAIR_DO_NUDGE, value=value),
+                button("Message both", ids.PAIR_DO_MESSAGE, value=value),
+                button("Pause", ids.PAIR_DO_PAUSE, value=value),
+                button("Rematch", ids.PAIR_DO_REMATCH, value=f"{value}:inactive"),
+                button("End", ids.PAIR_DO_END, value=f"{value}:inactive", style="danger"),
+                block_id=f"coord_pair_{pair.id}",
             )
         )
     if len(items) > limit:
-        blocks.append(context(f"... and {len(items) - limit} more at-risk pairs."))
+        more = len(items) - limit
+        blocks.append(context(f"... and {more} more at-risk pairs: `/mentor pairs at-risk` lists them all."))
     return blocks
 
 
@@ -637,42 +682,6 @@ def home_section(
     else:
         blocks.append(context("No match preview is waiting. `/mentor stats` posts the full figures in a channel."))
     return blocks
-
-
-def pair_action_modal(*, action: str, pair: Any) -> dict[str, Any]:
-    """Confirm a coordinator action on a pair, with an optional reason (and the message for 'message both')."""
-    titles = {
-        "nudge": "Nudge the pair",
-        "message": "Message both",
-        "pause": "Pause the pair",
-        "end": "End the pair",
-        "rematch": "Rematch",
-    }
-    explain = {
-        "nudge": "Sends a friendly reminder to the partner who went quiet (or both).",
-        "message": "Your message goes to both of them, in their pair conversation or by DM.",
-        "pause": "Pauses the pair: prompts stop until it is resumed.",
-        "end": "Ends the pair now. Both are told kindly; nothing else changes for them.",
-        "rematch": "Ends the pair and puts the mentee first in line for the next match round.",
-    }
-    blocks = [section(f"{pair_line(pair)}\n{explain[action]}")]
-    if action == "message":
-        blocks.append(input_block(ids.PAIR_ACTION_MESSAGE, "Message", text_input(multiline=True, max_length=2000)))
-    blocks.append(
-        input_block(
-            ids.PAIR_ACTION_REASON,
-            "Why (kept in the audit log)",
-            text_input(max_length=300),
-            optional=action in ("nudge", "message"),
-        )
-    )
-    return modal(
-        callback_id=ids.PAIR_ACTION_VIEW,
-        title=titles[action],
-        blocks=blocks,
-        submit="Confirm",
-        private_metadata=json.dumps({"pair_id": pair.id, "action": action}),
-    )
 
 
 def import_modal() -> dict[str, Any]:

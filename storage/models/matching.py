@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, UniqueConstraint, text
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, UniqueConstraint, event, inspect, text
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime, utcnow
@@ -116,6 +116,20 @@ class Pair(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     close_reason: str = Field(default="", max_length=64)  # CloseReason
+    # bumped by every change to the row: a coordinator's action names the version it saw (no last-writer-wins)
+    version: int = Field(default=0)
+    replaces_pair_id: int | None = Field(default=None)  # the pair this one replaced (rematch, reassign)
+
+
+@event.listens_for(Pair, "before_update")
+def _bump_pair_version(_mapper: Any, _connection: Any, target: Pair) -> None:
+    """Any real change to a pair (status, dates, people) moves its version on."""
+    state = inspect(target)
+    changed = any(
+        state.attrs[attr.key].history.has_changes() for attr in state.mapper.column_attrs if attr.key != "version"
+    )
+    if changed and not state.attrs["version"].history.has_changes():
+        target.version = (target.version or 0) + 1
 
 
 class DoNotPair(SQLModel, table=True):
