@@ -326,7 +326,7 @@ def send_shortlists(
         summary += f" {plural(len(offering.nobody_fits), 'mentee')} had no mentor who fits: they were told why."
     if offering.already_waiting:
         summary += f" {plural(offering.already_waiting, 'mentee')} still had an open shortlist and kept it."
-    for person in _coordinators_to_tell(services, actor):
+    for person in _coordinators_to_tell(services, actor, team_id):
         _safe_post(client, person, summary)
     return len(offering.shortlists)
 
