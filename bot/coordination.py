@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from slack_sdk import WebClient
 from sqlmodel import Session
 
-from bot import ids
+from bot import deferred, ids
 from bot.cohorts import CohortSettings, settings_of
 from bot.profiles import normalise_tag
 from bot.stats import compute_stats
@@ -195,6 +195,31 @@ def validate_program(form: ProgramForm, *, name_taken: bool) -> dict[str, str]:
         errors[ids.PROGRAM_SKILLS] = "At most 300 skills."
     form.skills = list(dict.fromkeys(s for s in skills if s))
     return errors
+
+
+PAST_DATE_GRACE = timedelta(days=30)
+PROGRAM_DATES = (
+    ("signup_opens", ids.PROGRAM_SIGNUP_OPENS, "Signup opens"),
+    ("signup_closes", ids.PROGRAM_SIGNUP_CLOSES, "Signup closes"),
+    ("match_date", ids.PROGRAM_MATCH_DATE, "The match date"),
+    ("start_date", ids.PROGRAM_START_DATE, "The start date"),
+)
+
+
+def past_dates(form: ProgramForm, *, today: date, before: CohortSettings | None = None) -> list[tuple[str, str, date]]:
+    """Dates entered more than a month before ``today`` (a mistyped year, usually): (block id, label, date).
+
+    A date the cohort already had is not asked about again, so editing a running cohort stays quiet.
+    """
+    found = []
+    for name, block_id, label in PROGRAM_DATES:
+        value = getattr(form, name)
+        if value is None or value >= today - PAST_DATE_GRACE:
+            continue
+        if before is not None and getattr(before, name) == value:
+            continue
+        found.append((block_id, label, value))
+    return found
 
 
 def program_settings(form: ProgramForm) -> dict[str, Any]:
@@ -433,13 +458,19 @@ def pair_action(
     message: str,
     now: datetime,
 ) -> str:
-    """Apply a coordinator action to a pair (audited); returns what to tell the coordinator."""
+    """Apply a coordinator action to a pair (audited); returns what to tell the coordinator.
+
+    The change and its audit entry are committed first; the messages to the pair follow through
+    ``bot.deferred.later`` (after the coordinator's submission is acknowledged), so nobody is told about a
+    change that was not stored.
+    """
     pair = coordination.get_pair(session=session, team_id=team_id, pair_id=pair_id)
     if pair is None:
         return "That pair no longer exists."
     people = [pair.mentee_user_id, pair.mentor_user_id]
     if action in ("pause", "end", "rematch") and pair.status == "closed":
         return "That pair has already ended."
+    outgoing: list[tuple[str, str]] = []  # (channel, text), sent once the change is stored
     if action == "nudge":
         journey = coordination.journey_of(session=session, pair_id=pair_id)
         quiet = quiet_side(pair, journey)
@@ -452,20 +483,18 @@ def pair_action(
         )
         for user_id in targets:
             other = pair.mentee_user_id if user_id == pair.mentor_user_id else pair.mentor_user_id
-            client.chat_postMessage(
-                channel=user_id,
-                text=f":wave: A friendly nudge from the mentorship program: it's been a while since you and <@{other}> "
-                "caught up. Could you find 30 minutes this week? If it isn't working, you can say so privately from "
-                "App Home.",
+            outgoing.append(
+                (
+                    user_id,
+                    f":wave: A friendly nudge from the mentorship program: it's been a while since you and <@{other}> "
+                    "caught up. Could you find 30 minutes this week? If it isn't working, you can say so privately "
+                    "from App Home.",
+                )
             )
         done = f"Nudged {', '.join(f'<@{u}>' for u in targets)}."
     elif action == "message":
         text = f":speech_balloon: A message from your program coordinator <@{actor}>:\n>{message}"
-        if pair.channel_id:
-            client.chat_postMessage(channel=pair.channel_id, text=text)
-        else:
-            for user_id in people:
-                client.chat_postMessage(channel=user_id, text=text)
+        outgoing += [(pair.channel_id, text)] if pair.channel_id else [(user_id, text) for user_id in people]
         done = "Your message was sent to both."
     elif action == "pause":
         coordination.set_pair_status(session=session, pair=pair, status="paused", now=now, commit=False)
@@ -480,15 +509,13 @@ def pair_action(
                 session=session, team_id=team_id, user_id=pair.mentee_user_id, reason="rematch requested", commit=False
             )
         for user_id in people:
-            client.chat_postMessage(
-                channel=user_id,
-                text="Your mentoring pair has been closed by the program coordinator. Thank you for the time you put "
-                "in!"
-                + (
-                    " You'll be first in line for a new match."
-                    if action == "rematch" and user_id == pair.mentee_user_id
-                    else ""
-                ),
+            first_in_line = action == "rematch" and user_id == pair.mentee_user_id
+            outgoing.append(
+                (
+                    user_id,
+                    "Your mentoring pair has been closed by the program coordinator. Thank you for the time you put "
+                    "in!" + (" You'll be first in line for a new match." if first_in_line else ""),
+                )
             )
         done = "The pair has ended." + (" The mentee is first in line next round." if action == "rematch" else "")
     else:
@@ -505,6 +532,8 @@ def pair_action(
         commit=False,
     )
     session.commit()
+    for channel, text in outgoing:
+        deferred.later(lambda channel=channel, text=text: client.chat_postMessage(channel=channel, text=text))
     return done
 
 

@@ -155,3 +155,6 @@ SUGGESTIONS_OFF = "networking_suggestions_off"
 SUGGESTIONS_ON = "networking_suggestions_on"
 ALUMNI_JOIN = "networking_alumni_join"
 ALUMNI_JOIN_MENTOR = "networking_alumni_join_mentor"
+
+# Store before ack, HR import confirmation, signup window (the seams between stages)
+STORE_FAILED = "store_failed"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection
+from datetime import datetime
 from typing import Any
 
 from slack_sdk import WebClient
@@ -94,10 +95,17 @@ def save_signup(
     email: str | None = None,
     cohort_id: int | None = None,
 ) -> tuple[Participant, bool]:
-    """Store a validated signup; returns the participant and whether it is new."""
+    """Store a validated signup; returns the participant and whether it is new.
+
+    ``display_name`` names a new participant; an existing one keeps the name Slack gave earlier
+    (:func:`remember_slack_identity` refreshes it after the signup is acknowledged).
+    """
     fields = form.profile_fields()
     if email:
         fields["email"] = email
+    existing = participants.get_participant(session=session, team_id=team_id, user_id=user_id)
+    if existing is not None and existing.display_name:
+        display_name = existing.display_name
     cohort = open_cohort(session=session, team_id=team_id, cohort_id=cohort_id)
     return participants.upsert_profile(
         cohort_id=cohort.id,
@@ -109,3 +117,24 @@ def save_signup(
         timezone=form.timezone,
         fields=fields,
     )
+
+
+def remember_slack_identity(
+    *, session: Session, client: WebClient, team_id: str, user_id: str, now: datetime
+) -> dict[str, Any]:
+    """After a signup is stored and acknowledged: read the person's name and email from Slack and keep them.
+
+    Returns:
+        What Slack said (empty when it could not say; the profile keeps what it had).
+    """
+    user = lookup_user(client, user_id)
+    if user.get("name") or user.get("email"):
+        participants.set_identity(
+            session=session,
+            team_id=team_id,
+            user_id=user_id,
+            display_name=str(user.get("name") or "") or None,
+            email=user.get("email"),
+            now=now,
+        )
+    return user

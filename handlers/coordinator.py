@@ -11,9 +11,10 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlmodel import Session
 
 from bot import coordination, hr_import, ids
-from bot.cohorts import current_cohort
+from bot.cohorts import CohortSettings, current_cohort, settings_of
 from bot.services import Services
 from bot.stats import post_stats
 from bot.views import coordinator as views
@@ -23,7 +24,9 @@ from handlers.payload import first_submission as _first_submission
 from handlers.payload import team_id as _team_id
 from handlers.payload import user_id as _user_id
 from handlers.payload import view_metadata as _metadata
+from handlers.submission import Invalid, store_then_ack
 from storage import coordination as store
+from storage.models import Cohort
 
 log = logging.getLogger(__name__)
 IMPORT_MAX_BYTES = hr_import.MAX_BYTES
@@ -193,23 +196,39 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
             ack(response_action="update", view=views.refusal_view())
             return
         form = coordination.parse_program((view.get("state") or {}).get("values") or {})
-        cohort_id = _metadata(view).get("cohort_id")
-        cohort_id = int(cohort_id) if isinstance(cohort_id, int) else None
-        with services.sessions() as session:
+        meta = _metadata(view)
+        cohort_id = meta.get("cohort_id") if isinstance(meta.get("cohort_id"), int) else None
+        today = services.now().date()
+
+        def write(session: Session) -> tuple[Cohort, bool]:
             same_name = (
                 store.find_cohort_by_name(session=session, team_id=team_id, name=form.name) if form.name else None
             )
-        taken = same_name is not None and same_name.id != cohort_id
-        if errors := coordination.validate_program(form, name_taken=taken):
-            ack(response_action="errors", errors=errors)
-            return
-        ack()
-        if not _first_submission(services, body):
-            return
-        with services.sessions() as session:
-            cohort, created = coordination.save_program(
+            taken = same_name is not None and same_name.id != cohort_id
+            if errors := coordination.validate_program(form, name_taken=taken):
+                raise Invalid(errors)
+            existing = session.get(Cohort, cohort_id) if cohort_id is not None else None
+            before = settings_of(existing) if existing is not None and existing.team_id == team_id else None
+            past = coordination.past_dates(form, today=today, before=before)
+            if past and sorted(day.isoformat() for _, _, day in past) != sorted(meta.get("past_ok") or []):
+                again = views.program_modal(
+                    cohort_id=cohort_id,
+                    name=form.name,
+                    settings=CohortSettings.from_json(coordination.program_settings(form)),
+                    weights_text=form.weights_raw,
+                    skills=form.skills,
+                    past=[(label, day) for _, label, day in past],
+                    today=today,
+                )
+                raise Invalid(response={"response_action": "update", "view": again})
+            return coordination.save_program(
                 session=session, team_id=team_id, actor=actor, cohort_id=cohort_id, form=form, now=services.now()
             )
+
+        stored = store_then_ack(services, ack, body, view, write)
+        if stored is None:
+            return
+        cohort, created = stored.value
         announced = created and coordination.announce_signup(client=client, cohort=cohort)
         text = f":white_check_mark: Cohort *{cohort.name}* {'created' if created else 'saved'}."
         if announced:
@@ -261,11 +280,9 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
         if errors:
             ack(response_action="errors", errors=errors)
             return
-        ack()
-        if not _first_submission(services, body):
-            return
-        with services.sessions() as session:
-            result = coordination.pair_action(
+
+        def write(session: Session) -> str:
+            return coordination.pair_action(
                 session=session,
                 client=client,
                 team_id=team_id,
@@ -276,7 +293,12 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
                 message=message,
                 now=services.now(),
             )
-        client.chat_postMessage(channel=actor, text=result)
+
+        stored = store_then_ack(services, ack, body, view, write)
+        if stored is None:
+            return
+        stored.announce()
+        client.chat_postMessage(channel=actor, text=stored.value)
         publish_home(services, client, team_id=team_id, user_id=actor)
 
     # ------------------------------------------------------------------ audit paging

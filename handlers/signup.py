@@ -8,6 +8,7 @@ from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
+from sqlmodel import Session
 
 from bot import forms, ids, people, privacy
 from bot.cohorts import open_cohort, settings_of, taxonomy_for
@@ -15,10 +16,12 @@ from bot.services import Services
 from bot.views.signup import build_leave_modal, build_signup_modal, signup_confirmation
 from handlers.commands import CommandContext, CommandRouter
 from handlers.home import publish_home
-from handlers.payload import first_submission as _first_submission
 from handlers.payload import team_id as _team_id
+from handlers.payload import user_id as _user_id
 from handlers.payload import view_metadata
+from handlers.submission import Invalid, store_then_ack
 from storage import participants
+from storage.models import Cohort
 
 log = logging.getLogger(__name__)
 
@@ -109,28 +112,32 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
     @app.view(ids.SIGNUP_VIEW)
     def on_signup_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         form = forms.parse_signup((view.get("state") or {}).get("values") or {})
-        with services.sessions() as session:
-            cohort = open_cohort(session=session, team_id=_team_id(body), cohort_id=_cohort_id(view))
-        if errors := forms.validate_signup(form, taxonomy_for(cohort)):
-            ack(response_action="errors", errors=errors)
-            return
-        ack()
-        if not _first_submission(services, body):
-            log.info("duplicate signup submission ignored view=%s", view.get("id"))
-            return
-        team_id, user_id = _team_id(body), str((body.get("user") or {}).get("id", ""))
-        user = people.lookup_user(client, user_id)
-        with services.sessions() as session:
-            participant, created = people.save_signup(
+        team_id, user_id = _team_id(body), _user_id(body)
+        slack_name = str((body.get("user") or {}).get("name") or user_id)[:200]
+
+        def write(session: Session) -> tuple[Cohort, bool]:
+            cohort = open_cohort(session=session, team_id=team_id, cohort_id=_cohort_id(view), now=services.now())
+            if errors := forms.validate_signup(form, taxonomy_for(cohort)):
+                raise Invalid(errors)
+            _, created = people.save_signup(
                 session=session,
                 team_id=team_id,
                 user_id=user_id,
                 form=form,
-                display_name=str(user.get("name") or (body.get("user") or {}).get("name") or user_id)[:200],
-                email=user.get("email"),
+                display_name=slack_name,
                 cohort_id=cohort.id,
             )
+            return cohort, created
+
+        stored = store_then_ack(services, ack, body, view, write)
+        if stored is None:
+            return
+        cohort, created = stored.value
         log.info("profile saved team=%s user=%s created=%s role=%s", team_id, user_id, created, form.role)
+        with services.sessions() as session:  # after the ack: Slack's name and email for the stored profile
+            people.remember_slack_identity(
+                session=session, client=client, team_id=team_id, user_id=user_id, now=services.now()
+            )
         closes = settings_of(cohort).signup_closes
         late = closes is not None and services.now().date() > closes
         message = signup_confirmation(
@@ -143,18 +150,22 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
         publish_home(services, client, team_id=team_id, user_id=user_id)
 
     @app.view(ids.LEAVE_VIEW)
-    def on_leave_confirmed(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        team_id, user_id = _team_id(body), str((body.get("user") or {}).get("id", ""))
-        with services.sessions() as session:
-            deleted = privacy.forget_person(
+    def on_leave_confirmed(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        team_id, user_id = _team_id(body), _user_id(body)
+
+        def write(session: Session) -> bool:
+            return privacy.forget_person(
                 session=session,
                 team_id=team_id,
                 user_id=user_id,
                 secret=services.settings.privacy_secret,
                 now=services.now(),
             )
-        if deleted:
+
+        stored = store_then_ack(services, ack, body, view, write)
+        if stored is None:
+            return
+        if stored.value:
             log.info("participant left team=%s", team_id)
             client.chat_postMessage(
                 channel=user_id,

@@ -137,6 +137,29 @@ def upsert_profile(
     return participant, created
 
 
+def set_identity(
+    *, session: Session, team_id: str, user_id: str, display_name: str | None, email: str | None, now: datetime
+) -> bool:
+    """Store the name and email Slack knows for a participant (read after their signup was saved). Commits.
+
+    Returns:
+        False when the person is not (or no longer) signed up.
+    """
+    found = get_with_profile(session=session, team_id=team_id, user_id=user_id)
+    if found is None:
+        return False
+    participant, profile = found
+    if display_name:
+        participant.display_name = display_name[:200]
+        participant.updated_at = now
+        session.add(participant)
+    if email:
+        profile.email = email
+        session.add(profile)
+    session.commit()
+    return True
+
+
 def set_status(
     *, session: Session, team_id: str, user_id: str, status: str, paused_until: datetime | None = None
 ) -> Participant | None:

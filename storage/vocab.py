@@ -64,6 +64,7 @@ class AnswerKind(StrEnum):
     PULSE = "pulse"
     CLOSING = "closing"
     FIT = "fit"
+    CONCERN = "concern"  # "Something's not right": the person's words, for coordinators only
 
 
 class FitAnswer(StrEnum):

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
-from bot import people
+from bot import deferred, people
 from bot.cohorts import CohortSettings, settings_of
 from bot.lifecycle import forms, planning
 from bot.lifecycle.planning import Person
@@ -36,6 +36,7 @@ from bot.views import journey as views
 from storage import journey as store
 from storage import participants
 from storage.models import Cohort, Pair, PairJourney, ScheduledPrompt
+from storage.vocab import AnswerKind
 
 log = logging.getLogger(__name__)
 
@@ -146,12 +147,17 @@ def _coordinator_targets(services: Services) -> list[str]:
 
 
 def _post(services: Services, team_id: str, channel: str, message: dict[str, Any]) -> None:
+    """Send now, or right after the acknowledgement while a submission is being stored (``bot.deferred``)."""
     if not channel:
         return
-    try:
-        services.client_for(team_id).chat_postMessage(channel=channel, unfurl_links=False, **message)
-    except SlackApiError as exc:
-        log.warning("post failed channel=%s error=%s", channel, exc.response.get("error"))
+
+    def send() -> None:
+        try:
+            services.client_for(team_id).chat_postMessage(channel=channel, unfurl_links=False, **message)
+        except SlackApiError as exc:
+            log.warning("post failed channel=%s error=%s", channel, exc.response.get("error"))
+
+    deferred.later(send)
 
 
 def tell_coordinators(services: Services, team_id: str, text: str) -> None:
@@ -828,7 +834,23 @@ def ask_for_help(*, session: Session, services: Services, pair: Pair, user_id: s
 def raise_concern(
     *, session: Session, services: Services, pair: Pair, user_id: str, text: str, source: str, now: datetime
 ) -> None:
-    """'Something's not right' or 'Not a fit': coordinators hear privately, the person is offered a rematch."""
+    """'Something's not right' or 'Not a fit': coordinators hear privately, the person is offered a rematch.
+
+    The words of a concern are stored first (coordinators only), so they survive a failed message.
+    """
+    if source == "concern":
+        store.save_private_answer(
+            session=session,
+            team_id=pair.team_id,
+            pair_id=int(pair.id or 0),
+            respondent_user_id=user_id,
+            respondent_role=role_in(pair, user_id),
+            kind=AnswerKind.CONCERN,
+            survey_key=f"concern:{now:%Y%m%dT%H%M%S.%f}",
+            answers={"text": text} if text else {},
+            now=now,
+        )
+        session.commit()
     what = "answered *Not a fit* after the first meeting" if source == "fit" else "said *something's not right*"
     note = (
         f":lock: Private: <@{user_id}> ({role_in(pair, user_id)} in the pair with <@{partner_of(pair, user_id)}>) "

@@ -24,6 +24,7 @@ from bot.views.blocks import (
     static_select,
     text_input,
 )
+from bot.views.words import how_long
 
 ROLE_LABELS = {"mentor": "Mentors", "mentee": "Mentees", "both": "Both"}
 STATUS_LABELS = {"active": "Active", "paused": "Paused", "at_risk": "At risk", "closed": "Closed"}
@@ -141,8 +142,13 @@ def program_modal(
     settings: Any,
     weights_text: str,
     skills: Sequence[str] = (),
+    past: Sequence[tuple[str, date]] = (),
+    today: date | None = None,
 ) -> dict[str, Any]:
-    """Create or edit a cohort. ``settings`` is a :class:`bot.cohorts.CohortSettings`."""
+    """Create or edit a cohort. ``settings`` is a :class:`bot.cohorts.CohortSettings`.
+
+    ``past``: (label, date) of dates long gone, asked about once on top of the modal (Save again keeps them).
+    """
     months = max(1, min(24, round(settings.duration_days * 12 / 365)))
     options = [
         option("same_team_excluded", "Never pair people from the same team/department"),
@@ -254,12 +260,26 @@ def program_modal(
         ),
     ]
     title = "Edit cohort" if cohort_id else "New cohort"
+    metadata: dict[str, Any] = {"cohort_id": cohort_id}
+    if past:
+        lines = [
+            f"• {label}: *{day:%d %B %Y}*" + (f", {how_long(today - day)} ago" if today else "") for label, day in past
+        ]
+        blocks.insert(
+            0,
+            section(
+                f":warning: *{'This date is' if len(past) == 1 else 'These dates are'} long in the past.*\n"
+                + "\n".join(lines)
+                + "\nCorrect the year if it's a typo; if the dates are right, press *Save* again to keep them."
+            ),
+        )
+        metadata["past_ok"] = [day.isoformat() for _, day in past]
     return modal(
         callback_id=ids.PROGRAM_VIEW,
         title=title,
         blocks=blocks,
         submit="Save",
-        private_metadata=json.dumps({"cohort_id": cohort_id}),
+        private_metadata=json.dumps(metadata),
     )
 
 

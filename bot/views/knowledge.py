@@ -23,6 +23,7 @@ from bot.views.blocks import (
     static_select,
     text_input,
 )
+from bot.views.words import counted as counted_words
 
 if TYPE_CHECKING:
     from bot.networking import PersonSuggestion
@@ -102,6 +103,19 @@ def resource_shared_message(item: ResourceItem, *, sharer: str, note: str = "") 
         lines.append(f"> {_escape(note)}")
     lines.append(f"_Tags: {_tags(item.tags)}_")
     return {"text": f"{text}", "blocks": [section("\n".join(lines))]}
+
+
+def share_outcome_text(item: ResourceItem, *, created: bool, counted: bool) -> str:
+    """What the sharer is told: saved, counted as a recommendation, or already shared by them (nothing counted)."""
+    if created:
+        return f":books: Saved *{_escape(item.title)}* to the library (tags: {', '.join(item.tags) or 'none'})."
+    so_far = counted_words(item.recommend_count, "recommendation")
+    if counted:
+        return f":books: *{_escape(item.title)}* was already in the library: I counted your recommendation ({so_far})."
+    return (
+        f":books: You've already shared *{_escape(item.title)}*, so nothing new was counted. "
+        f"It's in the library with {so_far}."
+    )
 
 
 def resource_list_message(
