@@ -158,3 +158,6 @@ ALUMNI_JOIN_MENTOR = "networking_alumni_join_mentor"
 
 # Store before ack, HR import confirmation, signup window (the seams between stages)
 STORE_FAILED = "store_failed"
+IMPORT_CONFIRM = "coord_import_confirm"
+IMPORT_CANCEL = "coord_import_cancel"
+SIGNUP_WINDOW_VIEW = "signup_window"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -20,7 +21,6 @@ from bot.stats import post_stats
 from bot.views import coordinator as views
 from handlers.commands import NOT_A_COORDINATOR, CommandContext, CommandRouter
 from handlers.home import publish_home
-from handlers.payload import first_submission as _first_submission
 from handlers.payload import team_id as _team_id
 from handlers.payload import user_id as _user_id
 from handlers.payload import view_metadata as _metadata
@@ -345,36 +345,86 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
         if not url:
             ack(response_action="errors", errors={ids.IMPORT_FILE: "Attach the CSV file."})
             return
-        ack()
-        if not _first_submission(services, body):
+        source = str(files[0].get("name") or "upload")[:200]
+
+        def write(session: Session) -> int:
+            return store.create_hr_import(
+                session=session, team_id=team_id, actor=actor, source=source, file_url=str(url), now=services.now()
+            )
+
+        stored = store_then_ack(services, ack, body, view, write)
+        if stored is None:
+            return
+        import_id = stored.value
+        # After the ack: fetch the file, check every row, then import it or ask about the rows with problems.
+        try:
+            raw = _download(client, str(url), services.settings.slack_api_url)
+        except OSError as exc:
+            with services.sessions() as session:
+                hr_import.refuse_upload(
+                    session=session,
+                    import_id=import_id,
+                    reason=f"I couldn't download the file ({type(exc).__name__})",
+                    now=services.now(),
+                )
+            client.chat_postMessage(channel=actor, text=f"I couldn't download the file ({type(exc).__name__}).")
             return
 
-        def run() -> None:
+        def lookup(email: str) -> str | None:
             try:
-                raw = _download(client, str(url), services.settings.slack_api_url)
-            except OSError as exc:
-                client.chat_postMessage(channel=actor, text=f"I couldn't download the file ({type(exc).__name__}).")
-                return
-            if len(raw) > IMPORT_MAX_BYTES:
-                client.chat_postMessage(channel=actor, text="That file is too large (5 MB at most).")
-                return
+                return str(client.users_lookupByEmail(email=email)["user"]["id"])
+            except SlackApiError:
+                return None
 
-            def lookup(email: str) -> str | None:
-                try:
-                    return str(client.users_lookupByEmail(email=email)["user"]["id"])
-                except SlackApiError:
-                    return None
+        with services.sessions() as session:
+            report, staged = hr_import.check_upload(
+                session=session,
+                team_id=team_id,
+                import_id=import_id,
+                raw=raw,
+                actor=actor,
+                source=source,
+                now=services.now(),
+                resolve_email=lookup,
+            )
+        if staged:
+            text = report.summary(confirm_hint="Import them now, or cancel and fix the file?")
+            message = views.import_report_message(text, import_id=import_id, rows=len(report.plan.updates))
+        else:
+            message = views.import_report_message(report.summary())
+        client.chat_postMessage(channel=actor, **message)
 
+    def decide_import(confirm: bool) -> Callable[..., None]:
+        def on_import_decided(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+            ack()
+            actor, team_id = _user_id(body), _team_id(body)
+            if not services.is_coordinator(actor):
+                log.warning("forged import decision refused user=%s", actor)
+                client.chat_postMessage(channel=actor, text=NOT_A_COORDINATOR)
+                return
+            import_id = int(action["value"]) if str(action.get("value", "")).isdigit() else 0
             with services.sessions() as session:
-                report = hr_import.import_people(
-                    session=session,
-                    team_id=team_id,
-                    text=raw.decode("utf-8", errors="replace"),
-                    actor=actor,
-                    now=services.now(),
-                    resolve_email=lookup,
-                    source=str(files[0].get("name") or "upload")[:200],
-                )
-            client.chat_postMessage(channel=actor, text=f"```{report.summary()[:3500]}```")
+                if confirm:
+                    report = hr_import.confirm_import(
+                        session=session, team_id=team_id, import_id=import_id, actor=actor, now=services.now()
+                    )
+                    text = report.summary() if report is not None else "This import was already decided."
+                else:
+                    cancelled = hr_import.cancel_import(
+                        session=session, team_id=team_id, import_id=import_id, now=services.now()
+                    )
+                    text = "Cancelled: nothing was imported." if cancelled else "This import was already decided."
+            message = views.import_report_message(text)
+            channel = str(
+                (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id") or ""
+            )
+            ts = str((body.get("message") or {}).get("ts") or (body.get("container") or {}).get("message_ts") or "")
+            if channel and ts:
+                client.chat_update(channel=channel, ts=ts, **message)
+            else:
+                client.chat_postMessage(channel=actor, **message)
 
-        run()  # after ack(): Bolt already runs this after the HTTP response
+        return on_import_decided
+
+    app.action(ids.IMPORT_CONFIRM)(decide_import(True))
+    app.action(ids.IMPORT_CANCEL)(decide_import(False))

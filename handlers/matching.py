@@ -32,6 +32,7 @@ from handlers.commands import NOT_A_COORDINATOR, CommandContext, CommandRouter
 from handlers.payload import team_id as _team
 from handlers.payload import user_id as _actor
 from handlers.payload import view_metadata as _metadata
+from handlers.submission import store_then_ack
 from storage.coordination import record_audit
 from storage.models import MatchRequest, MatchRound, Pair
 
@@ -373,7 +374,8 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
         if not isinstance(round_id, int):
             ack(response_action="update", view=build_refusal_modal("That preview is no longer available."))
             return
-        with services.sessions() as session:
+
+        def write(session: Session) -> Any:
             publication = matchmaking.publish_round(session=session, round_id=round_id, actor=actor, now=services.now())
             if not publication.already_published:
                 record_audit(
@@ -384,16 +386,20 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
                     target=f"round:{round_id}",
                     detail={"pairs": len(publication.pairs), "unmatched": len(publication.unmatched)},
                 )
-        ack(
-            response_action="update",
-            view=build_published_modal(
+            return publication
+
+        def published(publication: Any) -> dict[str, Any]:
+            view = build_published_modal(
                 pairs=len(publication.pairs),
                 unmatched=len(publication.unmatched),
                 already=publication.already_published,
-            ),
-        )
-        if not publication.already_published:
-            announce_publication(services, client, publication.pairs, publication.unmatched)
+            )
+            return {"response_action": "update", "view": view}
+
+        stored = store_then_ack(services, ack, body, body.get("view") or {}, write, ack_with=published, dedupe=False)
+        if stored is not None and not stored.value.already_published:
+            stored.announce()
+            announce_publication(services, client, stored.value.pairs, stored.value.unmatched)
 
     @app.action(ids.MATCH_RULE)
     def on_rule_chosen(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:

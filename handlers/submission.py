@@ -36,7 +36,7 @@ T = TypeVar("T")
 
 # Writes take milliseconds; a lock held longer than this means the database is in trouble, and the person
 # hears so while Slack still waits for our answer (3 s).
-STORE_SECONDS = 2.0
+STORE_SECONDS = 1.5
 NOT_SAVED = (
     "Sorry, I couldn't save this just now, so nothing was changed. Your answers are still here: "
     "press Submit again in a moment."
@@ -110,6 +110,7 @@ def store_then_ack(
     write: Callable[[Session], T],
     *,
     ack_with: Callable[[T], dict[str, Any]] | None = None,
+    dedupe: bool = True,
 ) -> Stored[T] | None:
     """Store a submission in one transaction, then acknowledge it.
 
@@ -121,13 +122,15 @@ def store_then_ack(
         write: Reads, validates (raise :class:`Invalid`) and writes with the given session. Its own commits are
             savepoints; everything commits together when it returns.
         ack_with: The acknowledgement's arguments from what ``write`` returned (e.g. ``response_action=update``).
+        dedupe: Claim the view so a repeat is ignored; off where ``write`` is idempotent itself and answers a
+            repeat its own way.
 
     Returns:
         The stored value and the queued Slack calls; None when the submission was refused, failed (both acked
         with the reason, the modal stays open) or was a duplicate (acked, nothing done).
     """
     started = time.monotonic()
-    key = submission_key(body)
+    key = submission_key(body) if dedupe else None
     try:
         with deferred.hold() as pending, bounded_transaction(services.engine, seconds=STORE_SECONDS) as session:
             if key is not None and not events.claim_event(

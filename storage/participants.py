@@ -129,7 +129,10 @@ def upsert_profile(
     profile = session.get(Profile, participant.id)
     if profile is None:
         profile = Profile(participant_id=participant.id, team_id=team_id)
+    owned = set(profile.imported_fields or [])  # set by an HR import: the person's own edit keeps them
     for name, value in fields.items():
+        if name in owned:
+            continue
         setattr(profile, name, list(value) if isinstance(value, tuple) else value)
     profile.updated_at = now
     session.add(profile)

@@ -33,7 +33,7 @@ LINK_COLUMN = "participant_id"
 SKIPPED_TABLES = frozenset({"anonymous_departure"})
 SKIPPED_PREFIXES = ("slack_",)
 # rows only derived for someone else (recomputed anyway): removed when they name the person at all
-DERIVED_TABLES = frozenset({"people_suggestion"})
+DERIVED_TABLES = frozenset({"people_suggestion", "people_suggestion_sent"})
 REMOVED = "[removed]"
 
 

@@ -81,3 +81,16 @@ class CheckinOutcome(StrEnum):
     MET = "met"  # answered "yes, we met" (or a meeting was logged before the next one)
     NOT_YET = "not_yet"
     IGNORED = "ignored"  # no answer before the next check-in or the end of the pair
+
+
+# ---------------------------------------------------------------------- HR imports
+
+
+class ImportStatus(StrEnum):
+    """``hr_import.status``: where an uploaded HR file is."""
+
+    RECEIVED = "received"  # stored when submitted, before Slack is answered
+    STAGED = "staged"  # checked; some rows have problems: waiting for a coordinator to import the others
+    APPLIED = "applied"
+    CANCELLED = "cancelled"
+    REFUSED = "refused"  # the file itself could not be used (not UTF-8, no header, too large...)

@@ -24,7 +24,7 @@ from bot.views.blocks import (
     static_select,
     text_input,
 )
-from bot.views.words import how_long
+from bot.views.words import counted, how_long
 
 ROLE_LABELS = {"mentor": "Mentors", "mentee": "Mentees", "both": "Both"}
 STATUS_LABELS = {"active": "Active", "paused": "Paused", "at_risk": "At risk", "closed": "Closed"}
@@ -410,9 +410,10 @@ def import_modal() -> dict[str, Any]:
         title="Import HR fields",
         blocks=[
             section(
-                "Upload a CSV with a header row: `user_id` or `email`, and any of `manager`, `department`, "
-                "`industry`, `seniority`. Bad lines are listed and nothing is imported until the whole file is right. "
-                "From a terminal: `mentorbot import people.csv`."
+                "Upload a CSV (UTF-8, comma- or semicolon-separated) with a header row: `user_id` or `email`, and "
+                "any of `manager` (or `manager_id` / `manager_email`), `department`, `industry`, `seniority`. "
+                "Other columns are ignored. Rows with problems are listed by line, and the other rows are imported "
+                "only when you confirm. From a terminal: `mentorbot import people.csv`."
             ),
             input_block(
                 ids.IMPORT_FILE,
@@ -422,6 +423,23 @@ def import_modal() -> dict[str, Any]:
         ],
         submit="Import",
     )
+
+
+def import_report_message(report: str, *, import_id: int | None = None, rows: int = 0) -> dict[str, Any]:
+    """The HR import's report by DM; a staged import carries Import / Cancel buttons."""
+    lines = report.split("\n")
+    head, rest = lines[0], "\n".join(lines[1:])
+    blocks = [section(f":inbox_tray: {head}")]
+    if rest:
+        blocks.append(section(f"```{rest[:2900]}```"))
+    if import_id is not None:
+        blocks.append(
+            actions(
+                button(f"Import {counted(rows, 'row')}", ids.IMPORT_CONFIRM, value=str(import_id), style="primary"),
+                button("Cancel", ids.IMPORT_CANCEL, value=str(import_id)),
+            )
+        )
+    return {"text": head, "blocks": blocks}
 
 
 def digest_message(

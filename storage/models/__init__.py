@@ -1,6 +1,6 @@
 """All tables. Importing this package registers every table on ``SQLModel.metadata``."""
 
-from storage.models.coordination import AuditLog, CohortNotice, RoundSkip
+from storage.models.coordination import AuditLog, CohortNotice, HrImport, RoundSkip
 from storage.models.core import AnonymousDeparture, Cohort, Participant, ProcessedEvent, Profile
 from storage.models.journey import Meeting, PairGoals, PairJourney, PrivateAnswer, Reflection
 from storage.models.knowledge import (
@@ -8,6 +8,7 @@ from storage.models.knowledge import (
     Introduction,
     NetworkingPref,
     PeopleSuggestion,
+    PeopleSuggestionSent,
     Resource,
     ResourceSeen,
     ResourceShare,
@@ -22,6 +23,7 @@ __all__ = [
     "CohortNotice",
     "DoNotPair",
     "FeedbackRequest",
+    "HrImport",
     "Introduction",
     "MatchRequest",
     "MatchRound",
@@ -29,6 +31,7 @@ __all__ = [
     "Meeting",
     "Pair",
     "PeopleSuggestion",
+    "PeopleSuggestionSent",
     "PairGoals",
     "PairJourney",
     "Participant",
