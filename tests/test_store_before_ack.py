@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -361,3 +362,26 @@ def test_a_feedback_reply_failing_is_not_lost(app: RunningApp, paired: PairRow) 
     assert _rows(app, FeedbackRequest)[0].status == "open" and _claims(app) == claims
     assert submit(app, BOB.user_id, view, words) is None
     assert _rows(app, FeedbackRequest)[0].reply == "Yes, but cut the second paragraph."
+
+
+def test_slow_slack_calls_come_after_the_ack(app: RunningApp, paired: PairRow) -> None:
+    # Slack answering slowly (users.info, the pair's DM) never holds the person's answer past Slack's 3 s
+    carol = replace(ALICE, user_id="U0CAROL001", name="Carol Mentee")
+    add_person(app, carol)
+    view = open_modal(app, carol.user_id)
+    app.sandbox.delay_next("users.info", 4.0)
+    response = app.driver.view_submission(carol.user_id, view, fill.signup_values(view, carol))
+    assert response.status == 200 and not response.body.strip() and response.elapsed < 2
+    assert [p.user_id for p in _rows(app, Participant)].count(carol.user_id) == 1  # saved before the ack
+
+    view = open_modal_from(
+        app, ALICE.user_id, ids.PAIR_SET_GOALS, message_with(app, paired.channel_id, ids.PAIR_SET_GOALS)
+    )
+    app.sandbox.delay_next("chat.postMessage", 4.0)
+    started = time.time()
+    assert submit(app, ALICE.user_id, view, goal_states()) is None
+    assert time.time() - started < 2 and len(_rows(app, PairGoals)) == 1
+    eventually(
+        lambda: any(ids.GOALS_CONFIRM in str(m.get("blocks")) for m in app.sandbox.messages_in(paired.channel_id)),
+        timeout=10,
+    )
