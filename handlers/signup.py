@@ -41,10 +41,11 @@ def open_signup_modal(
         if saved is not None and cohort_id is None:
             cohort_id = saved[0].cohort_id
         cohort = open_cohort(session=session, team_id=team_id, cohort_id=cohort_id, now=services.now())
+        locked = participants.imported_values(session=session, team_id=team_id, user_id=user_id) if saved else {}
     taxonomy = taxonomy_for(cohort)
     if saved is not None:
         _, profile, bio = saved
-        view = build_signup_modal(taxonomy=taxonomy, prefill=profile, bio=bio, editing=True)
+        view = build_signup_modal(taxonomy=taxonomy, prefill=profile, bio=bio, editing=True, locked=locked)
     else:
         timezone = people.lookup_user(client, user_id).get("timezone") or "UTC"
         view = build_signup_modal(taxonomy=taxonomy, timezone=timezone)
@@ -117,7 +118,8 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
 
         def write(session: Session) -> tuple[Cohort, bool]:
             cohort = open_cohort(session=session, team_id=team_id, cohort_id=_cohort_id(view), now=services.now())
-            if errors := forms.validate_signup(form, taxonomy_for(cohort)):
+            locked = participants.imported_values(session=session, team_id=team_id, user_id=user_id)
+            if errors := forms.validate_signup(form, taxonomy_for(cohort), locked=locked):
                 raise Invalid(errors)
             _, created = people.save_signup(
                 session=session,

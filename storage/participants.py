@@ -140,6 +140,18 @@ def upsert_profile(
     return participant, created
 
 
+SIGNUP_HR_FIELDS = ("department", "industry", "seniority")
+
+
+def imported_values(*, session: Session, team_id: str, user_id: str) -> dict[str, str]:
+    """Signup fields an HR import set for a person (field -> value): their profile edit shows them, keeps them."""
+    found = get_with_profile(session=session, team_id=team_id, user_id=user_id)
+    if found is None:
+        return {}
+    profile = found[1]
+    return {name: str(getattr(profile, name)) for name in SIGNUP_HR_FIELDS if name in (profile.imported_fields or [])}
+
+
 def set_identity(
     *, session: Session, team_id: str, user_id: str, display_name: str | None, email: str | None, now: datetime
 ) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from bot import ids
@@ -45,6 +46,26 @@ STYLE_LABELS = {
 }
 
 
+HR_LABELS = {"department": "Department", "industry": "Industry", "seniority": "Seniority"}
+
+
+def _plain(text: str) -> str:
+    """Text from a file shown in mrkdwn: its control characters stay text."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _hr_or_input(locked: Mapping[str, str] | None, name: str, block: dict[str, Any]) -> list[dict[str, Any]]:
+    """The question, or the value the HR records hold for it (which a profile edit does not change)."""
+    if not locked or name not in locked:
+        return [block]
+    return [
+        context(
+            f"*{HR_LABELS[name]}:* {_plain(locked[name]) or 'not set'} · from your HR record; "
+            "the program coordinators can change it."
+        )
+    ]
+
+
 def build_signup_modal(
     *,
     taxonomy: Taxonomy,
@@ -52,8 +73,12 @@ def build_signup_modal(
     prefill: Profile | None = None,
     bio: str = "",
     editing: bool = False,
+    locked: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The modal asking what matching needs. ``prefill`` fills it with saved answers."""
+    """The modal asking what matching needs. ``prefill`` fills it with saved answers.
+
+    ``locked``: fields an HR import set (field -> value), shown as facts instead of asked.
+    """
     p = prefill
     skill_groups = [
         {"label": plain(label(group)[:75]), "options": options(skills)}
@@ -123,20 +148,32 @@ def build_signup_modal(
             optional=True,
         ),
         header("About you"),
-        input_block(
-            ids.DEPARTMENT,
-            "Department",
-            static_select(options(taxonomy.departments), initial=p.department if p else None),
+        *_hr_or_input(
+            locked,
+            "department",
+            input_block(
+                ids.DEPARTMENT,
+                "Department",
+                static_select(options(taxonomy.departments), initial=p.department if p else None),
+            ),
         ),
-        input_block(
-            ids.INDUSTRY,
-            "Industry you work in",
-            static_select(options(taxonomy.industries), initial=p.industry if p else None),
+        *_hr_or_input(
+            locked,
+            "industry",
+            input_block(
+                ids.INDUSTRY,
+                "Industry you work in",
+                static_select(options(taxonomy.industries), initial=p.industry if p else None),
+            ),
         ),
-        input_block(
-            ids.SENIORITY,
-            "Seniority",
-            static_select(options(SENIORITY_LEVELS), initial=p.seniority if p else None),
+        *_hr_or_input(
+            locked,
+            "seniority",
+            input_block(
+                ids.SENIORITY,
+                "Seniority",
+                static_select(options(SENIORITY_LEVELS), initial=p.seniority if p else None),
+            ),
         ),
         input_block(
             ids.COMMUNICATION,
