@@ -473,12 +473,14 @@ def request_intro(
     now: datetime,
     channel_id: str = "",
     source: str = "command",
+    bot_user_id: str = "",
 ) -> IntroOutcome:
     """Ask ``target_id`` privately whether they'd like to be introduced; nothing else happens before they accept.
 
     The requester's partner (their mentor or mentee, when they have one open pair) is part of the
-    introduction. Refused: introducing yourself or your partner, more than ``MAX_PENDING_INTROS`` pending
-    asks, or a second pending ask for the same person (a double click lands here too).
+    introduction. Refused without using up an ask: introducing yourself, your partner, an app or bot (this one,
+    ``bot_user_id``, included) or someone Slack does not know; more than ``MAX_PENDING_INTROS`` pending asks,
+    or a second pending ask for the same person (a double click lands here too).
     """
     from bot.views.knowledge import intro_ask_message
 
@@ -494,6 +496,8 @@ def request_intro(
         return IntroOutcome(False, "That's you! Pick someone you'd like to meet.")
     if target_id == partner:
         return IntroOutcome(False, f"You already know <@{target_id}>: they're in your pair.")
+    if refusal := _not_a_person(client, target_id, bot_user_id=bot_user_id):
+        return IntroOutcome(False, refusal)
     if store.count_pending_intros(session=session, team_id=team_id, requester_id=requester_id) >= MAX_PENDING_INTROS:
         return IntroOutcome(
             False,
@@ -545,6 +549,26 @@ def request_intro(
         "If they're up for it, I'll open a group DM for you all.",
         intro.id,
     )
+
+
+def _not_a_person(client: WebClient, user_id: str, *, bot_user_id: str = "") -> str:
+    """Why ``user_id`` cannot be introduced (an app, a bot, nobody Slack knows), else ""."""
+    app = f"<@{user_id}> is an app, not a person: introductions are between people. Pick someone you'd like to meet."
+    if user_id in (bot_user_id, "USLACKBOT"):
+        return app
+    try:
+        user = client.users_info(user=user_id).get("user") or {}
+    except SlackApiError as exc:
+        if exc.response.get("error") == "user_not_found":
+            return "I can't find that person in this workspace. Check the name and try again."
+        return ""  # Slack could not say: the ask itself will tell
+    if not isinstance(user, dict):
+        return ""
+    if user.get("is_bot") or user.get("is_app_user"):
+        return app
+    if user.get("deleted"):
+        return f"<@{user_id}> is no longer in this workspace."
+    return ""
 
 
 def _profile_of(session: Session, team_id: str, user_id: str) -> Profile | None:

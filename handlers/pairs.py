@@ -35,6 +35,20 @@ from storage.vocab import PairStatus
 log = logging.getLogger(__name__)
 MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 NOT_IN_PAIR = "That button belongs to another pair."
+# Buttons that still act once a pair has closed: the ending's own surveys, reflection and closure choices, and a
+# private word to the coordinators.
+AFTER_CLOSURE = frozenset(
+    {
+        ids.SURVEY_OPEN,
+        ids.REFLECT_OPEN,
+        ids.CLOSE_CLOSE,
+        ids.CLOSE_EXTEND,
+        ids.CLOSE_INFORMAL,
+        ids.PAIR_CONCERN,
+        ids.REMATCH_YES,
+        ids.REMATCH_NO,
+    }
+)
 CLOSED_PAIR = "This mentorship has closed, so there is nothing more to log or change here. Thank you both!"
 
 
@@ -120,14 +134,21 @@ def register(app: App, services: Services, router: CommandRouter) -> None:  # no
         client.views_open(trigger_id=trigger_id, view=view)
 
     def pair_action(handler: Callable[[WebClient, dict[str, Any], Pair, str], None]) -> Callable[..., None]:
-        """Ack, find the pair the button belongs to, check the clicker is in it, then act."""
+        """Ack, find the pair the button belongs to, check the clicker is in it, then act.
 
-        def listener(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        A closed pair's old buttons (meetings, goals, check-ins, fit, pause) do nothing but say so; what belongs to
+        the ending (surveys, the reflection, the closure choices, a private concern) still works.
+        """
+
+        def listener(ack: Ack, body: dict[str, Any], client: WebClient, action: dict[str, Any]) -> None:
             ack()
             user_id = _user_id(body)
             pair = load(_pair_id(_action_value(body)), user_id)
             if pair is None:
                 _tell(client, body, user_id, NOT_IN_PAIR)
+                return
+            if pair.status == PairStatus.CLOSED and action.get("action_id") not in AFTER_CLOSURE:
+                _tell(client, body, user_id, CLOSED_PAIR)
                 return
             handler(client, body, pair, user_id)
 

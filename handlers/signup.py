@@ -13,7 +13,7 @@ from sqlmodel import Session
 from bot import forms, ids, people, privacy
 from bot.cohorts import open_cohort, settings_of, taxonomy_for
 from bot.services import Services
-from bot.views.signup import build_leave_modal, build_signup_modal, signup_confirmation
+from bot.views.signup import build_leave_modal, build_signup_modal, signup_confirmation, signup_not_open_modal
 from handlers.commands import CommandContext, CommandRouter
 from handlers.home import publish_home
 from handlers.payload import team_id as _team_id
@@ -62,13 +62,19 @@ def _cohort_id(view: dict[str, Any]) -> int | None:
 def register(app: App, services: Services, router: CommandRouter) -> None:
     """Attach the signup listeners and self-service subcommands."""
 
-    def join(ctx: CommandContext) -> None:
+    def not_open_yet(team_id: str, user_id: str, cohort_id: int | None) -> str:
+        """Why a newcomer cannot sign up yet (the cohort's signup window has not opened), else ""."""
         with services.sessions() as session:
-            signed_up = participants.get_participant(session=session, team_id=ctx.team_id, user_id=ctx.user_id)
-            cohort = open_cohort(session=session, team_id=ctx.team_id, cohort_id=None, now=services.now())
+            signed_up = participants.get_participant(session=session, team_id=team_id, user_id=user_id)
+            cohort = open_cohort(session=session, team_id=team_id, cohort_id=cohort_id, now=services.now())
         opens = settings_of(cohort).signup_opens
         if signed_up is None and opens is not None and services.now().date() < opens:
-            ctx.reply(f":calendar: Signups for *{cohort.name}* open on {opens:%A %d %B}. See you then!")
+            return f":calendar: Signups for *{cohort.name}* open on {opens:%A %d %B}. See you then!"
+        return ""
+
+    def join(ctx: CommandContext) -> None:
+        if early := not_open_yet(ctx.team_id, ctx.user_id, None):
+            ctx.reply(early)
             return
         ctx.ack()
         open_signup_modal(services, ctx.client, team_id=ctx.team_id, user_id=ctx.user_id, trigger_id=ctx.trigger_id)
@@ -181,13 +187,13 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
     def on_join_clicked(ack: Ack, body: dict[str, Any], client: WebClient, action: dict[str, Any]) -> None:
         ack()
         value = str(action.get("value") or "")  # an announcement's Join button names its cohort
+        team_id, user_id, trigger_id = _team_id(body), _user_id(body), str(body.get("trigger_id", ""))
+        cohort_id = int(value) if value.isdigit() else None
+        if early := not_open_yet(team_id, user_id, cohort_id):  # the same window as /mentor join
+            client.views_open(trigger_id=trigger_id, view=signup_not_open_modal(early))
+            return
         open_signup_modal(
-            services,
-            client,
-            team_id=_team_id(body),
-            user_id=str((body.get("user") or {}).get("id", "")),
-            trigger_id=str(body.get("trigger_id", "")),
-            cohort_id=int(value) if value.isdigit() else None,
+            services, client, team_id=team_id, user_id=user_id, trigger_id=trigger_id, cohort_id=cohort_id
         )
 
     @app.action(ids.HOME_PAUSE)

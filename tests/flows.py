@@ -146,3 +146,48 @@ def run_until(app: RunningApp, end: datetime) -> None:
         clock.now = max(clock.now, due.due_at)
         dispatcher.run_until_idle(clock.now)
     clock.now = max(clock.now, end)
+
+
+def initial_states(view: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """What submitting a modal unchanged sends: each input's initial value as its element state."""
+    states: dict[str, dict[str, Any]] = {}
+    for block in view.get("blocks") or []:
+        element = block.get("element") or {}
+        if block.get("type") != "input" or not element:
+            continue
+        kind = element.get("type")
+        state: dict[str, Any] = {"type": kind}
+        if "initial_value" in element:
+            state["value"] = element["initial_value"]
+        elif "initial_option" in element:
+            state["selected_option"] = element["initial_option"]
+        elif "initial_options" in element:
+            state["selected_options"] = element["initial_options"]
+        elif "initial_date" in element:
+            state["selected_date"] = element["initial_date"]
+        elif "initial_conversation" in element:
+            state["selected_conversation"] = element["initial_conversation"]
+        elif kind == "datepicker":
+            state["selected_date"] = None
+        elif kind in ("conversations_select", "channels_select"):
+            state["selected_conversation"] = None
+        states[block["block_id"]] = state
+    return states
+
+
+def save_program(app: RunningApp, name: str, **dates: Any) -> Any:
+    """``/mentor program <name>`` as the coordinator, submitted with the defaults and ``dates``
+    (``signup_opens=date(...)``, ...); returns the ack's JSON."""
+    before = len(app.sandbox.views_opened(COORDINATOR))
+    assert app.driver.slash_command(COORDINATOR, f"program {name}").status == 200
+    view = eventually(lambda: app.sandbox.views_opened(COORDINATOR)[before:])[-1]
+    states = initial_states(view)
+    blocks = {
+        "signup_opens": ids.PROGRAM_SIGNUP_OPENS,
+        "signup_closes": ids.PROGRAM_SIGNUP_CLOSES,
+        "match_date": ids.PROGRAM_MATCH_DATE,
+        "start_date": ids.PROGRAM_START_DATE,
+    }
+    for key, day in dates.items():
+        states[blocks[key]] = slack.date_value(day.isoformat())
+    return submit(app, COORDINATOR, view, states), view, states

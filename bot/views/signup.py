@@ -248,6 +248,13 @@ def build_signup_modal(
     )
 
 
+def signup_not_open_modal(text: str) -> dict[str, Any]:
+    """Shown when Join is clicked before the cohort's signup window opens."""
+    return modal(
+        callback_id=ids.SIGNUP_WINDOW_VIEW, title="Not open yet", submit=None, close="OK", blocks=[section(text)]
+    )
+
+
 def build_leave_modal() -> dict[str, Any]:
     """Confirmation before deleting someone's data."""
     return modal(
