@@ -33,6 +33,23 @@ from storage.migrate import upgrade  # noqa: E402
 from storage.models import Cohort, Pair, Participant, Profile  # noqa: E402
 from storage.models.journey import Meeting, PairGoals, PairJourney, PrivateAnswer  # noqa: E402
 from storage.models.outbox import ScheduledPrompt  # noqa: E402
+from storage.vocab import (
+    AnswerKind,
+    Cadence,
+    CloseReason,
+    CohortStatus,
+    GoalProgress,
+    GoalsStatus,
+    PairRole,
+    PairSource,
+    PairStatus,
+    ParticipantStatus,
+    PromptKind,
+    PromptStatus,
+    Role,
+    SurveyKey,
+    pulse_key,
+)
 
 TEAM = "T0BENCH"
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
@@ -59,7 +76,7 @@ def generate(engine: Engine, seed: int = 7) -> dict[str, int]:
             {
                 "team_id": TEAM,
                 "name": f"Cohort {i + 1}",
-                "status": "closed" if i < COHORTS - 1 else "running",
+                "status": CohortStatus.CLOSED if i < COHORTS - 1 else CohortStatus.RUNNING,
                 "settings": {},
                 "created_at": start + timedelta(days=182 * i),
             }
@@ -70,14 +87,14 @@ def generate(engine: Engine, seed: int = 7) -> dict[str, int]:
         people = []
         for n in range(PARTICIPANTS):
             cohort_index = n % COHORTS
-            role = "mentor" if n % 5 < 2 else "mentee" if n % 5 < 4 else "both"
+            role = Role.MENTOR if n % 5 < 2 else Role.MENTEE if n % 5 < 4 else Role.BOTH
             people.append(
                 {
                     "team_id": TEAM,
                     "user_id": f"U{n:08d}",
                     "cohort_id": cohort_ids[cohort_index],
                     "role": role,
-                    "status": "active" if rng.random() > 0.05 else "paused",
+                    "status": ParticipantStatus.ACTIVE if rng.random() > 0.05 else ParticipantStatus.PAUSED,
                     "display_name": f"person {n}",
                     "timezone": "UTC",
                     "priority": False,
@@ -117,7 +134,7 @@ def generate(engine: Engine, seed: int = 7) -> dict[str, int]:
         by_cohort: dict[int, tuple[list[str], list[str]]] = {c: ([], []) for c in cohort_ids}
         for _, user_id, role, cohort_id in ids:
             mentees, mentors = by_cohort[cohort_id]
-            (mentors if role == "mentor" else mentees).append(user_id)
+            (mentors if role == Role.MENTOR else mentees).append(user_id)
         pairs = []
         per_cohort = PAIRS // COHORTS
         for index, cohort_id in enumerate(cohort_ids):
@@ -128,12 +145,23 @@ def generate(engine: Engine, seed: int = 7) -> dict[str, int]:
                 ended = created + timedelta(days=182)
                 if ended < NOW:
                     status, closed, reason = (
-                        "closed",
+                        PairStatus.CLOSED,
                         ended,
-                        rng.choice(["completed", "completed", "not_a_fit", "left"]),
+                        rng.choice(
+                            [
+                                CloseReason.COMPLETED,
+                                CloseReason.COMPLETED,
+                                CloseReason.NOT_A_FIT,
+                                CloseReason.LEFT_PROGRAM,
+                            ]
+                        ),
                     )
                 else:
-                    status, closed, reason = rng.choices(["active", "paused", "at_risk"], [80, 8, 12])[0], None, ""
+                    status, closed, reason = (
+                        rng.choices([PairStatus.ACTIVE, PairStatus.PAUSED, PairStatus.AT_RISK], [80, 8, 12])[0],
+                        None,
+                        "",
+                    )
                 pairs.append(
                     {
                         "team_id": TEAM,
@@ -142,7 +170,7 @@ def generate(engine: Engine, seed: int = 7) -> dict[str, int]:
                         "mentee_user_id": mentees[k % len(mentees)],
                         "mentor_user_id": mentors[k % len(mentors)],
                         "status": status,
-                        "source": "algorithm",
+                        "source": PairSource.ALGORITHM,
                         "score": rng.random(),
                         "reasons": [],
                         "factors": {},
@@ -190,14 +218,14 @@ def generate(engine: Engine, seed: int = 7) -> dict[str, int]:
                 prompts.append(
                     {
                         "team_id": TEAM,
-                        "idempotency_key": f"pair:{pid}:checkin:{seq}",
-                        "kind": "checkin",
+                        "idempotency_key": f"checkin:{pid}:{seq}",
+                        "kind": PromptKind.CHECKIN,
                         "pair_id": pid,
                         "recipient_user_id": mentee,
                         "channel_id": None,
                         "payload": {},
                         "due_at": day,
-                        "status": "sent",
+                        "status": PromptStatus.SENT,
                         "attempts": 1,
                         "sent_at": day,
                         "last_error": "",
@@ -232,7 +260,7 @@ def generate(engine: Engine, seed: int = 7) -> dict[str, int]:
                 {
                     "team_id": TEAM,
                     "pair_id": pid,
-                    "status": "confirmed",
+                    "status": GoalsStatus.CONFIRMED,
                     "revision": 1,
                     "proposed_at": created,
                     "goals": [
@@ -240,13 +268,13 @@ def generate(engine: Engine, seed: int = 7) -> dict[str, int]:
                             "title": f"g{i}",
                             "measure": "",
                             "target_date": "",
-                            "progress": rng.choice(["none", "some", "done"]),
+                            "progress": rng.choice(list(GoalProgress)),
                         }
                         for i in range(rng.randint(1, 4))
                     ],
                     "growth_areas": "",
                     "outcomes": "",
-                    "cadence": "biweekly",
+                    "cadence": Cadence.BIWEEKLY,
                     "channel": "video",
                     "mentor_commits": "",
                     "mentee_commits": "",
@@ -254,11 +282,11 @@ def generate(engine: Engine, seed: int = 7) -> dict[str, int]:
                     "confirmed_by": mentor,
                 }
             )
-            for survey, offset in (("pulse:1", 30), ("pulse:2", 90), ("closing", 182)):
+            for survey, offset in ((pulse_key(1), 30), (pulse_key(2), 90), (SurveyKey.CLOSING, 182)):
                 when = created + timedelta(days=offset)
                 if when > NOW:
                     break
-                for who, role in ((mentee, "mentee"), (mentor, "mentor")):
+                for who, role in ((mentee, PairRole.MENTEE), (mentor, PairRole.MENTOR)):
                     if rng.random() < 0.7:
                         answers.append(
                             {
@@ -266,7 +294,7 @@ def generate(engine: Engine, seed: int = 7) -> dict[str, int]:
                                 "pair_id": pid,
                                 "respondent_user_id": who,
                                 "respondent_role": role,
-                                "kind": survey.split(":")[0],
+                                "kind": AnswerKind.CLOSING if survey == SurveyKey.CLOSING else AnswerKind.PULSE,
                                 "survey_key": survey,
                                 "satisfaction": rng.randint(2, 5),
                                 "recommend": rng.randint(4, 10),

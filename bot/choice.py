@@ -19,6 +19,7 @@ from bot.cohorts import current_cohort, settings_of
 from bot.matching import score, score_matrix
 from bot.matchmaking import OPEN_PAIR_STATUSES, load_pool, round_settings
 from storage.models import MatchRequest, Pair, Participant
+from storage.vocab import MatchRequestStatus, PairSource
 
 log = logging.getLogger(__name__)
 SHORTLIST = 3
@@ -40,7 +41,7 @@ def make_shortlists(*, session: Session, team_id: str, now: datetime) -> list[Sh
         for r in session.exec(
             select(MatchRequest).where(
                 MatchRequest.team_id == team_id,
-                MatchRequest.status.in_(("offered", "requested")),  # type: ignore[attr-defined]
+                MatchRequest.status.in_((MatchRequestStatus.OFFERED, MatchRequestStatus.REQUESTED)),  # type: ignore[attr-defined]
             )
         )
     }
@@ -67,7 +68,7 @@ def make_shortlists(*, session: Session, team_id: str, now: datetime) -> list[Sh
                 rank=rank,
                 score=detail.total,
                 reasons=detail.reasons,
-                status="offered",
+                status=MatchRequestStatus.OFFERED,
                 created_at=now,
             )
             session.add(request)
@@ -88,12 +89,12 @@ def choose(
         select(MatchRequest).where(
             MatchRequest.team_id == team_id,
             MatchRequest.mentee_user_id == actor,
-            MatchRequest.status.in_(("requested", "accepted")),  # type: ignore[attr-defined]
+            MatchRequest.status.in_((MatchRequestStatus.REQUESTED, MatchRequestStatus.ACCEPTED)),  # type: ignore[attr-defined]
         )
     ).first()
-    if busy is not None or request.status != "offered":
+    if busy is not None or request.status != MatchRequestStatus.OFFERED:
         return None
-    request.status, request.respond_by = "requested", now + timedelta(days=days)
+    request.status, request.respond_by = MatchRequestStatus.REQUESTED, now + timedelta(days=days)
     session.add(request)
     session.commit()
     return request
@@ -114,7 +115,7 @@ def answer(
 ) -> Answer | None:
     """A mentor accepts or declines (``actor`` None: the deadline passed). None when not theirs or not open."""
     request = session.get(MatchRequest, request_id)
-    if request is None or request.team_id != team_id or request.status != "requested":
+    if request is None or request.team_id != team_id or request.status != MatchRequestStatus.REQUESTED:
         return None
     if actor is not None and actor != request.mentor_user_id:
         return None
@@ -137,8 +138,8 @@ def answer(
         if saved is not None and load < saved[1].capacity:
             claimed = session.execute(
                 update(MatchRequest)
-                .where(MatchRequest.id == request_id, MatchRequest.status == "requested")
-                .values(status="accepted")
+                .where(MatchRequest.id == request_id, MatchRequest.status == MatchRequestStatus.REQUESTED)
+                .values(status=MatchRequestStatus.ACCEPTED)
             )
             if claimed.rowcount == 1:  # type: ignore[attr-defined]
                 pair = Pair(
@@ -146,7 +147,7 @@ def answer(
                     cohort_id=request.cohort_id,
                     mentee_user_id=request.mentee_user_id,
                     mentor_user_id=request.mentor_user_id,
-                    source="choice",
+                    source=PairSource.CHOICE,
                     score=request.score,
                     reasons=request.reasons,
                     created_by=request.mentee_user_id,
@@ -158,22 +159,22 @@ def answer(
                     .where(
                         MatchRequest.team_id == team_id,
                         MatchRequest.mentee_user_id == request.mentee_user_id,
-                        MatchRequest.status == "offered",
+                        MatchRequest.status == MatchRequestStatus.OFFERED,
                     )
-                    .values(status="closed")
+                    .values(status=MatchRequestStatus.CLOSED)
                 )
                 session.commit()
                 session.refresh(request)
                 return Answer(request, pair=pair)
         # a full mentor counts as a decline: capacities always hold
-    request.status = "declined" if actor is not None else "expired"
+    request.status = MatchRequestStatus.DECLINED if actor is not None else MatchRequestStatus.EXPIRED
     session.add(request)
     following = session.exec(
         select(MatchRequest)
         .where(
             MatchRequest.team_id == team_id,
             MatchRequest.mentee_user_id == request.mentee_user_id,
-            MatchRequest.status == "offered",
+            MatchRequest.status == MatchRequestStatus.OFFERED,
         )
         .order_by(MatchRequest.rank)  # type: ignore[arg-type]
     ).first()
@@ -185,7 +186,7 @@ def answer(
         )
         session.commit()
         return Answer(request, exhausted=True)
-    following.status, following.respond_by = "requested", now + timedelta(days=days)
+    following.status, following.respond_by = MatchRequestStatus.REQUESTED, now + timedelta(days=days)
     session.add(following)
     session.commit()
     return Answer(request, next_request=following)

@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 from bot.profiles import normalise_tag
 from bot.taxonomy import Taxonomy, default_taxonomy
 from storage.models import Cohort
+from storage.vocab import CohortStatus
 
 DEFAULT_COHORT_NAME = "Mentorship program"
 
@@ -74,7 +75,7 @@ def settings_of(cohort: Cohort | None) -> CohortSettings:
 def current_cohort(*, session: Session, team_id: str, now: datetime | None = None) -> Cohort:
     """The workspace's open cohort, created with default settings on first use."""
     cohort = session.exec(
-        select(Cohort).where(Cohort.team_id == team_id, Cohort.status != "closed").order_by(Cohort.id.desc())  # type: ignore[union-attr]
+        select(Cohort).where(Cohort.team_id == team_id, Cohort.status != CohortStatus.CLOSED).order_by(Cohort.id.desc())  # type: ignore[union-attr]
     ).first()
     if cohort is None:
         cohort = Cohort(team_id=team_id, name=DEFAULT_COHORT_NAME, settings={})
@@ -99,6 +100,6 @@ def open_cohort(*, session: Session, team_id: str, cohort_id: int | None, now: d
     """The cohort a signup joins: the one asked for when it is this workspace's and still open, else the current one."""
     if cohort_id is not None:
         cohort = session.get(Cohort, cohort_id)
-        if cohort is not None and cohort.team_id == team_id and cohort.status != "closed":
+        if cohort is not None and cohort.team_id == team_id and cohort.status != CohortStatus.CLOSED:
             return cohort
     return current_cohort(session=session, team_id=team_id, now=now)

@@ -22,6 +22,7 @@ from bot.views import coordinator as views
 from storage import coordination, stats
 from storage.models import Cohort, Pair
 from storage.models.journey import PairJourney
+from storage.vocab import CloseReason, PairStatus, PromptKind
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -36,10 +37,9 @@ PAIR_ACTIONS = {
     ids.COORD_PAIR_END: "end",
     ids.COORD_PAIR_REMATCH: "rematch",
 }
-FLAG_MARKERS = ("not_a_fit", "need_help")
-DIGEST_KIND = "weekly_digest"
-PREMATCH_ROUND_KIND = "prematch_round"
-PREMATCH_NOTICE_KIND = "prematch_notice"
+DIGEST_KIND = PromptKind.WEEKLY_DIGEST
+PREMATCH_ROUND_KIND = PromptKind.PREMATCH_ROUND
+PREMATCH_NOTICE_KIND = PromptKind.PREMATCH_NOTICE
 
 
 # ---------------------------------------------------------------------- program (cohort) form
@@ -468,7 +468,7 @@ def pair_action(
     if pair is None:
         return "That pair no longer exists."
     people = [pair.mentee_user_id, pair.mentor_user_id]
-    if action in ("pause", "end", "rematch") and pair.status == "closed":
+    if action in ("pause", "end", "rematch") and pair.status == PairStatus.CLOSED:
         return "That pair has already ended."
     outgoing: list[tuple[str, str]] = []  # (channel, text), sent once the change is stored
     if action == "nudge":
@@ -497,11 +497,16 @@ def pair_action(
         outgoing += [(pair.channel_id, text)] if pair.channel_id else [(user_id, text) for user_id in people]
         done = "Your message was sent to both."
     elif action == "pause":
-        coordination.set_pair_status(session=session, pair=pair, status="paused", now=now, commit=False)
+        coordination.set_pair_status(session=session, pair=pair, status=PairStatus.PAUSED, now=now, commit=False)
         done = "The pair is paused."
     elif action in ("end", "rematch"):
         coordination.set_pair_status(
-            session=session, pair=pair, status="closed", now=now, close_reason=f"coordinator_{action}", commit=False
+            session=session,
+            pair=pair,
+            status=PairStatus.CLOSED,
+            now=now,
+            close_reason=CloseReason.COORDINATOR_END if action == "end" else CloseReason.COORDINATOR_REMATCH,
+            commit=False,
         )
         _cancel_prompts(session=session, team_id=team_id, pair_id=pair_id, now=now)
         if action == "rematch":
@@ -605,7 +610,7 @@ def build_weekly_digest(*, session: Session, team_id: str, now: datetime) -> lis
             signups=stats.signups_since(**scope, since=since),
             matches=stats.pairs_made_since(**scope, since=since),
             at_risk=at_risk_list(session=session, team_id=team_id, cohort_id=cohort.id),
-            flags=stats.flagged_answers_since(**scope, since=since, markers=FLAG_MARKERS),
+            flags=stats.flagged_answers_since(**scope, since=since),
             closures=stats.closures_between(**scope, start=now, end=now + timedelta(days=14)),
         )
         out.append(Digest(cohort_id=cohort.id, channel=settings.digest_channel, message=message))

@@ -33,6 +33,7 @@ from bot.server import LocalServer, SlackWSGI
 from bot.services import Services
 from storage.db import make_engine, session_factory
 from storage.migrate import upgrade
+from storage.vocab import GoalProgress, PairStatus, PromptStatus
 
 DEMO_SECRET = "demo-signing-secret"
 COORDINATOR_ID = "U0COORDNTR"
@@ -193,7 +194,7 @@ def _act(demo: Demo, sim: SimPair, day: int) -> None:
         sim.meetings += 1
         demo.event(day, f"{demo.who(sim.mentee)} logged their first meeting with {demo.who(sim.mentor)}")
     if sim.behaviour != "not a fit" and _fresh(demo, sim, sim.mentee, ids.CHECKIN_YES, in_pair_dm=True):
-        progress = {0: "done" if sim.meetings > 4 else "some"}
+        progress = {0: GoalProgress.DONE if sim.meetings > 4 else GoalProgress.SOME}
         if simulate.log_meeting(drv, box, sim.mentee, sim.channel, today, progress=progress, via=ids.CHECKIN_YES):
             sim.meetings += 1
             demo.event(day, f"{demo.who(sim.mentee)} answered the check-in: met, logged meeting #{sim.meetings}")
@@ -248,7 +249,7 @@ def _next_due(demo: Demo, before: datetime) -> datetime | None:
     with demo.services.sessions() as session:
         due = session.exec(
             select(func.min(ScheduledPrompt.due_at)).where(
-                ScheduledPrompt.status == "pending", ScheduledPrompt.due_at < before
+                ScheduledPrompt.status == PromptStatus.PENDING, ScheduledPrompt.due_at < before
             )
         ).one()
     if due is None:
@@ -263,7 +264,7 @@ def run_program(demo: Demo, days: int) -> None:
     from storage.models import Pair
 
     with demo.services.sessions() as session:
-        pairs = session.exec(select(Pair).where(Pair.status != "closed").order_by(Pair.id)).all()
+        pairs = session.exec(select(Pair).where(Pair.status != PairStatus.CLOSED).order_by(Pair.id)).all()
     sims: list[SimPair] = []
     for n, pair in enumerate(pairs):
         behaviour = BEHAVIOURS[n] if n < len(BEHAVIOURS) else "diligent"

@@ -23,6 +23,7 @@ from bot.taxonomy import Taxonomy
 from storage import knowledge as store
 from storage.models import FeedbackRequest, Pair, Resource
 from storage.types import utcnow
+from storage.vocab import ShareKind
 
 MAX_URL = 2000
 MAX_TITLE = 200
@@ -331,7 +332,7 @@ def upvote_resource(*, session: Session, team_id: str, user_id: str, resource_id
         title=resource.title,
         tags=(),
         user_id=user_id,
-        kind="upvote",
+        kind=ShareKind.UPVOTE,
         now=now,
     )
     return counted

@@ -37,10 +37,11 @@ from bot.profiles import Profile, Status
 from storage.coordination import skipped_user_ids
 from storage.models import Cohort, DoNotPair, MatchRound, Pair, Participant
 from storage.models import Profile as ProfileRow
+from storage.vocab import PairSource, PairStatus, ParticipantStatus, RoundStatus
 
 log = logging.getLogger(__name__)
 
-OPEN_PAIR_STATUSES = ("active", "paused", "at_risk")
+OPEN_PAIR_STATUSES = (PairStatus.ACTIVE, PairStatus.PAUSED, PairStatus.AT_RISK)
 
 # Called for every pair a publication creates (the pair's journey starts there).
 PairStarter = Callable[[Session, Pair, datetime], None]
@@ -104,7 +105,7 @@ def load_pool(*, session: Session, team_id: str, cohort_id: int | None) -> Pool:
     query = (
         select(Participant, ProfileRow)
         .join(ProfileRow, ProfileRow.participant_id == Participant.id)
-        .where(Participant.team_id == team_id, Participant.status == "active")
+        .where(Participant.team_id == team_id, Participant.status == ParticipantStatus.ACTIVE)
     )
     if cohort_id is not None:
         query = query.where(Participant.cohort_id == cohort_id)
@@ -194,8 +195,8 @@ def start_round(*, session: Session, team_id: str, requested_by: str, channel_id
     session.execute(
         update(MatchRound)
         .where(MatchRound.team_id == team_id, MatchRound.cohort_id == cohort.id)
-        .where(MatchRound.status.in_(("running", "preview")))  # type: ignore[attr-defined]
-        .values(status="discarded", updated_at=now)
+        .where(MatchRound.status.in_((RoundStatus.RUNNING, RoundStatus.PREVIEW)))  # type: ignore[attr-defined]
+        .values(status=RoundStatus.DISCARDED, updated_at=now)
     )
     match_round = MatchRound(
         team_id=team_id,
@@ -250,7 +251,7 @@ def compute_round(*, session: Session, round_id: int, now: datetime) -> MatchRou
             "newly_matched": diff.newly_matched,
         }
     match_round.result = _round_result_json(result, pool.names, changes)
-    match_round.status = "preview"
+    match_round.status = RoundStatus.PREVIEW
     match_round.revision += 1
     match_round.updated_at = now
     session.add(match_round)
@@ -268,7 +269,7 @@ def compute_round(*, session: Session, round_id: int, now: datetime) -> MatchRou
 def set_pair_rule(*, session: Session, round_id: int, mentee: str, mentor: str, rule: str, now: datetime) -> MatchRound:
     """Pin or forbid a pair in a round's next plan (``rule``: pin | forbid | clear)."""
     match_round = session.get(MatchRound, round_id)
-    if match_round is None or match_round.status != "preview":
+    if match_round is None or match_round.status != RoundStatus.PREVIEW:
         raise LookupError("that preview is no longer open")
     pair = [mentee, mentor]
     pinned = [p for p in match_round.pinned if p != pair and p[0] != mentee]
@@ -302,8 +303,8 @@ def publish_round(*, session: Session, round_id: int, actor: str, now: datetime)
     """
     claimed = session.execute(
         update(MatchRound)
-        .where(MatchRound.id == round_id, MatchRound.status == "preview")
-        .values(status="published", published_at=now, updated_at=now)
+        .where(MatchRound.id == round_id, MatchRound.status == RoundStatus.PREVIEW)
+        .values(status=RoundStatus.PUBLISHED, published_at=now, updated_at=now)
     )
     match_round = session.get(MatchRound, round_id)
     if match_round is None:
@@ -321,7 +322,7 @@ def publish_round(*, session: Session, round_id: int, actor: str, now: datetime)
             round_id=round_id,
             mentee_user_id=planned.mentee_id,
             mentor_user_id=planned.mentor_id,
-            source="algorithm",
+            source=PairSource.ALGORITHM,
             score=planned.score.total,
             reasons=planned.score.reasons,
             factors=planned.score.factors,
@@ -451,7 +452,7 @@ def create_manual_pair(
         cohort_id=cohort.id,
         mentee_user_id=check.mentee.user_id,
         mentor_user_id=check.mentor.user_id,
-        source="manual",
+        source=PairSource.MANUAL,
         score=check.score.total,
         reasons=check.score.reasons,
         factors=check.score.factors,

@@ -31,6 +31,7 @@ from bot.taxonomy import Taxonomy, default_taxonomy
 from storage import knowledge as store
 from storage import participants
 from storage.models import Introduction
+from storage.vocab import IntroSource, IntroStatus, PromptKind
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -46,9 +47,9 @@ MIN_CAP = 3
 OUTSIDE_DEPARTMENT_BONUS = 0.15
 SHARED_MENTOR_BONUS = 0.1
 ALUMNI_GREW_WEIGHT = 0.6  # an alumnus can speak to what they grew in, a little less than to what they offer
-INTRO_EXPIRY_KIND = "intro_expiry"
-PEOPLE_REFRESH_KIND = "people_refresh"
-PEOPLE_TO_MEET_KIND = "people_to_meet"
+INTRO_EXPIRY_KIND = PromptKind.INTRO_EXPIRY
+PEOPLE_REFRESH_KIND = PromptKind.PEOPLE_REFRESH
+PEOPLE_TO_MEET_KIND = PromptKind.PEOPLE_TO_MEET
 NUDGE_EVERY = timedelta(days=30)
 REFRESH_AFTER = timedelta(hours=1)
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
@@ -472,7 +473,7 @@ def request_intro(
     reason: str,
     now: datetime,
     channel_id: str = "",
-    source: str = "command",
+    source: str = IntroSource.COMMAND,
     bot_user_id: str = "",
 ) -> IntroOutcome:
     """Ask ``target_id`` privately whether they'd like to be introduced; nothing else happens before they accept.
@@ -537,7 +538,7 @@ def request_intro(
         sent = client.chat_postMessage(channel=target_id, **intro_ask_message(intro))
     except SlackApiError as exc:
         log.warning("intro ask failed intro=%s error=%s", intro.id, exc.response.get("error"))
-        store.decide_intro(session=session, intro_id=intro.id, status="expired", now=now)
+        store.decide_intro(session=session, intro_id=intro.id, status=IntroStatus.EXPIRED, now=now)
         return IntroOutcome(False, "I couldn't reach that person on Slack. Check the name and try again.")
     store.update_intro(
         session=session, intro_id=intro.id, ask_channel=str(sent.get("channel", "")), ask_ts=str(sent.get("ts", ""))
@@ -608,7 +609,7 @@ def accept_intro(
         return IntroOutcome(False, "That introduction no longer exists.")
     if intro.target_id != user_id:
         return IntroOutcome(False, "Only the person being asked can answer this introduction.")
-    if not store.decide_intro(session=session, intro_id=intro.id, status="accepted", now=now):
+    if not store.decide_intro(session=session, intro_id=intro.id, status=IntroStatus.ACCEPTED, now=now):
         return IntroOutcome(False, "You've already answered this one. Thank you!", intro.id)
     users = [u for u in dict.fromkeys((intro.requester_id, intro.partner_id, intro.target_id)) if u]
     opened = client.conversations_open(users=",".join(users))
@@ -627,7 +628,7 @@ def decline_intro(
         return IntroOutcome(False, "That introduction no longer exists.")
     if intro.target_id != user_id:
         return IntroOutcome(False, "Only the person being asked can answer this introduction.")
-    if not store.decide_intro(session=session, intro_id=intro.id, status="declined", now=now):
+    if not store.decide_intro(session=session, intro_id=intro.id, status=IntroStatus.DECLINED, now=now):
         return IntroOutcome(False, "You've already answered this one. Thank you!", intro.id)
     client.chat_postMessage(channel=intro.requester_id, text=not_available_text(intro.target_id))
     return IntroOutcome(
@@ -676,7 +677,7 @@ def render_intro_expiry(services: Services, session: Session, prompt: Any, now: 
     intro = store.get_intro(session=session, team_id=prompt.team_id, intro_id=int((prompt.payload or {})["intro"]))
     if intro is None or intro.id is None:
         return None
-    if not store.decide_intro(session=session, intro_id=intro.id, status="expired", now=now):
+    if not store.decide_intro(session=session, intro_id=intro.id, status=IntroStatus.EXPIRED, now=now):
         return None  # answered in time
     return Outgoing(channel=intro.requester_id, text=not_available_text(intro.target_id))
 

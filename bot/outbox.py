@@ -3,8 +3,8 @@
 Journey code schedules a prompt as a row (``schedule_prompt``) and registers, once per kind, a renderer that
 turns the row into message(s) at send time, so the text reflects the state when it is sent::
 
-    register_prompt_kind("checkin", render_checkin, after_send=schedule_next_checkin)
-    schedule_prompt(session=s, team_id=t, key=f"pair:{pair.id}:checkin:1", kind="checkin", due_at=when,
+    register_prompt_kind(PromptKind.CHECKIN, render_checkin, after_send=after_checkin)
+    schedule_prompt(session=s, team_id=t, key=f"checkin:{pair.id}:1", kind=PromptKind.CHECKIN, due_at=when,
                     recipient_user_id=pair.mentee_user_id, pair_id=pair.id)
 
 ``bot/dispatch.py`` claims due rows, renders and sends them, and marks them sent.
@@ -23,6 +23,7 @@ from sqlmodel import Session
 from storage import outbox as store
 from storage.models.outbox import ScheduledPrompt
 from storage.types import utcnow
+from storage.vocab import PromptStatus
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -150,7 +151,7 @@ def schedule_prompt(
     row = store.get_prompt_by_key(session=session, team_id=team_id, key=key)
     if row is None:  # pragma: no cover - the insert or the conflicting row guarantees one
         raise RuntimeError("scheduled prompt vanished after insert")
-    if not inserted and reschedule and row.status == "pending" and row.id is not None:
+    if not inserted and reschedule and row.status == PromptStatus.PENDING and row.id is not None:
         store.reschedule_pending(session=session, prompt_id=row.id, due_at=due_at, payload=payload, now=now)
         row = store.get_prompt(session=session, prompt_id=row.id) or row
     return row

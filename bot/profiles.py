@@ -8,19 +8,12 @@ compared in tests and passed between threads freely.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import StrEnum
 
+from storage.vocab import ParticipantStatus, Role
 
-class Role(StrEnum):
-    MENTOR = "mentor"
-    MENTEE = "mentee"
-    BOTH = "both"
-
-
-class Status(StrEnum):
-    ACTIVE = "active"
-    PAUSED = "paused"
-    DEPARTED = "departed"
+# A participant's role and status are stored values: they live in the registry (``Status`` is the stored
+# participant status under its short domain name).
+Status = ParticipantStatus
 
 
 # Seniority levels, ordered: the index is what scoring compares.

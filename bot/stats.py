@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from bot import charts
 from storage import coordination, stats
+from storage.vocab import PairStatus
 
 log = logging.getLogger(__name__)
 
@@ -173,7 +174,7 @@ def chart_series(*, session: Session, team_id: str, cohort_id: int | None, now: 
 def render_chart(series: ChartSeries, figures: ProgramStats) -> bytes:
     """The PNG for ``/mentor stats``. Weekly totals below 5 still show as bars: they count meetings, not people,
     but the at-risk marker is hidden for fewer than 5 pairs."""
-    at_risk = figures.pairs.get("at_risk", 0)
+    at_risk = figures.pairs.get(PairStatus.AT_RISK, 0)
     return charts.program_chart(
         weeks=[w.date() for w in series.weeks],
         meetings=series.meetings,

@@ -8,7 +8,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot import networking, people
-from bot.lifecycle import journey
+from bot.lifecycle import overview
 from bot.services import Services
 from bot.views.home import build_home
 from handlers.commands import CommandRouter
@@ -19,7 +19,7 @@ def publish_home(services: Services, client: WebClient, *, team_id: str, user_id
     coordinator = services.is_coordinator(user_id)
     with services.sessions() as session:
         saved = people.load_profile(session=session, team_id=team_id, user_id=user_id)
-        pairs = journey.home_blocks(
+        pairs = overview.home_blocks(
             session=session, team_id=team_id, user_id=user_id, tz=saved[1].timezone if saved else "UTC"
         )
         pairs = pairs + networking.home_blocks(

@@ -27,6 +27,7 @@ from handlers.payload import user_id as _user_id
 from handlers.submission import Invalid, store_then_ack
 from storage import knowledge as store
 from storage.models import FeedbackRequest, Pair
+from storage.vocab import FeedbackStatus
 
 log = logging.getLogger(__name__)
 
@@ -281,7 +282,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
                 replace_original=False,
             )
             return
-        if request.status != "open":
+        if request.status != FeedbackStatus.OPEN:
             respond(
                 text="You've already replied to this one. Thank you!", response_type="ephemeral", replace_original=False
             )

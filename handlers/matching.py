@@ -14,7 +14,7 @@ from sqlmodel import Session
 from bot import choice, ids, matchmaking
 from bot.cohorts import current_cohort, settings_of
 from bot.dispatch import Dispatcher
-from bot.lifecycle.journey import start_pair
+from bot.lifecycle.plan import start_pair
 from bot.networking import schedule_people_to_meet
 from bot.outbox import Outgoing, register_prompt_kind, schedule_prompt
 from bot.services import Services
@@ -35,9 +35,10 @@ from handlers.payload import view_metadata as _metadata
 from handlers.submission import store_then_ack
 from storage.coordination import record_audit
 from storage.models import MatchRequest, MatchRound, Pair
+from storage.vocab import MatchRequestStatus, PromptKind, RoundStatus
 
 log = logging.getLogger(__name__)
-CHOICE_DEADLINE = "choice_deadline"
+CHOICE_DEADLINE = PromptKind.CHOICE_DEADLINE
 MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 
 
@@ -63,7 +64,7 @@ def run_round(services: Services, client: WebClient, *, round_id: int, view_id: 
         with services.sessions() as session:
             failed = session.get(MatchRound, round_id)
             if failed is not None:
-                failed.status, failed.error = "failed", "the matcher hit an error; see the logs"
+                failed.status, failed.error = RoundStatus.FAILED, "the matcher hit an error; see the logs"
                 session.add(failed)
                 session.commit()
         client.chat_postMessage(channel=actor, text="Sorry, the match round failed. Please try `/mentor match` again.")
@@ -255,7 +256,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
                 text=f"Thanks! You and <@{result.request.mentee_user_id}> are now a pair; your group DM opens now.",
             )
             announce_publication(services, client, [result.pair])
-        elif not accept or result.request.status == "declined":
+        elif not accept or result.request.status == MatchRequestStatus.DECLINED:
             client.chat_postMessage(channel=actor, text="Thanks for letting us know; we've moved the request on.")
 
     def match(ctx: CommandContext) -> None:
@@ -468,7 +469,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
             return
         with services.sessions() as session:
             match_round = session.get(MatchRound, int(action.get("value") or 0))
-        if match_round is None or match_round.status != "preview":
+        if match_round is None or match_round.status != RoundStatus.PREVIEW:
             client.chat_postMessage(channel=actor, text="That preview was published or replaced by a newer round.")
             return
         client.views_open(trigger_id=body["trigger_id"], view=_preview_view(match_round))

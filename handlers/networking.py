@@ -14,6 +14,7 @@ from bot.views.knowledge import intro_answered_message
 from handlers.commands import CommandContext, CommandRouter
 from handlers.home import publish_home
 from handlers.knowledge import _int, _team_id, _user_id
+from storage.vocab import IntroSource
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +114,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
                 requester_id=user_id,
                 target_id=target,
                 reason=reason,
-                source="suggestion",
+                source=IntroSource.SUGGESTION,
                 now=now,
             )
         tell(client, body, respond, outcome.message)

@@ -19,8 +19,9 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from bot import ids, people
-from bot.lifecycle import forms
-from bot.lifecycle import journey as jr
+from bot.lifecycle import checkins, closure, forms, kickoff, milestones, overview, pause
+from bot.lifecycle import pairs as pair_info
+from bot.lifecycle.prompts import register_prompt_kinds
 from bot.services import Services
 from bot.views import journey as views
 from handlers.commands import CommandContext, CommandRouter
@@ -30,7 +31,7 @@ from handlers.payload import user_id as _user_id
 from handlers.submission import Invalid, first_input_block, store_then_ack
 from storage import journey as store
 from storage.models import Pair
-from storage.vocab import PairStatus
+from storage.vocab import ClosureChoice, ContinueAnswer, FitAnswer, PairStatus, Role, SurveyKey
 
 log = logging.getLogger(__name__)
 MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
@@ -103,13 +104,14 @@ def _replace_buttons(client: WebClient, body: dict[str, Any], text: str) -> None
 
 def register(app: App, services: Services, router: CommandRouter) -> None:  # noqa: C901 - one listener per surface
     """Attach the journey's listeners and the /mentor log | goals | schedule subcommands."""
+    register_prompt_kinds()
 
     def load(pair_id: int | None, user_id: str) -> Pair | None:
         if pair_id is None:
             return None
         with services.sessions() as session:
             pair = store.get_pair(session=session, pair_id=pair_id)
-        return pair if pair is not None and jr.is_member(pair, user_id) else None
+        return pair if pair is not None and pair_info.is_member(pair, user_id) else None
 
     def homes(client: WebClient, pair: Pair) -> None:
         for user_id in (pair.mentee_user_id, pair.mentor_user_id):
@@ -122,7 +124,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:  # no
         with services.sessions() as session:
             goals = store.get_goals(session=session, pair_id=int(pair.id or 0))
             prefill = goals.model_dump() if goals else None
-        partner = f"<@{jr.partner_of(pair, user_id)}>"
+        partner = f"<@{pair_info.partner_of(pair, user_id)}>"
         view = views.goals_modal(pair_id=int(pair.id or 0), prefill=prefill, partner_name=partner)
         client.views_open(trigger_id=trigger_id, view=view)
 
@@ -165,7 +167,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:  # no
     def on_checkin_yes_clicked(client: WebClient, body: dict[str, Any], pair: Pair, user_id: str) -> None:
         open_meeting(client, pair, user_id, str(body.get("trigger_id", "")))
         with services.sessions() as session:
-            jr.note_activity(session=session, pair=pair, user_id=user_id, now=services.now())
+            checkins.note_activity(session=session, pair=pair, user_id=user_id, now=services.now())
 
     def on_pause_clicked(client: WebClient, body: dict[str, Any], pair: Pair, user_id: str) -> None:
         client.views_open(trigger_id=str(body.get("trigger_id", "")), view=views.pause_modal(pair_id=int(pair.id or 0)))
@@ -176,17 +178,17 @@ def register(app: App, services: Services, router: CommandRouter) -> None:  # no
         )
 
     def on_survey_clicked(client: WebClient, body: dict[str, Any], pair: Pair, user_id: str) -> None:
-        key = _action_value(body).partition("|")[2] or "pulse"
+        key = _action_value(body).partition("|")[2] or SurveyKey.PULSE
         with services.sessions() as session:
             answered = store.has_answered(session=session, pair_id=int(pair.id or 0), user_id=user_id, survey_key=key)
         if answered:
             _tell(client, body, user_id, "You've already answered this survey. Thank you!")
             return
-        view = views.survey_modal(pair_id=int(pair.id or 0), survey_key=key, closing=key.startswith("closing"))
+        view = views.survey_modal(pair_id=int(pair.id or 0), survey_key=key, closing=key.startswith(SurveyKey.CLOSING))
         client.views_open(trigger_id=str(body.get("trigger_id", "")), view=view)
 
     def on_reflect_clicked(client: WebClient, body: dict[str, Any], pair: Pair, user_id: str) -> None:
-        partner = jr.partner_of(pair, user_id)
+        partner = pair_info.partner_of(pair, user_id)
         with services.sessions() as session:
             saved = people.load_profile(session=session, team_id=pair.team_id, user_id=partner)
         name = saved[0].display_name if saved and saved[0].display_name else "your partner"
@@ -212,7 +214,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:  # no
     def on_goals_confirm_clicked(client: WebClient, body: dict[str, Any], pair: Pair, user_id: str) -> None:
         revision = _action_value(body).partition(":")[2]
         with services.sessions() as session:
-            result = jr.confirm_goals(
+            result = kickoff.confirm_goals(
                 session=session,
                 services=services,
                 pair=pair,
@@ -221,7 +223,9 @@ def register(app: App, services: Services, router: CommandRouter) -> None:  # no
                 now=services.now(),
             )
         if result == "not_yours":
-            _tell(client, body, user_id, f"Only <@{jr.partner_of(pair, user_id)}> can confirm goals you proposed.")
+            _tell(
+                client, body, user_id, f"Only <@{pair_info.partner_of(pair, user_id)}> can confirm goals you proposed."
+            )
         elif result == "stale":
             _tell(client, body, user_id, "These goals were edited since: confirm the newest version.")
         elif result == "confirmed":
@@ -230,7 +234,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:  # no
     def on_resume_clicked(client: WebClient, body: dict[str, Any], pair: Pair, user_id: str) -> None:
         with services.sessions() as session:
             pair = store.get_pair(session=session, pair_id=int(pair.id or 0)) or pair
-            done = jr.resume_pair(session=session, services=services, pair=pair, user_id=user_id, now=services.now())
+            done = pause.resume_pair(session=session, services=services, pair=pair, user_id=user_id, now=services.now())
         if not done:
             _tell(client, body, user_id, "Your mentorship isn't paused.")
         homes(client, pair)
@@ -238,12 +242,12 @@ def register(app: App, services: Services, router: CommandRouter) -> None:  # no
     def on_not_yet_clicked(client: WebClient, body: dict[str, Any], pair: Pair, user_id: str) -> None:
         with services.sessions() as session:
             pair = store.get_pair(session=session, pair_id=int(pair.id or 0)) or pair
-            jr.answer_not_yet(session=session, services=services, pair=pair, user_id=user_id, now=services.now())
+            checkins.answer_not_yet(session=session, services=services, pair=pair, user_id=user_id, now=services.now())
 
     def on_help_clicked(client: WebClient, body: dict[str, Any], pair: Pair, user_id: str) -> None:
         with services.sessions() as session:
             pair = store.get_pair(session=session, pair_id=int(pair.id or 0)) or pair
-            jr.ask_for_help(session=session, services=services, pair=pair, user_id=user_id, now=services.now())
+            checkins.ask_for_help(session=session, services=services, pair=pair, user_id=user_id, now=services.now())
         _tell(
             client,
             body,
@@ -255,12 +259,14 @@ def register(app: App, services: Services, router: CommandRouter) -> None:  # no
     def on_goals_achieved_clicked(client: WebClient, body: dict[str, Any], pair: Pair, user_id: str) -> None:
         with services.sessions() as session:
             pair = store.get_pair(session=session, pair_id=int(pair.id or 0)) or pair
-            jr.mark_goals_achieved(session=session, services=services, pair=pair, user_id=user_id, now=services.now())
+            closure.mark_goals_achieved(
+                session=session, services=services, pair=pair, user_id=user_id, now=services.now()
+            )
 
     def fit(answer: str, label: str) -> Callable[[WebClient, dict[str, Any], Pair, str], None]:
         def on_fit_clicked(client: WebClient, body: dict[str, Any], pair: Pair, user_id: str) -> None:
             with services.sessions() as session:
-                saved = jr.answer_fit(
+                saved = milestones.answer_fit(
                     session=session, services=services, pair=pair, user_id=user_id, answer=answer, now=services.now()
                 )
             if saved:
@@ -272,7 +278,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:  # no
         def on_rematch_clicked(client: WebClient, body: dict[str, Any], pair: Pair, user_id: str) -> None:
             if accept:
                 with services.sessions() as session:
-                    jr.accept_rematch(session=session, services=services, pair=pair, user_id=user_id)
+                    milestones.accept_rematch(session=session, services=services, pair=pair, user_id=user_id)
                 text = (
                     ":white_check_mark: You're first in line for the next match round. A coordinator will be in touch."
                 )
@@ -286,19 +292,23 @@ def register(app: App, services: Services, router: CommandRouter) -> None:  # no
         def on_continue_clicked(client: WebClient, body: dict[str, Any], pair: Pair, user_id: str) -> None:
             with services.sessions() as session:
                 pair = store.get_pair(session=session, pair_id=int(pair.id or 0)) or pair
-                jr.answer_continue(
+                checkins.answer_continue(
                     session=session, services=services, pair=pair, user_id=user_id, answer=answer, now=services.now()
                 )
-            said = {"yes": "you can continue", "pause": "you need a pause", "stop": "you'd like to stop"}[answer]
+            said = {
+                ContinueAnswer.YES: "you can continue",
+                ContinueAnswer.PAUSE: "you need a pause",
+                ContinueAnswer.STOP: "you'd like to stop",
+            }[answer]
             _replace_buttons(client, body, f"Thanks: the coordinators know {said}. Your partner isn't told.")
 
         return on_continue_clicked
 
-    def closure(choice: str) -> Callable[[WebClient, dict[str, Any], Pair, str], None]:
+    def choose(choice: str) -> Callable[[WebClient, dict[str, Any], Pair, str], None]:
         def on_closure_clicked(client: WebClient, body: dict[str, Any], pair: Pair, user_id: str) -> None:
             with services.sessions() as session:
                 pair = store.get_pair(session=session, pair_id=int(pair.id or 0)) or pair
-                result = jr.choose_closure(
+                result = closure.choose_closure(
                     session=session, services=services, pair=pair, user_id=user_id, choice=choice, now=services.now()
                 )
             if result == "already_closed":
@@ -314,17 +324,17 @@ def register(app: App, services: Services, router: CommandRouter) -> None:  # no
         (ids.CHECKIN_NOT_YET, on_not_yet_clicked),
         (ids.CHECKIN_HELP, on_help_clicked),
         (ids.PAIR_GOALS_ACHIEVED, on_goals_achieved_clicked),
-        (ids.FIT_GOOD, fit("good", "Good fit")),
-        (ids.FIT_UNSURE, fit("unsure", "Still deciding")),
-        (ids.FIT_NOT, fit("not", "Not a fit")),
+        (ids.FIT_GOOD, fit(FitAnswer.GOOD, "Good fit")),
+        (ids.FIT_UNSURE, fit(FitAnswer.UNSURE, "Still deciding")),
+        (ids.FIT_NOT, fit(FitAnswer.NOT, "Not a fit")),
         (ids.REMATCH_YES, rematch(True)),
         (ids.REMATCH_NO, rematch(False)),
-        (ids.CONTINUE_YES, keep_going("yes")),
-        (ids.CONTINUE_PAUSE, keep_going("pause")),
-        (ids.CONTINUE_STOP, keep_going("stop")),
-        (ids.CLOSE_CLOSE, closure("close")),
-        (ids.CLOSE_EXTEND, closure("extend")),
-        (ids.CLOSE_INFORMAL, closure("informal")),
+        (ids.CONTINUE_YES, keep_going(ContinueAnswer.YES)),
+        (ids.CONTINUE_PAUSE, keep_going(ContinueAnswer.PAUSE)),
+        (ids.CONTINUE_STOP, keep_going(ContinueAnswer.STOP)),
+        (ids.CLOSE_CLOSE, choose(ClosureChoice.CLOSE)),
+        (ids.CLOSE_EXTEND, choose(ClosureChoice.EXTEND)),
+        (ids.CLOSE_INFORMAL, choose(ClosureChoice.INFORMAL)),
     ):
         app.action(action_id)(pair_action(handler))
 
@@ -333,9 +343,9 @@ def register(app: App, services: Services, router: CommandRouter) -> None:  # no
             ack()
             user_id = _user_id(body)
             with services.sessions() as session:
-                done = jr.become_mentor(session=session, team_id=_team_id(body), user_id=user_id, role=role)
+                done = closure.become_mentor(session=session, team_id=_team_id(body), user_id=user_id, role=role)
             text = (
-                f":star2: You're signed up as {'a mentor' if role == 'mentor' else 'a mentor and mentee'} "
+                f":star2: You're signed up as {'a mentor' if role == Role.MENTOR else 'a mentor and mentee'} "
                 "for the next round. Thank you for paying it forward!"
                 if done
                 else "You need a profile first: `/mentor join`."
@@ -345,8 +355,8 @@ def register(app: App, services: Services, router: CommandRouter) -> None:  # no
 
         return on_become_clicked
 
-    app.action(ids.BECOME_MENTOR)(become("mentor"))
-    app.action(ids.BECOME_BOTH)(become("both"))
+    app.action(ids.BECOME_MENTOR)(become(Role.MENTOR))
+    app.action(ids.BECOME_BOTH)(become(Role.BOTH))
 
     # ------------------------------------------------------------------ modal submissions
     # Each is validated and stored before the ack (handlers.submission); messages follow the ack.
@@ -356,7 +366,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:  # no
         user_id = _user_id(body)
         pair_id = _pair_id(str(view.get("private_metadata") or ""))
         pair = store.get_pair(session=session, pair_id=pair_id) if pair_id is not None else None
-        return (pair if pair is not None and jr.is_member(pair, user_id) else None), user_id
+        return (pair if pair is not None and pair_info.is_member(pair, user_id) else None), user_id
 
     def still_open(pair: Pair | None, view: dict[str, Any]) -> None:
         """A closed pair's modals store nothing: its meetings and goals belong to the past."""
@@ -377,7 +387,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:  # no
                 raise Invalid(errors)
             still_open(pair, view)
             if pair is not None:
-                jr.propose_goals(
+                kickoff.propose_goals(
                     session=session, services=services, pair=pair, user_id=user_id, form=form, now=services.now()
                 )
             return pair
@@ -402,7 +412,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:  # no
                 raise Invalid(errors)
             still_open(pair, view)
             if pair is not None:
-                jr.log_meeting(
+                checkins.log_meeting(
                     session=session, services=services, pair=pair, user_id=user_id, form=form, now=services.now()
                 )
             return pair
@@ -422,7 +432,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:  # no
                 raise Invalid(errors)
             still_open(pair, view)
             if pair is not None:
-                jr.pause_pair(
+                pause.pause_pair(
                     session=session, services=services, pair=pair, user_id=user_id, until=until, now=services.now()
                 )
             return pair
@@ -439,7 +449,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:  # no
         def write(session: Session) -> None:
             pair, user_id = submitted_pair(session, body, view)
             if pair is not None:
-                jr.raise_concern(
+                milestones.raise_concern(
                     session=session,
                     services=services,
                     pair=pair,
@@ -456,7 +466,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:  # no
     @app.view(ids.SURVEY_VIEW)
     def on_survey_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         form = forms.parse_survey(values_of(view))
-        key = str(view.get("private_metadata") or "").partition("|")[2] or "pulse"
+        key = str(view.get("private_metadata") or "").partition("|")[2] or SurveyKey.PULSE
         if errors := forms.validate_survey(form):
             ack(response_action="errors", errors=errors)
             return
@@ -465,7 +475,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:  # no
             pair, user_id = submitted_pair(session, body, view)
             if pair is None:
                 return False
-            return jr.submit_survey(
+            return milestones.submit_survey(
                 session=session, pair=pair, user_id=user_id, survey_key=key, form=form, now=services.now()
             )
 
@@ -487,7 +497,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:  # no
             pair, user_id = submitted_pair(session, body, view)
             if pair is None:
                 return False
-            return jr.submit_reflection(
+            return closure.submit_reflection(
                 session=session, services=services, pair=pair, user_id=user_id, form=form, now=services.now()
             )
 
@@ -500,7 +510,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:  # no
 
     def my_pair(ctx: CommandContext) -> Pair | None:
         with services.sessions() as session:
-            pairs = jr.pairs_of(session=session, team_id=ctx.team_id, user_id=ctx.user_id)
+            pairs = overview.pairs_of(session=session, team_id=ctx.team_id, user_id=ctx.user_id)
         if not pairs:
             ctx.reply("You don't have a mentorship pair yet. You'll hear from me when you're matched.")
             return None
@@ -524,7 +534,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:  # no
             ctx.reply("Usage: `/mentor schedule @person`")
             return
         with services.sessions() as session:
-            lines = jr.schedule_lines(session=session, team_id=ctx.team_id, user_id=match.group(1))
+            lines = overview.schedule_lines(session=session, team_id=ctx.team_id, user_id=match.group(1))
         if not lines:
             ctx.reply(f"<@{match.group(1)}> has no open mentorship pair.")
             return

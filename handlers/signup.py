@@ -22,6 +22,7 @@ from handlers.payload import view_metadata
 from handlers.submission import Invalid, store_then_ack
 from storage import participants
 from storage.models import Cohort
+from storage.vocab import ParticipantStatus
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +91,10 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
     def set_paused(ctx: CommandContext, paused: bool) -> None:
         with services.sessions() as session:
             participant = participants.set_status(
-                session=session, team_id=ctx.team_id, user_id=ctx.user_id, status="paused" if paused else "active"
+                session=session,
+                team_id=ctx.team_id,
+                user_id=ctx.user_id,
+                status=ParticipantStatus.PAUSED if paused else ParticipantStatus.ACTIVE,
             )
         if participant is None:
             ctx.reply("You haven't joined yet: `/mentor join` opens the signup form.")
@@ -201,7 +205,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
     def on_pause_clicked(ack: Ack, body: dict[str, Any], client: WebClient, action: dict[str, Any]) -> None:
         ack()
         team_id, user_id = _team_id(body), str((body.get("user") or {}).get("id", ""))
-        status = "paused" if action.get("action_id") == ids.HOME_PAUSE else "active"
+        status = ParticipantStatus.PAUSED if action.get("action_id") == ids.HOME_PAUSE else ParticipantStatus.ACTIVE
         with services.sessions() as session:
             participants.set_status(session=session, team_id=team_id, user_id=user_id, status=status)
         publish_home(services, client, team_id=team_id, user_id=user_id)

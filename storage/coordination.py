@@ -23,8 +23,9 @@ from storage.models import (
 )
 from storage.models.journey import PairJourney
 from storage.types import utcnow
+from storage.vocab import CohortStatus, PairStatus, ParticipantStatus, Role, RoundStatus
 
-OPEN_PAIR_STATUSES = ("active", "paused", "at_risk")
+OPEN_PAIR_STATUSES = (PairStatus.ACTIVE, PairStatus.PAUSED, PairStatus.AT_RISK)
 HR_FIELDS = ("manager_id", "department", "email", "industry", "seniority")
 # Fields an import owns afterwards: a person's own profile edit does not overwrite them (their email stays theirs).
 IMPORT_OWNED = ("manager_id", "department", "industry", "seniority")
@@ -98,7 +99,7 @@ def list_cohorts(*, session: Session, team_id: str, include_closed: bool = False
     """The workspace's cohorts, oldest first."""
     query = select(Cohort).where(Cohort.team_id == team_id)
     if not include_closed:
-        query = query.where(Cohort.status != "closed")
+        query = query.where(Cohort.status != CohortStatus.CLOSED)
     return list(session.exec(query.order_by(Cohort.id)).all())  # type: ignore[arg-type]
 
 
@@ -168,15 +169,15 @@ def pool_user_ids(*, session: Session, team_id: str, cohort_id: int) -> list[str
         )
         .scalar_subquery()
     )
-    wants_mentor = Participant.role.in_(("mentee", "both")) & Participant.user_id.not_in(open_as_mentee)  # type: ignore[attr-defined]
-    can_mentor = Participant.role.in_(("mentor", "both")) & (Profile.capacity > load)  # type: ignore[attr-defined]
+    wants_mentor = Participant.role.in_((Role.MENTEE, Role.BOTH)) & Participant.user_id.not_in(open_as_mentee)  # type: ignore[attr-defined]
+    can_mentor = Participant.role.in_((Role.MENTOR, Role.BOTH)) & (Profile.capacity > load)  # type: ignore[attr-defined]
     rows = session.exec(
         select(Participant.user_id)
         .join(Profile, Profile.participant_id == Participant.id)
         .where(
             Participant.team_id == team_id,
             Participant.cohort_id == cohort_id,
-            Participant.status == "active",
+            Participant.status == ParticipantStatus.ACTIVE,
             or_(wants_mentor, can_mentor),
         )
         .order_by(Participant.user_id)
@@ -244,7 +245,7 @@ def pending_previews(*, session: Session, team_id: str) -> list[MatchRound]:
     return list(
         session.exec(
             select(MatchRound)
-            .where(MatchRound.team_id == team_id, MatchRound.status == "preview")
+            .where(MatchRound.team_id == team_id, MatchRound.status == RoundStatus.PREVIEW)
             .order_by(MatchRound.id.desc())  # type: ignore[union-attr]
         ).all()
     )
@@ -281,7 +282,7 @@ def set_pair_status(
 ) -> Pair:
     """Pause, resume, mark or close a pair (closing stamps ``closed_at`` and the reason)."""
     pair.status = status
-    if status == "closed":
+    if status == PairStatus.CLOSED:
         pair.closed_at = now
         pair.close_reason = close_reason[:64]
     session.add(pair)
@@ -338,7 +339,9 @@ def managers_by_user(*, session: Session, team_id: str) -> dict[str, str]:
 def open_mentors_by_mentee(*, session: Session, team_id: str) -> dict[str, set[str]]:
     """Each mentee's mentors in pairs that are not closed."""
     rows = session.exec(
-        select(Pair.mentee_user_id, Pair.mentor_user_id).where(Pair.team_id == team_id, Pair.status != "closed")
+        select(Pair.mentee_user_id, Pair.mentor_user_id).where(
+            Pair.team_id == team_id, Pair.status != PairStatus.CLOSED
+        )
     ).all()
     out: dict[str, set[str]] = {}
     for mentee, mentor in rows:

@@ -10,8 +10,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from storage.models import Meeting, Pair, PairGoals, PairJourney, PrivateAnswer, Reflection
+from storage.vocab import GoalsStatus, PairStatus
 
-OPEN_STATUSES = ("active", "paused", "at_risk")
+OPEN_STATUSES = (PairStatus.ACTIVE, PairStatus.PAUSED, PairStatus.AT_RISK)
 
 
 def get_pair(*, session: Session, pair_id: int) -> Pair | None:
@@ -83,7 +84,7 @@ def save_goals(
         row = PairGoals(team_id=team_id, pair_id=pair_id, revision=0)
     for name, value in fields.items():
         setattr(row, name, value)
-    row.status = "proposed"
+    row.status = GoalsStatus.PROPOSED
     row.proposed_by = proposed_by
     row.confirmed_by = ""
     row.confirmed_at = None

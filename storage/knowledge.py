@@ -20,8 +20,9 @@ from storage.models import (
     ResourceSeen,
     ResourceShare,
 )
+from storage.vocab import FeedbackStatus, IntroStatus, PairStatus, ShareKind
 
-OPEN_PAIR_STATUSES = ("active", "paused", "at_risk")
+OPEN_PAIR_STATUSES = (PairStatus.ACTIVE, PairStatus.PAUSED, PairStatus.AT_RISK)
 
 # ------------------------------------------------------------------ pairs (read only)
 
@@ -63,7 +64,7 @@ def has_closed_pair(*, session: Session, team_id: str, user_id: str) -> bool:
             select(Pair.id).where(
                 Pair.team_id == team_id,
                 or_(Pair.mentee_user_id == user_id, Pair.mentor_user_id == user_id),
-                Pair.status == "closed",
+                Pair.status == PairStatus.CLOSED,
             )
         ).first()
         is not None
@@ -110,7 +111,7 @@ def add_share(
     tags: Sequence[str],
     user_id: str,
     pair_id: int = 0,
-    kind: str = "share",
+    kind: str = ShareKind.SHARE,
     goal: str = "",
     note: str = "",
     now: datetime,
@@ -211,7 +212,7 @@ def shared_in_pair(*, session: Session, pair_id: int) -> list[Resource]:
     """Resources shared in a pair (not upvotes), in the order they were first shared."""
     first = (
         select(ResourceShare.resource_id, func.min(ResourceShare.id).label("first"))
-        .where(ResourceShare.pair_id == pair_id, ResourceShare.kind == "share")
+        .where(ResourceShare.pair_id == pair_id, ResourceShare.kind == ShareKind.SHARE)
         .group_by(ResourceShare.resource_id)
         .subquery()
     )
@@ -292,8 +293,8 @@ def answer_feedback(*, session: Session, request_id: int, reply: str, now: datet
     """Store the mentor's reply once: True for the first answer, False when already answered."""
     result = session.execute(
         update(FeedbackRequest)
-        .where(FeedbackRequest.id == request_id, FeedbackRequest.status == "open")
-        .values(status="answered", reply=reply, answered_at=now)
+        .where(FeedbackRequest.id == request_id, FeedbackRequest.status == FeedbackStatus.OPEN)
+        .values(status=FeedbackStatus.ANSWERED, reply=reply, answered_at=now)
     )
     session.commit()
     return bool(result.rowcount)  # type: ignore[attr-defined]
@@ -303,7 +304,7 @@ def count_feedback(*, session: Session, pair_id: int, answered_only: bool = Fals
     """How many feedback requests a pair exchanged (optionally only those answered)."""
     query = select(func.count()).select_from(FeedbackRequest).where(FeedbackRequest.pair_id == pair_id)
     if answered_only:
-        query = query.where(FeedbackRequest.status == "answered")
+        query = query.where(FeedbackRequest.status == FeedbackStatus.ANSWERED)
     return int(session.exec(query).one())
 
 
@@ -319,7 +320,7 @@ def count_pending_intros(*, session: Session, team_id: str, requester_id: str) -
             .where(
                 Introduction.team_id == team_id,
                 Introduction.requester_id == requester_id,
-                Introduction.status == "pending",
+                Introduction.status == IntroStatus.PENDING,
             )
         ).one()
     )
@@ -377,7 +378,7 @@ def decide_intro(*, session: Session, intro_id: int, status: str, now: datetime)
     """Move a pending introduction to ``status`` once: True for the one call that did it."""
     result = session.execute(
         update(Introduction)
-        .where(Introduction.id == intro_id, Introduction.status == "pending")
+        .where(Introduction.id == intro_id, Introduction.status == IntroStatus.PENDING)
         .values(status=status, pending_key=None, decided_at=now)
     )
     session.commit()

@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 
 from storage.models import AnonymousDeparture, Participant, Profile
 from storage.types import utcnow
+from storage.vocab import ParticipantStatus
 
 PROFILE_FIELDS = (
     "skills_offered",
@@ -120,8 +121,8 @@ def upsert_profile(
         participant.timezone = timezone
         if cohort_id is not None:
             participant.cohort_id = cohort_id
-        if participant.status == "departed":
-            participant.status = "active"
+        if participant.status == ParticipantStatus.DEPARTED:
+            participant.status = ParticipantStatus.ACTIVE
         participant.updated_at = now
         session.add(participant)
     session.flush()
@@ -183,7 +184,7 @@ def set_status(
     if participant is None:
         return None
     participant.status = status
-    participant.paused_until = paused_until if status == "paused" else None
+    participant.paused_until = paused_until if status == ParticipantStatus.PAUSED else None
     participant.updated_at = utcnow()
     session.add(participant)
     session.commit()
@@ -235,7 +236,7 @@ def delete_person(
 
 
 def list_participants(
-    *, session: Session, team_id: str, cohort_id: int | None = None, status: str | None = "active"
+    *, session: Session, team_id: str, cohort_id: int | None = None, status: str | None = ParticipantStatus.ACTIVE
 ) -> list[tuple[Participant, Profile]]:
     """Participants with their profiles, optionally limited to a cohort and a status."""
     query = select(Participant, Profile).join(Profile, Profile.participant_id == Participant.id)
@@ -251,7 +252,7 @@ def count_by_role(*, session: Session, team_id: str) -> dict[str, int]:
     """How many active participants per role."""
     rows = session.exec(
         select(Participant.role, func.count())
-        .where(Participant.team_id == team_id, Participant.status == "active")
+        .where(Participant.team_id == team_id, Participant.status == ParticipantStatus.ACTIVE)
         .group_by(Participant.role)
     ).all()
     return {role: count for role, count in rows}

@@ -27,6 +27,7 @@ from sqlalchemy import JSON, Column, String, Table, Text, TypeDecorator, and_, c
 from sqlmodel import Session, SQLModel
 
 import storage.models  # noqa: F401 - registers every table on SQLModel.metadata
+from storage.vocab import CloseReason, PairStatus
 
 SUBJECT_COLUMNS = frozenset({"user_id", "respondent_user_id", "recipient_user_id"})
 LINK_COLUMN = "participant_id"
@@ -228,7 +229,7 @@ def close_pairs_of(*, session: Session, team_id: str, user_id: str, now: datetim
             select(Pair.id).where(
                 Pair.team_id == team_id,
                 or_(Pair.mentee_user_id == user_id, Pair.mentor_user_id == user_id),
-                Pair.status != "closed",
+                Pair.status != PairStatus.CLOSED,
             )
         )
         .scalars()
@@ -237,7 +238,9 @@ def close_pairs_of(*, session: Session, team_id: str, user_id: str, now: datetim
     if not pairs:
         return 0
     session.execute(
-        update(Pair).where(Pair.id.in_(pairs)).values(status="closed", closed_at=now, close_reason="left_program")
+        update(Pair)
+        .where(Pair.id.in_(pairs))
+        .values(status=PairStatus.CLOSED, closed_at=now, close_reason=CloseReason.LEFT_PROGRAM)
     )
     session.execute(
         update(ScheduledPrompt)

@@ -6,19 +6,19 @@ Every function takes ``cohort_id``: a cohort's figures, or the whole workspace w
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Float, Integer, Text, and_, case, cast, func, literal, literal_column, or_, select
+from sqlalchemy import Float, Integer, and_, case, cast, func, literal, literal_column, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
 from storage.models import AnonymousDeparture, Pair, Participant, Profile
 from storage.models.journey import Meeting, PairGoals, PairJourney, PrivateAnswer
 from storage.models.outbox import ScheduledPrompt
+from storage.vocab import AnswerKind, FitAnswer, Flag, PairStatus, ParticipantStatus, PromptKind, PromptStatus, Role
 
-OPEN = ("active", "paused", "at_risk")
+OPEN = (PairStatus.ACTIVE, PairStatus.PAUSED, PairStatus.AT_RISK)
 _CHOICE = re.compile(r"^[A-Za-z0-9_:.-]{1,40}$")  # a button/select value, not something a person wrote
 
 
@@ -55,7 +55,7 @@ def _in_pairs(column: Any, team_id: str, cohort_id: int | None) -> list[ColumnEl
 
 
 def _people_where(team_id: str, cohort_id: int | None) -> list[ColumnElement[bool]]:
-    where = [Participant.team_id == team_id, Participant.status != "departed"]
+    where = [Participant.team_id == team_id, Participant.status != ParticipantStatus.DEPARTED]
     if cohort_id is not None:
         where.append(Participant.cohort_id == cohort_id)
     return where
@@ -90,8 +90,8 @@ def mentor_capacity(*, session: Session, team_id: str, cohort_id: int | None) ->
         .outerjoin(load, load.c.user_id == Participant.user_id)
         .where(
             *_people_where(team_id, cohort_id),
-            Participant.status == "active",
-            Participant.role.in_(("mentor", "both")),  # type: ignore[attr-defined]
+            Participant.status == ParticipantStatus.ACTIVE,
+            Participant.role.in_((Role.MENTOR, Role.BOTH)),  # type: ignore[attr-defined]
         )
     ).one()
     return {"mentors": int(row[0]), "capacity": int(row[1]), "used": int(row[2]), "free": int(row[3])}
@@ -110,12 +110,17 @@ def mentee_matching(*, session: Session, team_id: str, cohort_id: int | None) ->
         select(
             func.count(),
             func.count(ever.c.mentee_user_id),
-            func.sum(case((and_(open_now.c.mentee_user_id.is_(None), Participant.status == "active"), 1), else_=0)),
+            func.sum(
+                case(
+                    (and_(open_now.c.mentee_user_id.is_(None), Participant.status == ParticipantStatus.ACTIVE), 1),
+                    else_=0,
+                )
+            ),
         )
         .select_from(Participant)
         .outerjoin(ever, ever.c.mentee_user_id == Participant.user_id)
         .outerjoin(open_now, open_now.c.mentee_user_id == Participant.user_id)
-        .where(*_people_where(team_id, cohort_id), Participant.role.in_(("mentee", "both")))  # type: ignore[attr-defined]
+        .where(*_people_where(team_id, cohort_id), Participant.role.in_((Role.MENTEE, Role.BOTH)))  # type: ignore[attr-defined]
     ).one()
     return {"mentees": int(row[0]), "matched": int(row[1] or 0), "waiting": int(row[2] or 0)}
 
@@ -132,7 +137,7 @@ def closure_outcomes(*, session: Session, team_id: str, cohort_id: int | None) -
     """Closed pairs per close reason."""
     rows = session.execute(
         select(Pair.close_reason, func.count())
-        .where(*_pairs_where(team_id, cohort_id), Pair.status == "closed")
+        .where(*_pairs_where(team_id, cohort_id), Pair.status == PairStatus.CLOSED)
         .group_by(Pair.close_reason)
     ).all()
     return {str(reason or "unspecified"): int(n) for reason, n in rows}
@@ -177,14 +182,14 @@ def meeting_rate(*, session: Session, team_id: str, cohort_id: int | None, now: 
 
 
 def checkin_response(*, session: Session, team_id: str, cohort_id: int | None) -> dict[str, int]:
-    """Check-ins sent (outbox rows of kind ``checkin`` marked sent) and check-ins still unanswered."""
+    """Check-ins sent (outbox rows of kind ``pair.checkin`` marked sent) and check-ins still unanswered."""
     sent = session.execute(
         select(func.count())
         .select_from(ScheduledPrompt)
         .where(
             ScheduledPrompt.team_id == team_id,
-            ScheduledPrompt.kind == "checkin",
-            ScheduledPrompt.status == "sent",
+            ScheduledPrompt.kind == PromptKind.CHECKIN,
+            ScheduledPrompt.status == PromptStatus.SENT,
             *_in_pairs(ScheduledPrompt.pair_id, team_id, cohort_id),
         )
     ).scalar_one()
@@ -237,7 +242,7 @@ def satisfaction(*, session: Session, team_id: str, cohort_id: int | None) -> di
         .select_from(PrivateAnswer)
         .where(
             PrivateAnswer.team_id == team_id,
-            PrivateAnswer.kind.in_(("pulse", "closing")),  # type: ignore[attr-defined]
+            PrivateAnswer.kind.in_((AnswerKind.PULSE, AnswerKind.CLOSING)),  # type: ignore[attr-defined]
             *_in_pairs(PrivateAnswer.pair_id, team_id, cohort_id),
         )
     ).one()
@@ -342,7 +347,7 @@ def at_risk_pairs(
     rows = session.execute(
         select(Pair, PairJourney)
         .outerjoin(PairJourney, PairJourney.pair_id == Pair.id)
-        .where(*_pairs_where(team_id, cohort_id), Pair.status == "at_risk")
+        .where(*_pairs_where(team_id, cohort_id), Pair.status == PairStatus.AT_RISK)
         .order_by(Pair.created_at, Pair.id)
         .limit(limit)
     ).all()
@@ -350,25 +355,25 @@ def at_risk_pairs(
 
 
 def flagged_answers_since(
-    *, session: Session, team_id: str, cohort_id: int | None, since: datetime, markers: Sequence[str]
+    *, session: Session, team_id: str, cohort_id: int | None, since: datetime
 ) -> list[tuple[int, str, str]]:
-    """(pair id, respondent role, marker) for private answers since ``since`` whose answers mention a marker
-    such as ``not_a_fit`` or ``need_help`` (the answer text itself is not returned)."""
-    as_text = cast(PrivateAnswer.answers, Text) if not _sqlite(session) else PrivateAnswer.answers
-    out: list[tuple[int, str, str]] = []
-    for marker in markers:
-        rows = session.execute(
-            select(PrivateAnswer.pair_id, PrivateAnswer.respondent_role)
-            .where(
-                PrivateAnswer.team_id == team_id,
-                PrivateAnswer.submitted_at >= since,
-                as_text.like(f"%{marker}%"),  # type: ignore[union-attr]
-                *_in_pairs(PrivateAnswer.pair_id, team_id, cohort_id),
-            )
-            .order_by(PrivateAnswer.pair_id)
-        ).all()
-        out += [(int(pid), str(role), marker) for pid, role in rows]
-    return out
+    """(pair id, respondent role, flag) for fit checks answered *not a fit* since ``since`` (the week's few fit
+    answers are read and their stored answer compared, never a text search)."""
+    rows = session.execute(
+        select(PrivateAnswer.pair_id, PrivateAnswer.respondent_role, PrivateAnswer.answers)
+        .where(
+            PrivateAnswer.team_id == team_id,
+            PrivateAnswer.kind == AnswerKind.FIT,
+            PrivateAnswer.submitted_at >= since,
+            *_in_pairs(PrivateAnswer.pair_id, team_id, cohort_id),
+        )
+        .order_by(PrivateAnswer.pair_id)
+    ).all()
+    return [
+        (int(pid), str(role), Flag.NOT_A_FIT)
+        for pid, role, answers in rows
+        if (answers or {}).get("fit") == FitAnswer.NOT
+    ]
 
 
 def closures_between(

@@ -83,6 +83,165 @@ class CheckinOutcome(StrEnum):
     IGNORED = "ignored"  # no answer before the next check-in or the end of the pair
 
 
+# ---------------------------------------------------------------------- the journey, rounds and their neighbours
+
+
+class PromptStatus(StrEnum):
+    """``scheduled_prompt.status``: where a prompt is in the outbox."""
+
+    PENDING = "pending"
+    LEASED = "leased"  # claimed by a dispatcher, being sent
+    SENT = "sent"
+    FAILED = "failed"  # gave up after its retries
+    CANCELLED = "cancelled"
+    SKIPPED = "skipped"  # its renderer decided there was nothing to send
+
+
+class Role(StrEnum):
+    """``participant.role``: what the person signed up as."""
+
+    MENTOR = "mentor"
+    MENTEE = "mentee"
+    BOTH = "both"
+
+
+class PairRole(StrEnum):
+    """A person's side of one pair (``private_answer.respondent_role``)."""
+
+    MENTEE = "mentee"
+    MENTOR = "mentor"
+
+
+class CloseReason(StrEnum):
+    """``pair.close_reason``: why a pair ended."""
+
+    COMPLETED = "completed"  # the pair closed it at the end (or early, goals reached)
+    INFORMAL = "informal"  # the pair chose to carry on outside the program
+    NOT_A_FIT = "not_a_fit"  # one of the two said the match did not fit
+    LEFT_PROGRAM = "left_program"  # one of the two left the program
+    COORDINATOR_END = "coordinator_end"
+    COORDINATOR_REMATCH = "coordinator_rematch"
+
+
+class CohortStatus(StrEnum):
+    """``cohort.status``."""
+
+    OPEN = "open"
+    MATCHING = "matching"
+    RUNNING = "running"
+    CLOSED = "closed"
+
+
+class RoundStatus(StrEnum):
+    """``match_round.status``."""
+
+    RUNNING = "running"
+    PREVIEW = "preview"
+    PUBLISHED = "published"
+    FAILED = "failed"
+    DISCARDED = "discarded"
+
+
+class MatchRequestStatus(StrEnum):
+    """``match_request.status`` (mentee choice: a mentee's request to a mentor)."""
+
+    OFFERED = "offered"  # on the mentee's shortlist
+    REQUESTED = "requested"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    EXPIRED = "expired"
+    CLOSED = "closed"  # another of the mentee's requests was accepted
+
+
+class IntroStatus(StrEnum):
+    """``introduction.status`` (warm introductions)."""
+
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    EXPIRED = "expired"
+
+
+class FeedbackStatus(StrEnum):
+    """``feedback_request.status``."""
+
+    OPEN = "open"
+    ANSWERED = "answered"
+
+
+class GoalsStatus(StrEnum):
+    """``pair_goals.status``."""
+
+    PROPOSED = "proposed"
+    CONFIRMED = "confirmed"
+
+
+class GoalProgress(StrEnum):
+    """A goal's progress (``pair_goals.goals[].progress``, ``meeting.progress`` values)."""
+
+    NONE = "none"
+    SOME = "some"
+    DONE = "done"
+
+
+class Cadence(StrEnum):
+    """``pair_goals.cadence``: how often the pair means to meet."""
+
+    WEEKLY = "weekly"
+    BIWEEKLY = "biweekly"
+    MONTHLY = "monthly"
+
+
+class SurveyKey(StrEnum):
+    """``private_answer.survey_key`` (a pulse survey's key is ``pulse:<n>``, see :func:`pulse_key`)."""
+
+    PULSE = "pulse"
+    CLOSING = "closing"
+    FIT = "fit"
+
+
+def pulse_key(n: int) -> str:
+    """The survey key of the pair's ``n``-th pulse survey."""
+    return f"{SurveyKey.PULSE}:{n}"
+
+
+class ClosureChoice(StrEnum):
+    """The choice offered at the end of a pair (``pair_journey.closure_choice``)."""
+
+    CLOSE = "close"
+    EXTEND = "extend"
+    INFORMAL = "informal"
+
+
+class ContinueAnswer(StrEnum):
+    """The private "still able to continue?" answer after a silence."""
+
+    YES = "yes"
+    PAUSE = "pause"
+    STOP = "stop"
+
+
+class Flag(StrEnum):
+    """A private signal coordinators act on (the weekly digest lists them)."""
+
+    NOT_A_FIT = "not_a_fit"
+    NEED_HELP = "need_help"
+
+
+class ShareKind(StrEnum):
+    """``resource_share.kind``: how a person recommended a resource."""
+
+    SHARE = "share"
+    UPVOTE = "upvote"
+
+
+class IntroSource(StrEnum):
+    """``introduction.source``: where a warm introduction was asked for."""
+
+    COMMAND = "command"
+    SUGGESTION = "suggestion"
+
+
 # ---------------------------------------------------------------------- HR imports
 
 

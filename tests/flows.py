@@ -41,7 +41,12 @@ def eventually(check: Callable[[], Any], timeout: float = 8.0) -> Any:
     """Poll until ``check`` returns something truthy (listener work continues after the ack)."""
     deadline = time.time() + timeout
     while True:
-        result = check()
+        try:
+            result = check()
+        except AssertionError:  # not there yet (e.g. ``message_with``): ask again until the deadline
+            if time.time() > deadline:
+                raise
+            result = None
         if result:
             return result
         if time.time() > deadline:

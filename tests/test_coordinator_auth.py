@@ -9,6 +9,7 @@ from sqlmodel import select
 
 from bot import ids
 from storage.models import AuditLog, Cohort, Pair
+from storage.vocab import CloseReason, PairStatus, Role
 from tests.conftest import COORDINATOR, RunningApp, start_app
 from tests.test_coordinator_seed import add_cohort, add_pair, add_person
 
@@ -18,9 +19,9 @@ STRANGER = "U0STRANGER1"
 def _pair(app: RunningApp) -> int:
     with app.sessions() as session:
         cohort = add_cohort(session)
-        add_person(session, "U0MENTEE001", "mentee", cohort)
-        add_person(session, "U0MENTOR001", "mentor", cohort)
-        pair = add_pair(session, cohort, "U0MENTEE001", "U0MENTOR001", status="at_risk")
+        add_person(session, "U0MENTEE001", Role.MENTEE, cohort)
+        add_person(session, "U0MENTOR001", Role.MENTOR, cohort)
+        pair = add_pair(session, cohort, "U0MENTEE001", "U0MENTOR001", status=PairStatus.AT_RISK)
         session.commit()
         assert pair.id is not None
         return pair.id
@@ -63,7 +64,7 @@ def test_forged_pair_action_click_and_submission_change_nothing(app: RunningApp)
     time.sleep(0.3)
     with app.sessions() as session:
         pair = session.get(Pair, pair_id)
-        assert pair is not None and pair.status == "at_risk" and pair.closed_at is None
+        assert pair is not None and pair.status == PairStatus.AT_RISK and pair.closed_at is None
     assert app.sandbox.calls_for("views.open") == []
     assert _audit_count(app) == 0
     assert "only the program's coordinators" in app.sandbox.messages_to(STRANGER)[-1]["text"]
@@ -120,7 +121,9 @@ def test_coordinator_ends_an_at_risk_pair_from_home_and_it_is_audited(app: Runni
     app.sandbox.wait_for("chat.postMessage", lambda c: "has ended" in c.args.get("text", ""))
     with app.sessions() as session:
         pair = session.get(Pair, pair_id)
-        assert pair is not None and pair.status == "closed" and pair.close_reason == "coordinator_end"
+        assert (
+            pair is not None and pair.status == PairStatus.CLOSED and pair.close_reason == CloseReason.COORDINATOR_END
+        )
         entry = session.exec(select(AuditLog)).one()
     assert (entry.actor, entry.action, entry.target, entry.reason) == (
         COORDINATOR,

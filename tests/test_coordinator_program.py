@@ -17,6 +17,7 @@ from bot.coordination import build_weekly_digest
 from bot.dispatch import Dispatcher
 from storage.coordination import skipped_user_ids
 from storage.models import AuditLog, Cohort
+from storage.vocab import AnswerKind, FitAnswer, PairStatus, Role
 from tests.conftest import COORDINATOR, RunningApp
 from tests.test_coordinator_seed import NOW, TEAM, add_answer, add_cohort, add_journey, add_pair, add_person
 
@@ -136,10 +137,10 @@ def test_pool_is_warned_24_hours_before_matching_and_can_skip(app: RunningApp) -
     match = date.today() + timedelta(days=5)
     with app.sessions() as session:
         cohort = add_cohort(session, "Summer", match_date=match.isoformat())
-        add_person(session, "U0POOLMENTEE", "mentee", cohort)
-        add_person(session, "U0POOLMENTOR", "mentor", cohort, capacity=1)
-        add_person(session, "U0BUSYMENTOR", "mentor", cohort, capacity=1)
-        add_person(session, "U0PAIREDMENTEE", "mentee", cohort)
+        add_person(session, "U0POOLMENTEE", Role.MENTEE, cohort)
+        add_person(session, "U0POOLMENTOR", Role.MENTOR, cohort, capacity=1)
+        add_person(session, "U0BUSYMENTOR", Role.MENTOR, cohort, capacity=1)
+        add_person(session, "U0PAIREDMENTEE", Role.MENTEE, cohort)
         add_pair(session, cohort, "U0PAIREDMENTEE", "U0BUSYMENTOR")  # full mentor and paired mentee: not in the pool
         session.commit()
         from bot.coordination import schedule_cohort_prompts
@@ -177,11 +178,19 @@ def test_weekly_digest_names_the_quiet_side_flags_and_closures(engine) -> None: 
         cohort = add_cohort(session, "Digest", digest_enabled=True, digest_channel="C0DIGEST")
         add_cohort(session, "Silent")  # not opted in
         for n in range(3):
-            add_person(session, f"U0NEW{n:05d}", "mentee", cohort, created_at=NOW - timedelta(days=2))
-        quiet = add_pair(session, cohort, "U0NEW00000", "U0OLDMENTOR", status="at_risk", days_ago=3)
+            add_person(session, f"U0NEW{n:05d}", Role.MENTEE, cohort, created_at=NOW - timedelta(days=2))
+        quiet = add_pair(session, cohort, "U0NEW00000", "U0OLDMENTOR", status=PairStatus.AT_RISK, days_ago=3)
         add_journey(session, quiet, last_active={"U0NEW00000": (NOW - timedelta(days=1)).isoformat()})
         flagged = add_pair(session, cohort, "U0NEW00001", "U0OTHERMENTOR", days_ago=100)
-        add_answer(session, flagged, satisfaction=2, recommend=3, answers={"fit": "not_a_fit"}, kind="fit", days_ago=1)
+        add_answer(
+            session,
+            flagged,
+            satisfaction=2,
+            recommend=3,
+            answers={"fit": FitAnswer.NOT},
+            kind=AnswerKind.FIT,
+            days_ago=1,
+        )
         ending = add_pair(session, cohort, "U0NEW00002", "U0THIRDMENTOR", days_ago=175)
         add_journey(session, ending)
         session.commit()

@@ -12,6 +12,7 @@ from bot.stats import HIDDEN, compute_stats
 from bot.views.coordinator import stats_message
 from storage.models import Cohort, Pair, Participant, Profile
 from storage.models.journey import Meeting, PairGoals, PairJourney, PrivateAnswer
+from storage.vocab import AnswerKind, CloseReason, GoalProgress, GoalsStatus, PairRole, PairStatus, Role
 
 TEAM = "T0MENTOR"
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
@@ -54,7 +55,7 @@ def add_pair(
     mentee: str,
     mentor: str,
     *,
-    status: str = "active",
+    status: str = PairStatus.ACTIVE,
     days_ago: int = 90,
     closed_days_ago: int | None = None,
     reason: str = "",
@@ -87,7 +88,7 @@ def add_answer(
     satisfaction: int | None,
     recommend: int | None,
     answers: dict | None = None,
-    kind: str = "pulse",
+    kind: str = AnswerKind.PULSE,
     by_mentor: bool = False,
     days_ago: int = 10,
 ) -> None:
@@ -96,7 +97,7 @@ def add_answer(
             team_id=TEAM,
             pair_id=pair.id,
             respondent_user_id=pair.mentor_user_id if by_mentor else pair.mentee_user_id,
-            respondent_role="mentor" if by_mentor else "mentee",
+            respondent_role=PairRole.MENTOR if by_mentor else PairRole.MENTEE,
             kind=kind,
             survey_key=f"{kind}:1",
             satisfaction=satisfaction,
@@ -109,7 +110,7 @@ def add_answer(
 
 def add_goals(session: Session, pair: Pair, progress: list[str]) -> None:
     goals = [{"title": f"goal {i}", "measure": "", "target_date": "", "progress": p} for i, p in enumerate(progress)]
-    session.add(PairGoals(team_id=TEAM, pair_id=pair.id, goals=goals, status="confirmed"))
+    session.add(PairGoals(team_id=TEAM, pair_id=pair.id, goals=goals, status=GoalsStatus.CONFIRMED))
 
 
 def add_journey(session: Session, pair: Pair, **fields: object) -> None:
@@ -128,13 +129,13 @@ def seed_program(session: Session, *, pairs: int = 6, mentees_waiting: int = 2) 
     """A cohort with ``pairs`` pairs (one mentor each, capacity 2), meetings, goals and survey answers."""
     cohort = add_cohort(session)
     for i in range(pairs):
-        add_person(session, f"U0MENTOR{i:02d}", "mentor", cohort, capacity=2)
-        add_person(session, f"U0MENTEE{i:02d}", "mentee", cohort)
+        add_person(session, f"U0MENTOR{i:02d}", Role.MENTOR, cohort, capacity=2)
+        add_person(session, f"U0MENTEE{i:02d}", Role.MENTEE, cohort)
     for i in range(mentees_waiting):
-        add_person(session, f"U0WAIT{i:04d}", "mentee", cohort)
+        add_person(session, f"U0WAIT{i:04d}", Role.MENTEE, cohort)
     made = []
     for i in range(pairs):
-        status = "closed" if i == 0 else "at_risk" if i == 1 else "active"
+        status = PairStatus.CLOSED if i == 0 else PairStatus.AT_RISK if i == 1 else PairStatus.ACTIVE
         pair = add_pair(
             session,
             cohort,
@@ -142,14 +143,14 @@ def seed_program(session: Session, *, pairs: int = 6, mentees_waiting: int = 2) 
             f"U0MENTOR{i:02d}",
             status=status,
             days_ago=90,
-            closed_days_ago=30 if status == "closed" else None,
-            reason="completed" if status == "closed" else "",
+            closed_days_ago=30 if status == PairStatus.CLOSED else None,
+            reason=CloseReason.COMPLETED if status == PairStatus.CLOSED else "",
         )
         made.append(pair)
         # first meeting i+1 days after pairing, then one every 30 days
         for day in (90 - (i + 1), 60, 30):
             add_meeting(session, pair, day)
-        add_goals(session, pair, ["done", "some"] if i % 2 else ["done"])
+        add_goals(session, pair, [GoalProgress.DONE, GoalProgress.SOME] if i % 2 else [GoalProgress.DONE])
         add_answer(session, pair, satisfaction=4 + (i % 2), recommend=9 if i % 3 else 6)
     session.commit()
     return cohort
@@ -159,10 +160,10 @@ def test_figures_are_right_and_small_groups_hidden(engine: Engine) -> None:
     with Session(engine) as session:
         cohort = seed_program(session, pairs=6, mentees_waiting=2)
         figures = compute_stats(session=session, team_id=TEAM, cohort_id=cohort.id, now=NOW, cohort_name="Spring")
-    assert figures.roles == {"mentor": 6, "mentee": 8}
+    assert figures.roles == {Role.MENTOR: 6, Role.MENTEE: 8}
     assert figures.capacity == {"mentors": 6, "capacity": 12, "used": 5, "free": 7}
     assert figures.mentees == {"mentees": 8, "matched": 6, "waiting": 3}  # 2 never paired + the closed pair's mentee
-    assert figures.pairs == {"closed": 1, "at_risk": 1, "active": 4}
+    assert figures.pairs == {PairStatus.CLOSED: 1, PairStatus.AT_RISK: 1, PairStatus.ACTIVE: 4}
     assert figures.match_rate == pytest.approx(6 / 8)
     # first meetings 1..6 days after pairing: median 3.5
     assert figures.met_pairs == 6 and figures.median_days == pytest.approx(3.5, abs=0.01)
@@ -202,8 +203,8 @@ def test_trend_against_the_previous_cohort(engine: Engine) -> None:
         spring = seed_program(session, pairs=6, mentees_waiting=2)  # match rate 6 of 8
         autumn = add_cohort(session, "Autumn")
         for i in range(6):
-            add_person(session, f"U0AMENTOR{i}", "mentor", autumn, capacity=1)
-            add_person(session, f"U0AMENTEE{i}", "mentee", autumn)
+            add_person(session, f"U0AMENTOR{i}", Role.MENTOR, autumn, capacity=1)
+            add_person(session, f"U0AMENTEE{i}", Role.MENTEE, autumn)
             pair = add_pair(session, autumn, f"U0AMENTEE{i}", f"U0AMENTOR{i}", days_ago=60)
             for day in (55, 40, 25, 10):
                 add_meeting(session, pair, day)

@@ -9,6 +9,7 @@ import time
 
 from bot import ids
 from bot.charts import PNG_SIGNATURE
+from storage.vocab import AnswerKind, PairStatus
 from tests.conftest import COORDINATOR, RunningApp
 from tests.test_coordinator_seed import add_answer, seed_program
 
@@ -30,7 +31,7 @@ def _seed(app: RunningApp, pairs: int = 8) -> None:
             satisfaction=5,
             recommend=10,
             answers={"comment": COMMENT, "fit": "good_fit"},
-            kind="closing",
+            kind=AnswerKind.CLOSING,
         )
         session.commit()
 
@@ -67,7 +68,7 @@ def test_export_dms_a_csv_without_free_text_unless_asked(app: RunningApp) -> Non
     rows = list(csv.DictReader(io.StringIO(upload.content.decode())))
     assert len(rows) == 8
     assert {"pair_id", "status", "meetings", "goals_set", "goals_done", "mean_satisfaction"} <= set(rows[0])
-    assert sorted(r["status"] for r in rows).count("active") == 6
+    assert sorted(r["status"] for r in rows).count(PairStatus.ACTIVE) == 6
     assert rows[1]["meetings"] == "3" and rows[1]["goals_set"] == "2" and rows[1]["goals_done"] == "1"
     assert COMMENT not in upload.content.decode() and "good_fit" not in upload.content.decode()
 

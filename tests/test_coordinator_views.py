@@ -12,6 +12,7 @@ from bot.coordination import weights_text
 from bot.stats import ProgramStats
 from bot.views import coordinator as views
 from storage.models import Pair
+from storage.vocab import PairStatus, Role
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 PAIR = Pair(id=7, team_id="T1", mentee_user_id="U0A", mentor_user_id="U0B", created_at=NOW)
@@ -39,7 +40,7 @@ def test_modals_are_valid() -> None:
 
 def test_messages_and_home_section_are_valid_and_fit_in_home() -> None:
     figures = ProgramStats(
-        team_id="T1", cohort_id=1, cohort_name="Spring", now=NOW, pairs={"active": 40, "at_risk": 12}
+        team_id="T1", cohort_id=1, cohort_name="Spring", now=NOW, pairs={PairStatus.ACTIVE: 40, PairStatus.AT_RISK: 12}
     )
     message = views.stats_message(figures, figures)
     _valid_blocks(message["blocks"])
@@ -49,7 +50,7 @@ def test_messages_and_home_section_are_valid_and_fit_in_home() -> None:
     assert len(home) <= 30  # ten pairs with actions, then "... and 20 more"
     assert "and 20 more" in str(home[-2:])
     digest = views.digest_message(
-        cohort_name="Spring", signups={"mentee": 6}, matches=3, at_risk=at_risk, flags=[], closures=[]
+        cohort_name="Spring", signups={Role.MENTEE: 6}, matches=3, at_risk=at_risk, flags=[], closures=[]
     )
     _valid_blocks(digest["blocks"])
     notice = views.prematch_notice(cohort_name="Spring", cohort_id=1, match_date=date(2026, 9, 1))

@@ -22,6 +22,7 @@ from storage import outbox as store
 from storage.db import make_engine, session_factory
 from storage.migrate import upgrade
 from storage.models import ScheduledPrompt
+from storage.vocab import PromptStatus
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET, TEAM_ID
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -93,7 +94,7 @@ def kind() -> Iterator[list[int]]:
     after: list[int] = []
 
     def after_send(services: Services, session: Session, prompt: ScheduledPrompt, now: datetime) -> None:
-        assert prompt.status == "sent"
+        assert prompt.status == PromptStatus.SENT
         after.append(prompt.id or 0)
         if prompt.payload.get("chain"):  # schedules the next one, as a check-in does
             schedule_prompt(
@@ -135,7 +136,7 @@ def test_due_prompts_reach_slack_once_with_their_key(
     # One conversations.open for the person, then the cached DM channel.
     assert len(sandbox.calls_for("conversations.open")) == 1
     stored = rows(services)
-    assert stored["p:1"].status == "sent" and stored["p:1"].sent_at == T0
+    assert stored["p:1"].status == PromptStatus.SENT and stored["p:1"].sent_at == T0
     assert (stored["p:1"].sent_channel, stored["p:1"].sent_ts) == (dm[1]["channel"], dm[1]["ts"])
     assert stored["chan:0"].sent_channel == "C0PROGRAM1"
     assert sorted(kind) == sorted(r.id for r in stored.values())  # after_send once each
@@ -160,12 +161,12 @@ def test_not_due_cancelled_and_skipped_are_not_sent(services: Services, sandbox:
     assert posted_keys(sandbox) == ["chain:0"]
     stored = rows(services)
     assert {k: r.status for k, r in stored.items()} == {
-        "later:0": "pending",
-        "later:1": "pending",
-        "cancel:0": "cancelled",
-        "skip:0": "skipped",
-        "chain:0": "sent",
-        "chain:0:next": "pending",
+        "later:0": PromptStatus.PENDING,
+        "later:1": PromptStatus.PENDING,
+        "cancel:0": PromptStatus.CANCELLED,
+        "skip:0": PromptStatus.SKIPPED,
+        "chain:0": PromptStatus.SENT,
+        "chain:0:next": PromptStatus.PENDING,
     }
     assert kind == [stored["chain:0"].id]
     assert stored["chain:0:next"].due_at == T0 + timedelta(days=14)
@@ -187,10 +188,10 @@ def test_storm_of_429_5xx_and_timeouts_loses_nothing_and_sends_each_once(
     first = dispatcher.tick(T0)
     assert (first.retried, first.sent, first.released) == (1, 0, 49)
     stored = rows(services)
-    assert stored["p:0"].status == "pending" and stored["p:0"].attempts == 1
+    assert stored["p:0"].status == PromptStatus.PENDING and stored["p:0"].attempts == 1
     assert T0 + timedelta(seconds=15) <= stored["p:0"].next_attempt_at <= T0 + timedelta(seconds=30)  # type: ignore[operator]
     assert "ratelimited" in stored["p:0"].last_error
-    assert all(r.status == "pending" and r.lease_owner is None for r in stored.values())
+    assert all(r.status == PromptStatus.PENDING and r.lease_owner is None for r in stored.values())
 
     # A 502 (not retried by the WebClient), two 500s (retried by it) and a timeout, which the WebClient does
     # not retry for chat.postMessage (Slack may have posted it): the dispatcher retries after a history check.
@@ -209,7 +210,7 @@ def test_storm_of_429_5xx_and_timeouts_loses_nothing_and_sends_each_once(
 
     keys = posted_keys(sandbox)
     assert len(keys) == 50 and Counter(keys) == Counter(f"p:{i}" for i in range(50))
-    assert all(r.status == "sent" for r in rows(services).values())
+    assert all(r.status == PromptStatus.SENT for r in rows(services).values())
     assert len(kind) == 50
     deadline = time.time() + 10  # the abandoned (timed-out) request is recorded when its delay ends
     while not any(a.injected and a.status == 0 for a in sandbox.attempts) and time.time() < deadline:
@@ -235,7 +236,7 @@ def test_retry_after_is_honoured_and_max_attempts_fails(sqlite_url: str, sandbox
     report = dispatcher.tick(T0 + timedelta(hours=1))
     assert report.failed == 1
     row = rows(services)["p:0"]
-    assert (row.status, row.attempts) == ("failed", 3) and "http_502" in row.last_error
+    assert (row.status, row.attempts) == (PromptStatus.FAILED, 3) and "http_502" in row.last_error
     assert dispatcher.tick(T0 + timedelta(days=1)).claimed == 0
     assert sandbox.calls_for("chat.postMessage") == []
     services.engine.dispose()
@@ -247,7 +248,7 @@ def test_errors_that_cannot_succeed_fail_at_once(services: Services, sandbox: Sl
     report = Dispatcher(services).tick(T0)
     assert (report.failed, report.sent) == (1, 1)
     stored = rows(services)
-    assert (stored["p:0"].status, stored["p:0"].last_error) == ("failed", "slack: is_archived")
+    assert (stored["p:0"].status, stored["p:0"].last_error) == (PromptStatus.FAILED, "slack: is_archived")
     assert posted_keys(sandbox) == ["p:1"]
 
 
@@ -259,7 +260,7 @@ def test_a_renderer_that_raises_is_retried_and_never_kills_the_tick(
     report = Dispatcher(services, max_attempts=2).tick(T0)
     assert (report.sent, report.retried) == (2, 1)
     bad = rows(services)["bad:0"]
-    assert bad.status == "pending" and bad.attempts == 1 and "RuntimeError" in bad.last_error
+    assert bad.status == PromptStatus.PENDING and bad.attempts == 1 and "RuntimeError" in bad.last_error
     assert "secret survey text" not in caplog.text and "secret survey text" not in bad.last_error
     assert "RuntimeError" in caplog.text
     assert Dispatcher(services, max_attempts=2).tick(T0 + timedelta(hours=1)).failed == 1
@@ -300,7 +301,7 @@ def test_crashed_dispatcher_leases_are_recovered_after_expiry(
     keys = posted_keys(sandbox)
     assert Counter(keys) == Counter(f"p:{i}" for i in range(10))  # none twice
     stored = rows(services)
-    assert all(r.status == "sent" for r in stored.values())
+    assert all(r.status == PromptStatus.SENT for r in stored.values())
     first = sandbox.messages_to(MENTEE)[0]
     assert (stored["p:0"].sent_ts, stored["p:0"].sent_channel) == (first["ts"], dm)
     assert len(kind) == 10  # after_send ran for the recovered ones too, once
@@ -371,7 +372,7 @@ def test_multi_part_prompt_resumes_after_a_partial_failure(services: Services, s
         assert [c.args["text"] for c in calls] == ["part one", "part two"]  # part one not posted again
         assert [c.args["metadata"]["event_payload"] for c in calls] == [{"key": "two"}, {"key": "two", "part": 1}]
         row = rows(services)["two"]
-        assert (row.status, row.sent_ts) == ("sent", sandbox.messages_to(MENTEE)[0]["ts"])
+        assert (row.status, row.sent_ts) == (PromptStatus.SENT, sandbox.messages_to(MENTEE)[0]["ts"])
     finally:
         unregister_prompt_kind("test.two")
 

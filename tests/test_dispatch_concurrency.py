@@ -14,6 +14,7 @@ from bot.dispatch import Dispatcher
 from bot.outbox import register_prompt_kind, schedule_prompt, unregister_prompt_kind
 from bot.sandbox import SlackSandbox
 from storage.models import ScheduledPrompt
+from storage.vocab import PromptStatus
 from tests.conftest import TEAM_ID, _reset_postgres
 from tests.test_dispatch import KIND, T0, make_services, posted_keys, render_note
 
@@ -88,7 +89,7 @@ def test_two_processes_on_postgresql_send_2000_prompts_exactly_once(postgres_url
     assert Counter(keys) == Counter(f"c:{i}" for i in range(2000))
     assert sum(sent.values()) == 2000
     assert all(n > 0 for n in sent.values()), sent  # both really took part
-    assert _statuses(postgres_url, sandbox.url) == {"sent": 2000}
+    assert _statuses(postgres_url, sandbox.url) == {PromptStatus.SENT: 2000}
 
 
 def test_two_threads_on_one_sqlite_file_send_each_prompt_once(sqlite_url: str, sandbox: SlackSandbox) -> None:
@@ -111,4 +112,4 @@ def test_two_threads_on_one_sqlite_file_send_each_prompt_once(sqlite_url: str, s
     keys = posted_keys(sandbox)
     assert Counter(keys) == Counter(f"c:{i}" for i in range(600))
     assert sum(sent.values()) == 600 and all(n > 0 for n in sent.values()), sent
-    assert _statuses(sqlite_url, sandbox.url) == {"sent": 600}
+    assert _statuses(sqlite_url, sandbox.url) == {PromptStatus.SENT: 600}

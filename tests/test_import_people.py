@@ -23,7 +23,7 @@ from bot.sandbox import forms as fill
 from storage.db import make_engine
 from storage.migrate import upgrade
 from storage.models import AuditLog, HrImport, Participant, Profile
-from storage.vocab import ImportStatus
+from storage.vocab import ImportStatus, Role
 from tests.conftest import BOT_TOKEN, COORDINATOR, RunningApp
 from tests.flows import eventually, pair_by_hand
 from tests.helpers import ALICE, BOB, open_modal, sign_up
@@ -48,8 +48,8 @@ DAVE = replace(ALICE, user_id="U0DAVE0001", name="Dave Mentee")
 
 def _people(session: Session) -> None:
     cohort = add_cohort(session)
-    add_person(session, "U0ALICE001", "mentee", cohort, email="alice@example.com")
-    add_person(session, "U0BOB00002", "mentor", cohort, email="bob@example.com")
+    add_person(session, "U0ALICE001", Role.MENTEE, cohort, email="alice@example.com")
+    add_person(session, "U0BOB00002", Role.MENTOR, cohort, email="bob@example.com")
     session.commit()
 
 

@@ -32,6 +32,7 @@ from storage.installations import EncryptedInstallationStore  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
 from storage.models import Pair, Participant, ScheduledPrompt  # noqa: E402
 from storage.models.outbox import CANCELLED, PENDING  # noqa: E402
+from storage.vocab import Role
 from tests.conftest import COORDINATOR, SIGNING_SECRET, RunningApp  # noqa: E402
 from tests.helpers import ALICE, BOB  # noqa: E402
 
@@ -306,10 +307,10 @@ def _two_workspaces(app: RunningApp) -> None:
         people = {(p.team_id, p.user_id, p.role) for p in session.exec(select(Participant)).all()}
         pairs = {(p.team_id, p.mentee_user_id, p.mentor_user_id) for p in session.exec(select(Pair)).all()}
     assert people == {
-        (ALPHA, ALICE.user_id, "mentee"),
-        (ALPHA, SHARED, "mentor"),
-        (BETA, BOB.user_id, "mentor"),
-        (BETA, SHARED, "mentee"),
+        (ALPHA, ALICE.user_id, Role.MENTEE),
+        (ALPHA, SHARED, Role.MENTOR),
+        (BETA, BOB.user_id, Role.MENTOR),
+        (BETA, SHARED, Role.MENTEE),
     }
     assert pairs == {(ALPHA, ALICE.user_id, SHARED), (BETA, SHARED, BOB.user_id)}
 
@@ -342,8 +343,8 @@ def _two_workspaces(app: RunningApp) -> None:
     from storage import participants
 
     with app.sessions() as session:
-        assert participants.count_by_role(session=session, team_id=ALPHA) == {"mentee": 1, "mentor": 1}
-        assert participants.count_by_role(session=session, team_id=BETA) == {"mentee": 1, "mentor": 1}
+        assert participants.count_by_role(session=session, team_id=ALPHA) == {Role.MENTEE: 1, Role.MENTOR: 1}
+        assert participants.count_by_role(session=session, team_id=BETA) == {Role.MENTEE: 1, Role.MENTOR: 1}
         listed = participants.list_participants(session=session, team_id=BETA)
     assert {(p.team_id, p.user_id) for p, _ in listed} == {(BETA, BOB.user_id), (BETA, SHARED)}
 

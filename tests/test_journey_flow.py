@@ -19,12 +19,25 @@ from sqlmodel import select
 
 from bot import ids
 from bot.dispatch import Dispatcher
-from bot.lifecycle import journey as jr
+from bot.lifecycle.plan import start_pair
 from bot.lifecycle.planning import Person, in_windows
 from bot.matchmaking import load_pool
 from bot.sandbox import driver as slack
 from storage import journey as store
 from storage.models import Meeting, Pair, PairGoals, PairJourney, Participant, PrivateAnswer, ScheduledPrompt
+from storage.vocab import (
+    AnswerKind,
+    Cadence,
+    CloseReason,
+    FitAnswer,
+    GoalProgress,
+    GoalsStatus,
+    PairRole,
+    PairStatus,
+    PromptKind,
+    PromptStatus,
+    Role,
+)
 from tests.conftest import COORDINATOR, TEAM_ID, RunningApp
 from tests.helpers import ALICE, BOB, sign_up
 
@@ -69,7 +82,7 @@ class World:
     def pending(self, kind: str | None = None) -> list[ScheduledPrompt]:
         with self.app.sessions() as session:
             query = select(ScheduledPrompt).where(
-                ScheduledPrompt.status == "pending", ScheduledPrompt.pair_id == self.pair_id
+                ScheduledPrompt.status == PromptStatus.PENDING, ScheduledPrompt.pair_id == self.pair_id
             )
             if kind:
                 query = query.where(ScheduledPrompt.kind == kind)
@@ -85,7 +98,7 @@ class World:
             self.dispatcher.run_until_idle(self.clock.now)
             with self.app.sessions() as session:
                 ids_sent = {p.id for p in self.sent}
-                fresh = session.exec(select(ScheduledPrompt).where(ScheduledPrompt.status == "sent")).all()
+                fresh = session.exec(select(ScheduledPrompt).where(ScheduledPrompt.status == PromptStatus.SENT)).all()
                 self.sent += [p for p in fresh if p.id not in ids_sent]
         self.clock.now = max(self.clock.now, end)
 
@@ -120,7 +133,7 @@ def make_pair(app: RunningApp, clock: Clock) -> int:
         )
         session.add(pair)
         session.commit()
-        jr.start_pair(session=session, services=app.services, pair=pair, now=clock.now)
+        start_pair(session=session, services=app.services, pair=pair, now=clock.now)
         return int(pair.id or 0)
 
 
@@ -218,24 +231,30 @@ def test_kickoff_opens_one_group_dm_and_introduces_the_pair_once(world_any_db: W
     # a replayed publish, a restart (new dispatcher), more ticks: still one introduction
     with w.app.sessions() as session:
         pair = session.get(Pair, w.pair_id)
-        jr.start_pair(session=session, services=w.app.services, pair=pair, now=w.clock.now + timedelta(minutes=5))
+        start_pair(session=session, services=w.app.services, pair=pair, now=w.clock.now + timedelta(minutes=5))
     Dispatcher(w.app.services).run_until_idle(w.clock.now + timedelta(minutes=5))
     w.dispatcher.run_until_idle(w.clock.now + timedelta(minutes=6))
     assert len([m for m in w.dm() if "Meet your mentorship partner" in m["text"]]) == 1
     with w.app.sessions() as session:
-        kickoffs = session.exec(select(ScheduledPrompt).where(ScheduledPrompt.kind == jr.KICKOFF)).all()
+        kickoffs = session.exec(select(ScheduledPrompt).where(ScheduledPrompt.kind == PromptKind.KICKOFF)).all()
         assert [p.idempotency_key for p in kickoffs] == [f"kickoff:{w.pair_id}"]
         assert len(session.exec(select(PairJourney)).all()) == 1
         # one plan: one pending check-in, two pulse surveys x 3, one closure
-        pending = session.exec(select(ScheduledPrompt).where(ScheduledPrompt.status == "pending")).all()
+        pending = session.exec(select(ScheduledPrompt).where(ScheduledPrompt.status == PromptStatus.PENDING)).all()
     kinds = sorted(p.kind for p in pending)
-    assert kinds.count(jr.CHECKIN) == 1 and kinds.count(jr.CLOSURE) == 1 and kinds.count(jr.SURVEY) == 6
+    assert (
+        kinds.count(PromptKind.CHECKIN) == 1
+        and kinds.count(PromptKind.CLOSURE) == 1
+        and kinds.count(PromptKind.SURVEY) == 6
+    )
 
 
 # ---------------------------------------------------------------------- goals
 
 
-def goal_states(*, measure: str | None = "Runs two reviews", cadence: str = "weekly") -> dict[str, dict[str, Any]]:
+def goal_states(
+    *, measure: str | None = "Runs two reviews", cadence: str = Cadence.WEEKLY
+) -> dict[str, dict[str, Any]]:
     return {
         ids.GOAL_TITLE.format(n=1): slack.text_value("Lead a design review"),
         ids.GOAL_MEASURE.format(n=1): slack.text_value(measure),
@@ -248,7 +267,7 @@ def goal_states(*, measure: str | None = "Runs two reviews", cadence: str = "wee
     }
 
 
-def set_goals(w: World, proposer: str, confirmer: str, *, cadence: str = "weekly") -> None:
+def set_goals(w: World, proposer: str, confirmer: str, *, cadence: str = Cadence.WEEKLY) -> None:
     view = open_from(w, proposer, ids.PAIR_SET_GOALS, last_with(w.dm(), ids.PAIR_SET_GOALS))
     assert submit(w, proposer, view, goal_states(cadence=cadence)) is None
     proposal = eventually(lambda: [m for m in w.dm() if ids.GOALS_CONFIRM in json.dumps(m.get("blocks"))])[-1]
@@ -258,7 +277,7 @@ def set_goals(w: World, proposer: str, confirmer: str, *, cadence: str = "weekly
 
 def test_goals_are_proposed_validated_confirmed_by_the_other_and_reschedule_checkins(world: World) -> None:
     w = world
-    first_checkin = w.pending(jr.CHECKIN)[0].due_at
+    first_checkin = w.pending(PromptKind.CHECKIN)[0].due_at
     view = open_from(w, MENTEE, ids.PAIR_SET_GOALS, last_with(w.dm(), ids.PAIR_SET_GOALS))
     assert view["callback_id"] == ids.GOALS_VIEW
     errors = submit(w, MENTEE, view, goal_states(measure=None))
@@ -275,7 +294,7 @@ def test_goals_are_proposed_validated_confirmed_by_the_other_and_reschedule_chec
     click(w, MENTEE, ids.GOALS_CONFIRM, proposal)
     eventually(lambda: any("can confirm" in m["text"] for m in w.app.sandbox.ephemerals_for(MENTEE)))
     with w.app.sessions() as session:
-        assert session.exec(select(PairGoals)).one().status == "proposed"
+        assert session.exec(select(PairGoals)).one().status == GoalsStatus.PROPOSED
     # the other person confirms; a double click changes nothing
     click(w, MENTOR, ids.GOALS_CONFIRM, proposal)
     click(w, MENTOR, ids.GOALS_CONFIRM, proposal)
@@ -284,10 +303,10 @@ def test_goals_are_proposed_validated_confirmed_by_the_other_and_reschedule_chec
     assert len([m for m in w.dm() if "confirmed your goals" in m["text"]]) == 1
     with w.app.sessions() as session:
         goals = session.exec(select(PairGoals)).one()
-    assert (goals.status, goals.confirmed_by, goals.cadence) == ("confirmed", MENTOR, "weekly")
+    assert (goals.status, goals.confirmed_by, goals.cadence) == (GoalsStatus.CONFIRMED, MENTOR, Cadence.WEEKLY)
     assert [g["title"] for g in goals.goals] == ["Lead a design review", "Speak at a meetup"]
     # weekly cadence: the next check-in moved to about a week out, still inside both people's hours
-    checkin = w.pending(jr.CHECKIN)
+    checkin = w.pending(PromptKind.CHECKIN)
     assert len(checkin) == 1 and checkin[0].due_at < first_checkin
     assert in_windows(checkin[0].due_at, Person(ALICE.timezone, ALICE.availability))
     # both App Homes show the goals and the log / goals / pause buttons
@@ -315,13 +334,13 @@ def test_goals_reminder_after_a_week_only_without_goals(world: World) -> None:
 
 def test_meeting_logged_moves_the_next_nudge_and_starts_the_fit_check(world: World) -> None:
     w = world
-    set_goals(w, MENTEE, MENTOR, cadence="biweekly")
+    set_goals(w, MENTEE, MENTOR, cadence=Cadence.BIWEEKLY)
     w.advance(10)  # Thursday 12 March
     assert not [m for m in w.dm() if "haven't set goals yet" in m["text"]]  # they have goals: no reminder
-    planned = w.pending(jr.CHECKIN)[0].due_at
+    planned = w.pending(PromptKind.CHECKIN)[0].due_at
     met = date(2026, 3, 12)
-    log_meeting(w, MENTOR, met, progress={0: "done"})
-    moved = w.pending(jr.CHECKIN)
+    log_meeting(w, MENTOR, met, progress={0: GoalProgress.DONE})
+    moved = w.pending(PromptKind.CHECKIN)
     assert len(moved) == 1 and moved[0].due_at > planned
     assert moved[0].due_at >= datetime(2026, 3, 26, tzinfo=UTC)  # two weeks after the meeting
     celebration = eventually(lambda: [m for m in w.dm() if "first meeting is logged" in m["text"]])
@@ -347,8 +366,8 @@ def test_meeting_logged_moves_the_next_nudge_and_starts_the_fit_check(world: Wor
         m for m in w.app.sandbox.messages_to(MENTOR) + w.dm() if "fit" in m["text"].lower() and "Not" in m["text"]
     ]
     with w.app.sessions() as session:
-        answer = session.exec(select(PrivateAnswer).where(PrivateAnswer.kind == "fit")).one()
-    assert (answer.respondent_user_id, answer.answers) == (MENTEE, {"fit": "not"})
+        answer = session.exec(select(PrivateAnswer).where(PrivateAnswer.kind == AnswerKind.FIT)).one()
+    assert (answer.respondent_user_id, answer.answers) == (MENTEE, {"fit": FitAnswer.NOT})
 
 
 def _participant(w: World, user_id: str) -> Participant:
@@ -411,7 +430,7 @@ def test_checkins_and_surveys_land_in_working_hours_across_dst_changes(world: Wo
     w = world
     w.advance(200)  # March to September: the US and Europe change clocks three weeks apart in March
     alice, bob = Person(ALICE.timezone, ALICE.availability), Person(BOB.timezone, BOB.availability)
-    checkins = [p for p in w.sent if p.kind == jr.CHECKIN]
+    checkins = [p for p in w.sent if p.kind == PromptKind.CHECKIN]
     assert len(checkins) >= 10
     for prompt in checkins:  # the pair DM: inside both people's hours (they overlap)
         assert in_windows(prompt.due_at, alice) and in_windows(prompt.due_at, bob), prompt.due_at
@@ -420,7 +439,7 @@ def test_checkins_and_surveys_land_in_working_hours_across_dst_changes(world: Wo
     later_hours = {p.due_at.astimezone(ZoneInfo(ALICE.timezone)).hour for p in checkins if p.due_at > EU_DST}
     assert (berlin_hours, later_hours) == ({14}, {15})
     assert {p.due_at.astimezone(ZoneInfo(BOB.timezone)).hour for p in checkins} == {9}
-    surveys = [p for p in w.sent if p.kind == jr.SURVEY]
+    surveys = [p for p in w.sent if p.kind == PromptKind.SURVEY]
     assert {p.recipient_user_id for p in surveys} == {MENTEE, MENTOR}
     for prompt in surveys:  # a personal DM: inside that person's own hours
         assert in_windows(prompt.due_at, alice if prompt.recipient_user_id == MENTEE else bob), prompt.due_at
@@ -434,7 +453,7 @@ def test_silent_pair_is_nudged_then_asked_privately_then_at_risk_never_closed(wo
     w.advance(30)  # two cycles without a meeting or an answer
     nudges = [m for m in w.dm() if "heard from you two" in m["text"] or "in a while" in m["text"]]
     assert len(nudges) == 1
-    assert w.pair().status == "active"
+    assert w.pair().status == PairStatus.ACTIVE
     w.advance(8)
     for user_id in (MENTEE, MENTOR):
         private = [m for m in w.app.sandbox.messages_to(user_id) if "still able to continue" in m["text"]]
@@ -443,7 +462,7 @@ def test_silent_pair_is_nudged_then_asked_privately_then_at_risk_never_closed(wo
     assert len(report) == 1
     assert f"Mentee <@{MENTEE}>: no response since the kickoff" in report[0]["text"]
     assert f"Mentor <@{MENTOR}>: no response since the kickoff" in report[0]["text"]
-    assert w.pair().status == "at_risk"
+    assert w.pair().status == PairStatus.AT_RISK
     # the mentor answers privately: coordinators hear it, the mentee does not
     ask = last_with(w.app.sandbox.messages_to(MENTOR), ids.CONTINUE_YES)
     click(w, MENTOR, ids.CONTINUE_YES, ask)
@@ -451,15 +470,15 @@ def test_silent_pair_is_nudged_then_asked_privately_then_at_risk_never_closed(wo
     assert not [m for m in w.app.sandbox.messages_to(MENTEE) + w.dm() if "can continue" in m["text"]]
     w.advance(160)  # past the end date: a closure prompt, but nothing closes on its own
     assert any("reached its end date" in m["text"] for m in w.dm())
-    assert w.pair().status in ("at_risk", "active") and w.pair().closed_at is None
+    assert w.pair().status in (PairStatus.AT_RISK, PairStatus.ACTIVE) and w.pair().closed_at is None
 
 
 def test_logging_a_meeting_lifts_the_at_risk_mark(world_any_db: World) -> None:
     w = world_any_db
     w.advance(37)
-    assert w.pair().status == "at_risk"
+    assert w.pair().status == PairStatus.AT_RISK
     log_meeting(w, MENTEE, w.clock.now.date())
-    assert w.pair().status == "active"
+    assert w.pair().status == PairStatus.ACTIVE
     assert w.journey().silent_stage == 0
 
 
@@ -492,12 +511,12 @@ def test_pulse_survey_answers_are_private_to_the_respondent_and_coordinators(wor
     answer_survey(w, MENTEE, "SECRET-MENTEE-COMMENT mentor is always late", "2", "3")
     answer_survey(w, MENTOR, "SECRET-MENTOR-COMMENT mentee never prepares", "4", "9")
     with w.app.sessions() as session:
-        rows = session.exec(select(PrivateAnswer).where(PrivateAnswer.kind == "pulse")).all()
+        rows = session.exec(select(PrivateAnswer).where(PrivateAnswer.kind == AnswerKind.PULSE)).all()
     by_person = {r.respondent_user_id: r for r in rows}
     assert (by_person[MENTEE].satisfaction, by_person[MENTEE].recommend, by_person[MENTEE].respondent_role) == (
         2,
         3,
-        "mentee",
+        PairRole.MENTEE,
     )
     assert (by_person[MENTOR].satisfaction, by_person[MENTOR].recommend) == (4, 9)
     with w.app.sessions() as session:  # a person's own view: only their own answers
@@ -518,13 +537,13 @@ def test_pulse_survey_answers_are_private_to_the_respondent_and_coordinators(wor
 
 def reach_early_closure(w: World) -> None:
     set_goals(w, MENTEE, MENTOR)
-    log_meeting(w, MENTEE, w.clock.now.date(), progress={0: "done", 1: "some"})
+    log_meeting(w, MENTEE, w.clock.now.date(), progress={0: GoalProgress.DONE, 1: GoalProgress.SOME})
     w.advance(9)
     checkin = last_with(w.dm(), ids.PAIR_GOALS_ACHIEVED)
     click(w, MENTEE, ids.PAIR_GOALS_ACHIEVED, checkin)
     eventually(lambda: any("thinks you've reached your goals" in m["text"] for m in w.dm()))
     click(w, MENTOR, ids.PAIR_GOALS_ACHIEVED, checkin)
-    eventually(lambda: w.pending(jr.CLOSURE) and w.pending(jr.CLOSURE)[0].due_at <= w.clock.now)
+    eventually(lambda: w.pending(PromptKind.CLOSURE) and w.pending(PromptKind.CLOSURE)[0].due_at <= w.clock.now)
     w.dispatcher.run_until_idle(w.clock.now)
 
 
@@ -548,9 +567,9 @@ def test_both_marking_goals_achieved_closes_with_reflection_thanks_and_freed_cap
     eventually(lambda: [m for m in w.app.sandbox.messages_to(MENTOR) if "patient reviews" in m["text"]])
 
     click(w, MENTOR, ids.CLOSE_CLOSE, summary)
-    eventually(lambda: w.pair().status == "closed")
+    eventually(lambda: w.pair().status == PairStatus.CLOSED)
     pair = w.pair()
-    assert pair.close_reason == "completed" and pair.closed_at is not None
+    assert pair.close_reason == CloseReason.COMPLETED and pair.closed_at is not None
     assert w.pending() == []
     with w.app.sessions() as session:
         pool = load_pool(session=session, team_id=TEAM_ID, cohort_id=None)
@@ -561,10 +580,10 @@ def test_both_marking_goals_achieved_closes_with_reflection_thanks_and_freed_cap
     # a second click on the closed pair changes nothing
     click(w, MENTEE, ids.CLOSE_EXTEND, summary)
     eventually(lambda: any("already closed" in m["text"] for m in w.app.sandbox.ephemerals_for(MENTEE)))
-    assert w.pair().status == "closed"
+    assert w.pair().status == PairStatus.CLOSED
 
     click(w, MENTEE, ids.BECOME_MENTOR, invite)
-    eventually(lambda: _participant(w, MENTEE).role == "mentor")
+    eventually(lambda: _participant(w, MENTEE).role == Role.MENTOR)
 
 
 def test_extend_moves_the_end_by_three_months_and_keeps_checking_in(world: World) -> None:
@@ -575,8 +594,8 @@ def test_extend_moves_the_end_by_three_months_and_keeps_checking_in(world: World
     eventually(lambda: any("extended your mentorship" in m["text"] for m in w.dm()))
     journey = w.journey()
     assert journey.ends_at - old_end == timedelta(days=91) and journey.extensions == 1
-    assert w.pair().status == "active"
-    assert len(w.pending(jr.CLOSURE)) == 1 and len(w.pending(jr.CHECKIN)) == 1
+    assert w.pair().status == PairStatus.ACTIVE
+    assert len(w.pending(PromptKind.CLOSURE)) == 1 and len(w.pending(PromptKind.CHECKIN)) == 1
 
 
 # ---------------------------------------------------------------------- pause and resume
@@ -589,7 +608,7 @@ def test_pause_with_a_resume_date_moves_prompts_and_resumes_that_day(world: Worl
     past = submit(w, MENTEE, view, {ids.PAUSE_UNTIL: slack.date_value("2026-03-01")})
     assert ids.PAUSE_UNTIL in past["errors"]
     assert submit(w, MENTEE, view, {ids.PAUSE_UNTIL: slack.date_value("2026-04-20")}) is None
-    eventually(lambda: w.pair().status == "paused")
+    eventually(lambda: w.pair().status == PairStatus.PAUSED)
     after = {p.idempotency_key: p.due_at for p in w.pending()}
     shift = datetime(2026, 4, 20, 7, 0, tzinfo=UTC) - START  # 09:00 Berlin (summer time) on the resume day
     for key, due in before.items():
@@ -598,9 +617,9 @@ def test_pause_with_a_resume_date_moves_prompts_and_resumes_that_day(world: Worl
     w.run_until(datetime(2026, 4, 19, tzinfo=UTC))
     assert not [m for m in w.dm() if "since last time" in m["text"].lower()]
     w.advance(2)
-    assert w.pair().status == "active"
+    assert w.pair().status == PairStatus.ACTIVE
     assert any("Welcome back" in m["text"] for m in w.dm())
-    checkin = w.pending(jr.CHECKIN)[0].due_at
+    checkin = w.pending(PromptKind.CHECKIN)[0].due_at
     assert checkin >= datetime(2026, 5, 4, tzinfo=UTC)  # the cycle restarts from the resume day
     assert in_windows(checkin, Person(ALICE.timezone, ALICE.availability))
     assert w.journey().ends_at == START + timedelta(days=182) + shift
@@ -608,20 +627,20 @@ def test_pause_with_a_resume_date_moves_prompts_and_resumes_that_day(world: Worl
 
 def test_pause_without_a_date_parks_prompts_until_resume(world: World) -> None:
     w = world
-    before = {p.idempotency_key: p.due_at for p in w.pending(jr.SURVEY)}
+    before = {p.idempotency_key: p.due_at for p in w.pending(PromptKind.SURVEY)}
     w.app.driver.app_home_opened(MENTOR)
     home = eventually(
         lambda: ids.HOME_PAIR_PAUSE in json.dumps(w.app.sandbox.home_view(MENTOR)) and w.app.sandbox.home_view(MENTOR)
     )
     view = open_from(w, MENTOR, ids.HOME_PAIR_PAUSE, view=home)
     assert submit(w, MENTOR, view, {}) is None
-    eventually(lambda: w.pair().status == "paused")
+    eventually(lambda: w.pair().status == PairStatus.PAUSED)
     w.advance(60)
     assert not [m for m in w.dm() if "since last time" in m["text"].lower()]
-    assert not [p for p in w.sent if p.kind == jr.SURVEY]
+    assert not [p for p in w.sent if p.kind == PromptKind.SURVEY]
     click(w, MENTEE, ids.PAIR_RESUME, last_with(w.dm(), ids.PAIR_RESUME))
-    eventually(lambda: w.pair().status == "active")
-    after = {p.idempotency_key: p.due_at for p in w.pending(jr.SURVEY)}
+    eventually(lambda: w.pair().status == PairStatus.ACTIVE)
+    after = {p.idempotency_key: p.due_at for p in w.pending(PromptKind.SURVEY)}
     for key, due in before.items():  # every survey moved by exactly the 60 days of the pause
         assert after[key] - due == timedelta(days=60), key
 
@@ -646,12 +665,14 @@ def test_simulated_diligent_pair_runs_the_whole_program(world: World) -> None:
 
     w = world
     drv, box = w.app.driver, w.app.sandbox
-    assert sim.set_goals(drv, box, MENTOR, MENTEE, w.channel, [("Ship a service", "In production")], cadence="monthly")
-    eventually(lambda: w.pending(jr.CHECKIN) and _goals_status(w) == "confirmed")
+    assert sim.set_goals(
+        drv, box, MENTOR, MENTEE, w.channel, [("Ship a service", "In production")], cadence=Cadence.MONTHLY
+    )
+    eventually(lambda: w.pending(PromptKind.CHECKIN) and _goals_status(w) == GoalsStatus.CONFIRMED)
     invites = 0
     for month in range(6):
         w.advance(27)
-        assert sim.log_meeting(drv, box, MENTEE, w.channel, w.clock.now.date(), progress={0: "some"})
+        assert sim.log_meeting(drv, box, MENTEE, w.channel, w.clock.now.date(), progress={0: GoalProgress.SOME})
         eventually(lambda m=month: _count(w, Meeting) == m + 1)
         now_invited = len([m for m in box.messages_to(MENTEE) if ids.SURVEY_OPEN in json.dumps(m.get("blocks"))])
         if now_invited > invites:
@@ -662,8 +683,8 @@ def test_simulated_diligent_pair_runs_the_whole_program(world: World) -> None:
     assert sim.reflect(drv, box, MENTEE, w.channel, achieved="Shipped it", thanks="Thanks, Bob!")
     eventually(lambda: any("Thanks, Bob!" in m["text"] for m in box.messages_to(MENTOR)))
     assert sim.click_in(drv, box, MENTOR, w.channel, ids.CLOSE_CLOSE)
-    eventually(lambda: w.pair().status == "closed")
-    assert w.pair().close_reason == "completed"
+    eventually(lambda: w.pair().status == PairStatus.CLOSED)
+    assert w.pair().close_reason == CloseReason.COMPLETED
     assert not [m for m in w.dm() if "heard from you two" in m["text"]]  # a meeting pair is never nagged as silent
 
 

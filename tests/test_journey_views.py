@@ -10,26 +10,32 @@ from slack_sdk.models.views import View
 
 from bot import ids
 from bot.lifecycle import forms
-from bot.lifecycle.journey import CHECKIN_TEXTS, checkin_text
+from bot.lifecycle.checkins import CHECKIN_TEXTS, checkin_text
 from bot.sandbox import driver as slack
 from bot.views import journey as views
+from storage.vocab import Cadence, GoalProgress, GoalsStatus, PairRole, PairStatus, SurveyKey
 
 GOALS = [
-    {"title": "Lead a design review", "measure": "Two reviews run", "target_date": "2026-06-30", "progress": "some"},
-    {"title": "x" * 150, "measure": "y" * 300, "target_date": "", "progress": "done"},
+    {
+        "title": "Lead a design review",
+        "measure": "Two reviews run",
+        "target_date": "2026-06-30",
+        "progress": GoalProgress.SOME,
+    },
+    {"title": "x" * 150, "measure": "y" * 300, "target_date": "", "progress": GoalProgress.DONE},
 ]
 
 
 @pytest.mark.parametrize(
     "view",
     [
-        views.goals_modal(pair_id=1, prefill={"goals": GOALS, "cadence": "weekly", "channel": "video"}),
+        views.goals_modal(pair_id=1, prefill={"goals": GOALS, "cadence": Cadence.WEEKLY, "channel": "video"}),
         views.goals_modal(pair_id=1),
         views.meeting_modal(pair_id=1, today=date(2026, 3, 2), goals=GOALS),
         views.pause_modal(pair_id=1),
         views.concern_modal(pair_id=1),
         views.survey_modal(pair_id=1, survey_key="pulse:1", closing=False),
-        views.survey_modal(pair_id=1, survey_key="closing", closing=True),
+        views.survey_modal(pair_id=1, survey_key=SurveyKey.CLOSING, closing=True),
         views.reflection_modal(pair_id=1, partner_name="Bob " * 60),
     ],
 )
@@ -55,10 +61,10 @@ def test_modals_validate(view: dict) -> None:
             "blocks": views.home_pair_section(
                 pair_id=1,
                 partner_id="U2",
-                my_role="mentee",
-                status="paused",
+                my_role=PairRole.MENTEE,
+                status=PairStatus.PAUSED,
                 goals=GOALS,
-                goals_status="proposed",
+                goals_status=GoalsStatus.PROPOSED,
                 next_checkin="paused",
                 meetings=2,
                 ends_on=date(2026, 9, 1),
@@ -89,7 +95,7 @@ def test_goals_form_parses_and_validates_inline() -> None:
             ids.GOAL_TITLE.format(n=2): slack.text_value(None),
             ids.GOAL_MEASURE.format(n=2): slack.text_value("orphan measure"),
             ids.GOAL_TARGET.format(n=3): slack.date_value("2026-01-01"),
-            ids.GOALS_CADENCE: slack.radio_value("monthly"),
+            ids.GOALS_CADENCE: slack.radio_value(Cadence.MONTHLY),
         },
     )
     form = forms.parse_goals(values)
@@ -101,7 +107,7 @@ def test_goals_form_parses_and_validates_inline() -> None:
         ids.GOAL_TARGET.format(n=3),
         ids.GOALS_CHANNEL,
     }
-    assert form.cadence == "monthly" and form.goals[0].title == "Lead a review"
+    assert form.cadence == Cadence.MONTHLY and form.goals[0].title == "Lead a review"
     assert ids.GOAL_TITLE.format(n=1) in forms.validate_goals(forms.parse_goals({}), today=date(2026, 3, 2))
 
 
@@ -110,10 +116,10 @@ def test_meeting_form_rejects_future_and_pre_match_dates() -> None:
     states = {
         ids.MEETING_DATE: slack.date_value("2026-03-10"),
         ids.MEETING_DURATION: slack.select_value("30"),
-        ids.MEETING_PROGRESS.format(n=1): slack.radio_value("done"),
+        ids.MEETING_PROGRESS.format(n=1): slack.radio_value(GoalProgress.DONE),
     }
     ok = forms.parse_meeting(_values(view, states))
-    assert ok.met_on == date(2026, 3, 10) and ok.duration == 30 and ok.progress["1"] == "done"
+    assert ok.met_on == date(2026, 3, 10) and ok.duration == 30 and ok.progress["1"] == GoalProgress.DONE
     assert forms.validate_meeting(ok, today=date(2026, 3, 10), started=date(2026, 3, 2)) == {}
     assert ids.MEETING_DATE in forms.validate_meeting(ok, today=date(2026, 3, 9), started=date(2026, 3, 2))
     assert ids.MEETING_DATE in forms.validate_meeting(ok, today=date(2026, 3, 20), started=date(2026, 3, 11))

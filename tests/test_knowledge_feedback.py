@@ -10,6 +10,7 @@ from sqlmodel import select
 from bot import ids, knowledge
 from bot.sandbox import forms as fill
 from storage.models import FeedbackRequest
+from storage.vocab import FeedbackStatus
 from tests.conftest import RunningApp
 from tests.helpers import ALICE, BOB
 from tests.test_knowledge_support import CAROL, alice_and_bob, command, seed_person, validate_blocks
@@ -90,7 +91,7 @@ def test_mentee_asks_only_the_mentor_replies_once_and_it_counts(app_any_db: Runn
     )
     with app.sessions() as session:
         stored = session.exec(select(FeedbackRequest)).one()
-        assert stored.status == "answered" and stored.reply == "Clear overall; move the diagram up."
+        assert stored.status == FeedbackStatus.ANSWERED and stored.reply == "Clear overall; move the diagram up."
         assert knowledge.feedback_count(session, pair.id) == 1
         assert knowledge.feedback_count(session, pair.id, answered_only=True) == 1
 

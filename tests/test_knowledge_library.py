@@ -370,9 +370,9 @@ def test_kickoff_suggests_library_resources_matching_the_goals_and_offers_share(
 
 def test_the_closure_summary_lists_the_resources_the_pair_shared(app: RunningApp) -> None:
     from bot.dispatch import Dispatcher
-    from bot.lifecycle.journey import CLOSURE
     from bot.outbox import schedule_prompt
     from bot.views.journey import closure_message
+    from storage.vocab import PromptKind
 
     pair = alice_and_bob(app)
     command(app, BOB.user_id, "share https://example.com/guides/system-design Read this", channel_id=pair.channel_id)
@@ -384,7 +384,7 @@ def test_the_closure_summary_lists_the_resources_the_pair_shared(app: RunningApp
             session=session,
             team_id=TEAM_ID,
             key=f"closure:{pair.id}:test",
-            kind=CLOSURE,
+            kind=PromptKind.CLOSURE,
             due_at=now,
             recipient_user_id=ALICE.user_id,
             pair_id=pair.id,

@@ -12,6 +12,7 @@ from slack_sdk.models.views import View
 from bot.profiles import Profile, Role
 from storage import participants
 from storage.models import Pair
+from storage.vocab import PairStatus
 from tests.conftest import TEAM_ID, RunningApp
 from tests.helpers import ALICE, BOB, add_person
 
@@ -51,7 +52,7 @@ def seed_person(app: RunningApp, profile: Profile) -> None:
         )
 
 
-def seed_pair(app: RunningApp, mentee: Profile, mentor: Profile, *, status: str = "active") -> Pair:
+def seed_pair(app: RunningApp, mentee: Profile, mentor: Profile, *, status: str = PairStatus.ACTIVE) -> Pair:
     """A pair with its group DM opened in the sandbox."""
     opened = app.services.client.conversations_open(users=f"{mentee.user_id},{mentor.user_id}")
     pair = Pair(

@@ -11,6 +11,7 @@ from bot import ids
 from bot.clock import SimulatedClock
 from bot.dispatch import Dispatcher
 from storage.models import Cohort, MatchRequest, Pair, Participant
+from storage.vocab import MatchRequestStatus, PairSource
 from tests.conftest import COORDINATOR, RunningApp
 from tests.helpers import ALICE, BOB, sign_up
 from tests.test_matching_flow import CAROL, DAN
@@ -74,7 +75,7 @@ def test_shortlist_decline_moves_on_and_deadline_expires(app: RunningApp) -> Non
         "chat.postMessage",
         lambda c: c.args.get("channel") == CAROL.user_id and "no longer open" in c.args.get("text", ""),
     )
-    assert _request(app, ALICE.user_id, BOB.user_id).status == "requested"
+    assert _request(app, ALICE.user_id, BOB.user_id).status == MatchRequestStatus.REQUESTED
     # Bob declines: Alice hears "not available right now" and her next choice is asked
     _click(app, BOB.user_id, ids.CHOICE_DECLINE, str(first.id))
     moved = app.sandbox.wait_for(
@@ -83,11 +84,11 @@ def test_shortlist_decline_moves_on_and_deadline_expires(app: RunningApp) -> Non
     )
     assert "declin" not in moved.args["text"].lower()
     second = _request(app, ALICE.user_id, CAROL.user_id)
-    assert second.status == "requested"
+    assert second.status == MatchRequestStatus.REQUESTED
     # nobody answers: after the deadline the request moves on again (here: shortlist used up)
     clock.advance(timedelta(days=3, hours=1))
     Dispatcher(app.services).tick(clock())
-    assert _request(app, ALICE.user_id, CAROL.user_id).status == "expired"
+    assert _request(app, ALICE.user_id, CAROL.user_id).status == MatchRequestStatus.EXPIRED
     with app.sessions() as session:
         alice = session.exec(select(Participant).where(Participant.user_id == ALICE.user_id)).one()
         assert session.exec(select(Pair)).all() == []
@@ -124,4 +125,6 @@ def test_accept_creates_the_pair_and_capacity_holds(app: RunningApp) -> None:
     )
     with app.sessions() as session:
         pairs = session.exec(select(Pair)).all()
-    assert [(p.mentee_user_id, p.mentor_user_id, p.source) for p in pairs] == [(DAN.user_id, CAROL.user_id, "choice")]
+    assert [(p.mentee_user_id, p.mentor_user_id, p.source) for p in pairs] == [
+        (DAN.user_id, CAROL.user_id, PairSource.CHOICE)
+    ]

@@ -11,6 +11,7 @@ from sqlmodel import select
 from bot import ids
 from bot.profiles import Profile, Role
 from storage.models import DoNotPair, MatchRound, Pair, Participant
+from storage.vocab import PairSource, RoundStatus
 from tests.conftest import COORDINATOR, RunningApp
 from tests.helpers import ALICE, BOB, sign_up
 
@@ -161,7 +162,7 @@ def test_non_coordinator_match_and_forged_publish_are_refused(app: RunningApp) -
     time.sleep(0.3)
     with app.sessions() as session:
         assert session.exec(select(Pair)).all() == []
-    assert _round(app).status == "preview" and _round(app).pinned == []
+    assert _round(app).status == RoundStatus.PREVIEW and _round(app).pinned == []
 
 
 def test_manual_pair_needs_a_reason_when_it_breaks_a_rule(app: RunningApp) -> None:
@@ -176,7 +177,7 @@ def test_manual_pair_needs_a_reason_when_it_breaks_a_rule(app: RunningApp) -> No
     assert "Paired" in answer["text"]
     with app.sessions() as session:
         pair = session.exec(select(Pair)).one()
-    assert pair.source == "manual" and pair.manual_reason == "because Bob is learning Japanese"
+    assert pair.source == PairSource.MANUAL and pair.manual_reason == "because Bob is learning Japanese"
     # a good pair needs no reason
     answer = app.driver.slash_command(COORDINATOR, f"pair <@{DAN.user_id}> <@{CAROL.user_id}>").json()
     assert "Paired" in answer["text"]

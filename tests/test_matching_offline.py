@@ -7,6 +7,7 @@ import io
 from datetime import date
 
 from bot.matching.offline import COLUMNS, run_offline
+from storage.vocab import Role
 
 HEADER = ",".join(COLUMNS)
 
@@ -39,11 +40,11 @@ def test_good_file_writes_pairs_and_summary(tmp_path):
     path = write(
         tmp_path,
         [
-            row("E1", "mentee", wanted="python;go", seniority="junior"),
-            row("E2", "mentee", wanted="sales", seniority="junior"),
-            row("E3", "mentee", wanted="python", languages="japanese"),
-            row("M1", "mentor", offered="python;go", capacity="1", seniority="senior"),
-            row("M2", "both", offered="sales", capacity="2", seniority="staff", wanted="finance"),
+            row("E1", Role.MENTEE, wanted="python;go", seniority="junior"),
+            row("E2", Role.MENTEE, wanted="sales", seniority="junior"),
+            row("E3", Role.MENTEE, wanted="python", languages="japanese"),
+            row("M1", Role.MENTOR, offered="python;go", capacity="1", seniority="senior"),
+            row("M2", Role.BOTH, offered="sales", capacity="2", seniority="staff", wanted="finance"),
         ],
     )
     out = tmp_path / "pairs.csv"
@@ -64,12 +65,12 @@ def test_malformed_file_reports_lines_and_writes_nothing(tmp_path):
     path = write(
         tmp_path,
         [
-            row("E1", "mentee"),
+            row("E1", Role.MENTEE),
             row("E2", "student"),
-            row("E3", "mentee", tz="Mars/Olympus"),
-            row("M1", "mentor", capacity="9"),
-            row("", "mentor"),
-            row("E1", "mentee"),
+            row("E3", Role.MENTEE, tz="Mars/Olympus"),
+            row("M1", Role.MENTOR, capacity="9"),
+            row("", Role.MENTOR),
+            row("E1", Role.MENTEE),
         ],
     )
     out = tmp_path / "pairs.csv"

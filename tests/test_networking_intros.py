@@ -10,6 +10,7 @@ from sqlmodel import select
 from bot import ids, networking
 from bot.dispatch import Dispatcher
 from storage.models import Introduction
+from storage.vocab import IntroStatus
 from tests.conftest import RunningApp
 from tests.helpers import ALICE, BOB
 from tests.test_knowledge_support import (
@@ -82,7 +83,7 @@ def test_intro_opens_the_group_only_after_the_person_accepts(app_any_db: Running
     assert len(_group_opens(app)) == 1
     assert len([c for c in app.sandbox.calls_for("chat.postMessage") if "Meet <@" in c.args.get("text", "")]) == 1
     [intro] = _intros(app)
-    assert intro.status == "accepted" and intro.partner_id == ALICE.user_id and intro.group_channel_id
+    assert intro.status == IntroStatus.ACCEPTED and intro.partner_id == ALICE.user_id and intro.group_channel_id
 
 
 def test_a_declined_intro_reveals_nothing_and_expiry_reads_the_same(app: RunningApp) -> None:
@@ -110,7 +111,7 @@ def test_a_declined_intro_reveals_nothing_and_expiry_reads_the_same(app: Running
     texts = [m["text"] for m in app.sandbox.messages_to(ALICE.user_id)]
     assert texts.count(networking.not_available_text(DAN.user_id)) == 1
     assert not any(word in everything_sent_to(app, ALICE.user_id).lower() for word in REFUSAL_WORDS)
-    assert {i.status for i in _intros(app)} == {"declined", "expired"}
+    assert {i.status for i in _intros(app)} == {IntroStatus.DECLINED, IntroStatus.EXPIRED}
 
 
 def test_rate_limits_and_refusals_are_explained(app: RunningApp) -> None:

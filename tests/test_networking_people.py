@@ -19,6 +19,7 @@ from bot.sandbox.people import generate_people
 from bot.taxonomy import default_taxonomy
 from storage import knowledge as store
 from storage.models import Participant, ScheduledPrompt
+from storage.vocab import PairStatus, ParticipantStatus
 from tests.conftest import TEAM_ID, RunningApp
 from tests.helpers import ALICE, BOB
 from tests.test_knowledge_support import (
@@ -214,7 +215,7 @@ def test_alumni_opt_in_at_closure_feeds_suggestions_and_the_mentor_pool(app_any_
         CAROL, user_id="U0FORMER01", role=Role.MENTEE, skills_offered=(), skills_wanted=("python",), department="design"
     )
     seed_person(app, former)
-    seed_pair(app, former, BOB, status="closed")
+    seed_pair(app, former, BOB, status=PairStatus.CLOSED)
     seed_pair(app, ALICE, BOB)
     assert "wrapped up" in command(app, ALICE.user_id, "alumni on")["text"]  # still in an open pair
 
@@ -228,7 +229,7 @@ def test_alumni_opt_in_at_closure_feeds_suggestions_and_the_mentor_pool(app_any_
     with app.sessions() as session:
         assert store.alumni_ids(session=session, team_id=TEAM_ID) == {former.user_id}
         participant = session.exec(select(Participant).where(Participant.user_id == former.user_id)).one()
-        assert participant.role == "both" and participant.status == "active"
+        assert participant.role == Role.BOTH and participant.status == ParticipantStatus.ACTIVE
         plan = networking.refresh_people_to_meet(session=session, team_id=TEAM_ID, now=app.services.now())
     # the alumna grew in python, which Alice wants; Bob is Alice's mentor and never suggested
     assert [s.user_id for s in plan[ALICE.user_id]] == [former.user_id]

@@ -16,6 +16,7 @@ from storage import outbox as store
 from storage.db import make_engine, session_factory
 from storage.migrate import upgrade
 from storage.models import ScheduledPrompt
+from storage.vocab import PromptStatus
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 TEAM = "T0MENTOR"
@@ -63,7 +64,7 @@ def test_reschedule_moves_only_a_pending_row(engine: Engine) -> None:
         store.mark_sent(session=session, prompt_id=row.id, sent_ts="1.2", sent_channel="D1", now=T0)  # type: ignore[arg-type]
         session.commit()
         same = schedule_prompt(session=session, team_id=TEAM, key="k1", kind="x", due_at=T0, reschedule=True)
-        assert (same.status, same.due_at) == ("sent", T0 + timedelta(hours=5))
+        assert (same.status, same.due_at) == (PromptStatus.SENT, T0 + timedelta(hours=5))
 
 
 def test_concurrent_schedules_of_one_key_make_one_row(database_url: str) -> None:
@@ -128,10 +129,10 @@ def test_cancel_and_shift_touch_only_pending_rows_of_the_pair(engine: Engine) ->
         session.commit()
         statuses = {r.idempotency_key: r.status for r in session.exec(select(ScheduledPrompt)).all()}
         assert statuses == {
-            "p7:checkin:1": "cancelled",
-            "p7:survey:1": "cancelled",
-            "p7:checkin:0": "sent",
-            "p8:checkin:1": "pending",
+            "p7:checkin:1": PromptStatus.CANCELLED,
+            "p7:survey:1": PromptStatus.CANCELLED,
+            "p7:checkin:0": PromptStatus.SENT,
+            "p8:checkin:1": PromptStatus.PENDING,
         }
 
 
@@ -170,7 +171,7 @@ def test_claim_leases_due_rows_once_and_recovers_expired_leases(engine: Engine) 
         second = store.claim_due(session=session, owner="b", now=T0, lease=lease, limit=10)
     assert len(first) == 3 and len(second) == 2
     assert not {c.prompt.id for c in first} & {c.prompt.id for c in second}
-    assert all(c.prompt.status == "leased" and not c.recovered for c in first + second)
+    assert all(c.prompt.status == PromptStatus.LEASED and not c.recovered for c in first + second)
     # Oldest due first.
     assert [c.prompt.idempotency_key for c in first] == ["due:4", "due:3", "due:2"]
     with Session(engine) as session:
@@ -187,7 +188,7 @@ def test_claim_leases_due_rows_once_and_recovers_expired_leases(engine: Engine) 
     assert {c.prompt.idempotency_key for c in later if c.recovered} == keys - {"future"}
     with Session(engine) as session:
         assert store.release_leases(session=session, owner="c", now=T0) == 6
-        assert store.count_by_status(session=session, team_id=TEAM) == {"pending": 7}
+        assert store.count_by_status(session=session, team_id=TEAM) == {PromptStatus.PENDING: 7}
         assert store.count_due(session=session, now=T0) == 5
 
 

@@ -27,6 +27,7 @@ from storage.models import (
     ResourceShare,
     ScheduledPrompt,
 )
+from storage.vocab import AnswerKind, PairRole, PairStatus, PromptStatus, Role
 from tests.conftest import COORDINATOR, TEAM_ID, RunningApp
 from tests.helpers import ALICE, BOB, sign_up
 
@@ -54,8 +55,8 @@ def _program(app: RunningApp) -> int:
                     team_id=TEAM_ID,
                     pair_id=pair.id,
                     respondent_user_id=a,
-                    respondent_role="mentee",
-                    kind="pulse",
+                    respondent_role=PairRole.MENTEE,
+                    kind=AnswerKind.PULSE,
                     survey_key="pulse:1",
                     satisfaction=2,
                     answers={"comment": SECRET_ANSWER},
@@ -64,8 +65,8 @@ def _program(app: RunningApp) -> int:
                     team_id=TEAM_ID,
                     pair_id=pair.id,
                     respondent_user_id=b,
-                    respondent_role="mentor",
-                    kind="pulse",
+                    respondent_role=PairRole.MENTOR,
+                    kind=AnswerKind.PULSE,
                     survey_key="pulse:1",
                     satisfaction=4,
                     answers={"comment": "going fine"},
@@ -163,11 +164,11 @@ def test_leave_removes_the_person_from_every_column_of_every_table(app_any_db: R
     assert [p.user_id for p in other_team] == [ALICE.user_id]  # another workspace's person is untouched
     token = privacy.pseudonym(team_id=TEAM_ID, user_id=ALICE.user_id, secret=app.settings.privacy_secret)
     assert pair is not None and pair.mentee_user_id == token and pair.mentor_user_id == BOB.user_id
-    assert pair.status == "closed"
+    assert pair.status == PairStatus.CLOSED
     assert [a.respondent_user_id for a in bob_answers] == [BOB.user_id]  # his answer stays, hers is gone
     assert bob_list.other_user_id == token
-    assert [(d.team_id, d.role) for d in departures] == [(TEAM_ID, "mentee")]
-    assert all(p.status != "pending" for p in prompts)
+    assert [(d.team_id, d.role) for d in departures] == [(TEAM_ID, Role.MENTEE)]
+    assert all(p.status != PromptStatus.PENDING for p in prompts)
     # the pseudonym is stable and keyed: same input, same token; another secret, another token
     assert token == privacy.pseudonym(team_id=TEAM_ID, user_id=ALICE.user_id, secret=app.settings.privacy_secret)
     assert token != privacy.pseudonym(team_id=TEAM_ID, user_id=ALICE.user_id, secret="other")

@@ -14,6 +14,7 @@ from bot.dispatch import Dispatcher
 from bot.outbox import register_prompt_kind, schedule_prompt
 from bot.sandbox import SlackSandbox
 from storage.types import utcnow
+from storage.vocab import PromptStatus
 from tests.conftest import TEAM_ID, _reset_postgres
 from tests.test_dispatch import KIND, make_services, posted_keys, render_note
 from tests.test_dispatch_concurrency import _statuses
@@ -83,5 +84,5 @@ def test_three_replicas_one_killed_mid_batch_send_each_prompt_exactly_once(
 
     keys = posted_keys(sandbox)
     assert Counter(keys) == Counter(f"r:{i}" for i in range(PROMPTS)), {k: n for k, n in Counter(keys).items() if n > 1}
-    assert _statuses(postgres_url, sandbox.url) == {"sent": PROMPTS}
+    assert _statuses(postgres_url, sandbox.url) == {PromptStatus.SENT: PROMPTS}
     assert victim.exitcode == -signal.SIGKILL

@@ -193,7 +193,7 @@ def test_run_against_a_foreign_stand_in_signs_someone_up_and_prefills_their_prof
             time.sleep(0.05)
         prefilled = slack.views("views.open")[-1]
         blocks = {b.get("block_id"): b for b in prefilled["blocks"]}
-        assert blocks[ids.ROLE]["element"]["initial_option"]["value"] == "mentor"
+        assert blocks[ids.ROLE]["element"]["initial_option"]["value"] == Role.MENTOR
         assert blocks[ids.CAPACITY]["element"]["initial_value"] == "2"
         assert driver.slash_command("U0PRIYA001", "join", sign=False).status == 401
         stale = driver.slash_command("U0PRIYA001", "join", timestamp=int(time.time()) - 600)

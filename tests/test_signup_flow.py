@@ -12,6 +12,7 @@ from sqlmodel import select
 from bot import ids
 from bot.sandbox import forms as fill
 from storage.models import AnonymousDeparture, Participant, ProcessedEvent, Profile
+from storage.vocab import ParticipantStatus, Role
 from tests.conftest import RunningApp
 from tests.helpers import ALICE, BOB, add_person, open_modal, sign_up
 
@@ -40,7 +41,7 @@ def test_valid_submission_stores_profile_and_confirms_by_dm(app_any_db: RunningA
     with app.sessions() as session:
         participant = session.exec(select(Participant)).one()
         profile = session.get(Profile, participant.id)
-    assert (participant.team_id, participant.user_id, participant.role) == ("T0MENTOR", ALICE.user_id, "mentee")
+    assert (participant.team_id, participant.user_id, participant.role) == ("T0MENTOR", ALICE.user_id, Role.MENTEE)
     assert participant.timezone == "Europe/Berlin"
     assert participant.display_name == "alice"
     assert profile is not None
@@ -57,7 +58,7 @@ def test_profile_reopens_the_modal_prefilled(app: RunningApp) -> None:
     sign_up(app, BOB)
     view = open_modal(app, BOB.user_id, "profile")
     blocks = {b.get("block_id"): b for b in view["blocks"]}
-    assert blocks[ids.ROLE]["element"]["initial_option"]["value"] == "mentor"
+    assert blocks[ids.ROLE]["element"]["initial_option"]["value"] == Role.MENTOR
     offered = {o["value"] for o in blocks[ids.SKILLS_OFFERED]["element"]["initial_options"]}
     assert offered == {"python", "system design", "people management"}
     assert blocks[ids.CAPACITY]["element"]["initial_value"] == "3"
@@ -148,11 +149,11 @@ def test_pause_and_resume(app: RunningApp) -> None:
     paused = app.driver.slash_command(ALICE.user_id, "pause").json()["text"]
     assert "Paused" in paused
     with app.sessions() as session:
-        assert session.exec(select(Participant)).one().status == "paused"
+        assert session.exec(select(Participant)).one().status == ParticipantStatus.PAUSED
     app.sandbox.wait_for("views.publish", lambda c: "Resume" in json.dumps(c.args.get("view")))
     assert "active again" in app.driver.slash_command(ALICE.user_id, "resume").json()["text"]
     with app.sessions() as session:
-        assert session.exec(select(Participant)).one().status == "active"
+        assert session.exec(select(Participant)).one().status == ParticipantStatus.ACTIVE
 
 
 def test_pause_before_signup_explains(app: RunningApp) -> None:
@@ -169,7 +170,7 @@ def test_leave_asks_then_deletes_personal_data_keeping_an_anonymous_count(app: R
     assert _count(app, Participant) == 0 and _count(app, Profile) == 0
     with app.sessions() as session:
         departure = session.exec(select(AnonymousDeparture)).one()
-    assert departure.role == "mentee" and not hasattr(departure, "user_id")
+    assert departure.role == Role.MENTEE and not hasattr(departure, "user_id")
 
 
 def test_app_home_shows_join_then_profile(app: RunningApp) -> None:

@@ -12,6 +12,7 @@ from storage import events, participants
 from storage.db import make_engine, ping, session_factory
 from storage.migrate import current_revision, head_revision, is_current, upgrade
 from storage.models import AnonymousDeparture, Participant, ProcessedEvent, Profile
+from storage.vocab import Role
 
 FIELDS = {"skills_wanted": ["python"], "languages": ["english"], "days": ["tue"], "time_slots": ["morning"]}
 
@@ -52,7 +53,7 @@ def test_upsert_profile_creates_then_updates_one_row(engine: Engine) -> None:
             session=session,
             team_id="T1",
             user_id="U1",
-            role="mentee",
+            role=Role.MENTEE,
             display_name="Ann",
             timezone="Europe/Paris",
             fields=FIELDS,
@@ -62,7 +63,7 @@ def test_upsert_profile_creates_then_updates_one_row(engine: Engine) -> None:
             session=session,
             team_id="T1",
             user_id="U1",
-            role="both",
+            role=Role.BOTH,
             display_name="Ann B",
             timezone="Asia/Tokyo",
             fields={**FIELDS, "capacity": 3},
@@ -71,7 +72,7 @@ def test_upsert_profile_creates_then_updates_one_row(engine: Engine) -> None:
     with sessions() as session:
         rows = session.exec(select(Participant)).all()
         profile = session.get(Profile, first.id)
-    assert [(r.role, r.display_name, r.timezone) for r in rows] == [("both", "Ann B", "Asia/Tokyo")]
+    assert [(r.role, r.display_name, r.timezone) for r in rows] == [(Role.BOTH, "Ann B", "Asia/Tokyo")]
     assert profile is not None and profile.capacity == 3 and profile.skills_wanted == ["python"]
 
 
@@ -88,7 +89,7 @@ def test_concurrent_submissions_leave_one_participant(engine: Engine) -> None:
                     session=session,
                     team_id="T1",
                     user_id="U2",
-                    role="mentor",
+                    role=Role.MENTOR,
                     display_name="Bo",
                     timezone="UTC",
                     fields=FIELDS,
@@ -115,7 +116,7 @@ def test_same_user_in_two_workspaces_are_two_people(engine: Engine) -> None:
                 session=session,
                 team_id=team,
                 user_id="U3",
-                role="mentee",
+                role=Role.MENTEE,
                 display_name=team,
                 timezone="UTC",
                 fields=FIELDS,
@@ -123,7 +124,7 @@ def test_same_user_in_two_workspaces_are_two_people(engine: Engine) -> None:
         assert participants.get_participant(session=session, team_id="T2", user_id="U3").display_name == "T2"
         assert participants.delete_person(session=session, team_id="T1", user_id="U3")
         assert participants.get_participant(session=session, team_id="T2", user_id="U3") is not None
-        assert [d.role for d in session.exec(select(AnonymousDeparture)).all()] == ["mentee"]
+        assert [d.role for d in session.exec(select(AnonymousDeparture)).all()] == [Role.MENTEE]
 
 
 def test_events_are_claimed_once_and_pruned(engine: Engine) -> None:
@@ -145,7 +146,7 @@ def test_timestamps_come_back_aware_utc(engine: Engine) -> None:
             session=session,
             team_id="T1",
             user_id="U4",
-            role="mentee",
+            role=Role.MENTEE,
             display_name="Cy",
             timezone="UTC",
             fields=FIELDS,

@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any
 
 from bot import ids
+from storage.vocab import Cadence, GoalProgress
 
 MAX_GOALS = 3
 MAX_TITLE = 150
@@ -17,9 +18,9 @@ MAX_MEASURE = 300
 MAX_LONG = 1000
 MAX_NOTES = 3000
 MAX_TOPICS = 500
-CADENCES = ("weekly", "biweekly", "monthly")
+CADENCES = tuple(Cadence)
 CHANNELS = ("video", "in_person", "chat")
-PROGRESS = ("none", "some", "done")
+PROGRESS = tuple(GoalProgress)
 DURATIONS = (15, 30, 45, 60, 90, 120)
 
 
@@ -49,7 +50,7 @@ class GoalItem:
     title: str
     measure: str
     target_date: date | None = None
-    progress: str = "none"
+    progress: str = GoalProgress.NONE
 
     def to_json(self) -> dict[str, Any]:
         return {

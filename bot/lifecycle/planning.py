@@ -14,11 +14,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.profiles import WEEKDAYS, Window
+from storage.vocab import Cadence
 
 # Used when a person gave no weekday windows: weekdays 10:00-16:00 local.
 DEFAULT_WINDOWS: tuple[Window, ...] = tuple(Window(day, 10 * 60, 16 * 60) for day in range(5))
 SEARCH_DAYS = 21
-CADENCE_DAYS: dict[str, int] = {"weekly": 7, "biweekly": 14, "monthly": 28}
+CADENCE_DAYS: dict[str, int] = {Cadence.WEEKLY: 7, Cadence.BIWEEKLY: 14, Cadence.MONTHLY: 28}
 
 Interval = tuple[datetime, datetime]
 

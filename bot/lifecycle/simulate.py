@@ -17,6 +17,7 @@ from bot import ids
 from bot.sandbox import driver as slack
 from bot.sandbox.driver import SlackDriver
 from bot.sandbox.slack_api import SlackSandbox
+from storage.vocab import Cadence
 
 
 def wait(check: Callable[[], Any], timeout: float = 5.0) -> Any:
@@ -79,7 +80,7 @@ def set_goals(
     channel: str,
     goals: list[tuple[str, str]],
     *,
-    cadence: str = "biweekly",
+    cadence: str = Cadence.BIWEEKLY,
     meet_by: str = "video",
 ) -> bool:
     """One person proposes goals in the pair DM, the other confirms."""

@@ -25,9 +25,15 @@ from bot.views.blocks import (
     text_input,
 )
 from bot.views.words import counted, how_long
+from storage.vocab import Flag, PairStatus, Role
 
-ROLE_LABELS = {"mentor": "Mentors", "mentee": "Mentees", "both": "Both"}
-STATUS_LABELS = {"active": "Active", "paused": "Paused", "at_risk": "At risk", "closed": "Closed"}
+ROLE_LABELS = {Role.MENTOR: "Mentors", Role.MENTEE: "Mentees", Role.BOTH: "Both"}
+STATUS_LABELS = {
+    PairStatus.ACTIVE: "Active",
+    PairStatus.PAUSED: "Paused",
+    PairStatus.AT_RISK: "At risk",
+    PairStatus.CLOSED: "Closed",
+}
 CADENCES = (7, 14, 21, 28)
 
 
@@ -52,9 +58,7 @@ def stats_message(current: ProgramStats, previous: ProgramStats | None) -> dict[
     roles = ", ".join(f"{ROLE_LABELS.get(r, r)}: {count_text(n)}" for r, n in sorted(current.roles.items())) or "none"
     cap = current.capacity
     free = str(cap.get("free", 0)) if cap.get("mentors", 0) >= MIN_GROUP else HIDDEN
-    pairs = ", ".join(
-        f"{STATUS_LABELS[s]}: {count_text(current.pairs.get(s, 0))}" for s in ("active", "paused", "at_risk", "closed")
-    )
+    pairs = ", ".join(f"{STATUS_LABELS[s]}: {count_text(current.pairs.get(s, 0))}" for s in PairStatus)
     closures = (
         ", ".join(f"{reason.replace('_', ' ')}: {count_text(n)}" for reason, n in sorted(current.closures.items()))
         or "none yet"
@@ -461,7 +465,7 @@ def digest_message(
     blocks = [header(f"Weekly digest: {cohort_name}"[:150]), section("\n".join(lines))]
     risk = "\n".join(f"• {pair_line(p, quiet)}" for p, quiet in at_risk[:15]) or "none"
     blocks.append(section(f"*Pairs at risk*\n{risk}"))
-    flag_labels = {"not_a_fit": "\u201cnot a fit\u201d", "need_help": "\u201cneed help\u201d"}
+    flag_labels = {Flag.NOT_A_FIT: "\u201cnot a fit\u201d", Flag.NEED_HELP: "\u201cneed help\u201d"}
     flag_text = (
         "\n".join(f"• pair #{pid}: the {role} said {flag_labels.get(m, m)}" for pid, role, m in flags[:15]) or "none"
     )

@@ -8,6 +8,7 @@ from bot import ids
 from bot.profiles import Profile, Status
 from bot.views.blocks import actions, button, context, divider, header, label, section
 from bot.views.signup import DAY_LABELS, FORMAT_LABELS, SLOT_LABELS
+from storage.vocab import Role
 
 
 def _tags(values: tuple[str, ...], empty: str = "_none yet_") -> str:
@@ -30,7 +31,7 @@ def build_home(
         ]
         return {"type": "home", "blocks": blocks}
 
-    role = {"mentor": "Mentor", "mentee": "Mentee", "both": "Mentor and mentee"}[profile.role.value]
+    role = {Role.MENTOR: "Mentor", Role.MENTEE: "Mentee", Role.BOTH: "Mentor and mentee"}[profile.role]
     state = (
         ":double_vertical_bar: Paused: no matching and no prompts"
         if profile.status == Status.PAUSED

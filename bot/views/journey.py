@@ -25,11 +25,16 @@ from bot.views.blocks import (
     static_select,
     text_input,
 )
+from storage.vocab import Cadence, GoalProgress, GoalsStatus, PairRole, PairStatus
 
-CADENCE_LABELS = {"weekly": "Every week", "biweekly": "Every two weeks", "monthly": "Every month"}
+CADENCE_LABELS = {Cadence.WEEKLY: "Every week", Cadence.BIWEEKLY: "Every two weeks", Cadence.MONTHLY: "Every month"}
 CHANNEL_LABELS = {"video": "Video call", "in_person": "In person", "chat": "Chat"}
-PROGRESS_LABELS = {"none": "Not yet", "some": "Some progress", "done": "Done"}
-PROGRESS_ICONS = {"none": ":white_circle:", "some": ":large_yellow_circle:", "done": ":white_check_mark:"}
+PROGRESS_LABELS = {GoalProgress.NONE: "Not yet", GoalProgress.SOME: "Some progress", GoalProgress.DONE: "Done"}
+PROGRESS_ICONS = {
+    GoalProgress.NONE: ":white_circle:",
+    GoalProgress.SOME: ":large_yellow_circle:",
+    GoalProgress.DONE: ":white_check_mark:",
+}
 COORDINATORS_ONLY = "Who sees this: the program coordinators only. Your partner never does."
 FIRST_AGENDA = (
     "1. Introductions: your roles, your paths so far, what you enjoy outside work.",
@@ -96,7 +101,7 @@ def goals_reminder_message(*, pair_id: int) -> dict[str, Any]:
 def goals_summary_lines(goals: list[dict[str, Any]]) -> list[str]:
     lines = []
     for goal in goals:
-        icon = PROGRESS_ICONS.get(goal.get("progress", "none"), ":white_circle:")
+        icon = PROGRESS_ICONS.get(goal.get("progress", GoalProgress.NONE), ":white_circle:")
         target = f" (by {goal['target_date']})" if goal.get("target_date") else ""
         lines.append(f"{icon} *{goal['title']}*{target}: {goal['measure']}")
     return lines
@@ -250,7 +255,7 @@ def meeting_modal(
             input_block(
                 ids.MEETING_PROGRESS.format(n=n),
                 f"Progress: {goal['title']}"[:150],
-                choice_list("radio_buttons", progress, initial=goal.get("progress") or "none"),
+                choice_list("radio_buttons", progress, initial=goal.get("progress") or GoalProgress.NONE),
                 optional=True,
             )
         )
@@ -488,17 +493,19 @@ def home_pair_section(
     ends_on: date,
 ) -> list[dict[str, Any]]:
     """The App Home blocks for one pair."""
-    other = "mentor" if my_role == "mentee" else "mentee"
-    state = {"paused": ":double_vertical_bar: paused", "at_risk": ":warning: quiet lately", "closed": "closed"}.get(
-        status, ":large_green_circle: active"
-    )
+    other = PairRole.MENTOR if my_role == PairRole.MENTEE else PairRole.MENTEE
+    state = {
+        PairStatus.PAUSED: ":double_vertical_bar: paused",
+        PairStatus.AT_RISK: ":warning: quiet lately",
+        PairStatus.CLOSED: "closed",
+    }.get(status, ":large_green_circle: active")
     goal_lines = goals_summary_lines(goals)
-    if goal_lines and goals_status != "confirmed":
+    if goal_lines and goals_status != GoalsStatus.CONFIRMED:
         goal_lines.append("_Waiting for confirmation._")
     value = str(pair_id)
     pause = (
         button("Resume", ids.HOME_PAIR_RESUME, value=value)
-        if status == "paused"
+        if status == PairStatus.PAUSED
         else button("Pause", ids.HOME_PAIR_PAUSE, value=value)
     )
     return [

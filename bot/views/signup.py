@@ -23,11 +23,12 @@ from bot.views.blocks import (
     static_select,
     text_input,
 )
+from storage.vocab import Role
 
 ROLE_LABELS = {
-    "mentee": "Mentee: I'd like a mentor",
-    "mentor": "Mentor: I'd like to mentor someone",
-    "both": "Both: mentor someone and be mentored",
+    Role.MENTEE: "Mentee: I'd like a mentor",
+    Role.MENTOR: "Mentor: I'd like to mentor someone",
+    Role.BOTH: "Both: mentor someone and be mentored",
 }
 DAY_LABELS = {"mon": "Mon", "tue": "Tue", "wed": "Wed", "thu": "Thu", "fri": "Fri", "sat": "Sat", "sun": "Sun"}
 SLOT_LABELS = {
@@ -276,7 +277,11 @@ def signup_confirmation(
     *, role: str, created: bool, skills: tuple[str, ...] | list[str], late_for: str = ""
 ) -> dict[str, Any]:
     """The DM that confirms a saved profile (``late_for``: the cohort whose signups had closed)."""
-    what = {"mentor": "as a mentor", "mentee": "as a mentee", "both": "as both a mentor and a mentee"}.get(role, "")
+    what = {
+        Role.MENTOR: "as a mentor",
+        Role.MENTEE: "as a mentee",
+        Role.BOTH: "as both a mentor and a mentee",
+    }.get(role, "")
     if created:
         text = f":tada: You're in the mentorship program {what}! We'll message you here when you're matched."
     else:

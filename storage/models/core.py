@@ -9,6 +9,7 @@ from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, UniqueConstrain
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime, utcnow
+from storage.vocab import CohortStatus, ParticipantStatus
 
 
 class Cohort(SQLModel, table=True):
@@ -20,7 +21,7 @@ class Cohort(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     team_id: str = Field(max_length=32, index=True)
     name: str = Field(max_length=120)
-    status: str = Field(default="open", max_length=16)  # open | matching | running | closed
+    status: str = Field(default=CohortStatus.OPEN, max_length=16)  # CohortStatus
     settings: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
@@ -40,8 +41,8 @@ class Participant(SQLModel, table=True):
     cohort_id: int | None = Field(
         default=None, sa_column=Column(Integer, ForeignKey("cohort.id", ondelete="SET NULL"), nullable=True)
     )
-    role: str = Field(max_length=8)  # mentor | mentee | both
-    status: str = Field(default="active", max_length=16)  # active | paused | departed
+    role: str = Field(max_length=8)  # Role
+    status: str = Field(default=ParticipantStatus.ACTIVE, max_length=16)  # ParticipantStatus
     display_name: str = Field(default="", max_length=200)
     timezone: str = Field(default="UTC", max_length=64)
     paused_until: datetime | None = Field(default=None, sa_type=UTCDateTime)

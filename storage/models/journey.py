@@ -9,6 +9,7 @@ from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, UniqueConstrain
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime, utcnow
+from storage.vocab import Cadence, GoalsStatus
 
 
 def _pair_fk() -> Any:
@@ -40,7 +41,7 @@ class PairJourney(SQLModel, table=True):
     paused_from_status: str = Field(default="", max_length=16)
     extensions: int = Field(default=0)
     goals_achieved_by: list[str] = Field(default_factory=list, sa_type=JSON)
-    closure_choice: str = Field(default="", max_length=16)  # close | extend | informal
+    closure_choice: str = Field(default="", max_length=16)  # ClosureChoice
     closure_choice_by: str = Field(default="", max_length=32)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
@@ -58,11 +59,11 @@ class PairGoals(SQLModel, table=True):
     goals: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
     growth_areas: str = Field(default="", max_length=1000)
     outcomes: str = Field(default="", max_length=1000)
-    cadence: str = Field(default="biweekly", max_length=16)  # weekly | biweekly | monthly
+    cadence: str = Field(default=Cadence.BIWEEKLY, max_length=16)  # Cadence
     channel: str = Field(default="video", max_length=16)  # video | in_person | chat
     mentor_commits: str = Field(default="", max_length=1000)
     mentee_commits: str = Field(default="", max_length=1000)
-    status: str = Field(default="proposed", max_length=16)  # proposed | confirmed
+    status: str = Field(default=GoalsStatus.PROPOSED, max_length=16)  # GoalsStatus
     proposed_by: str = Field(default="", max_length=32)
     confirmed_by: str = Field(default="", max_length=32)
     revision: int = Field(default=1)
@@ -101,9 +102,9 @@ class PrivateAnswer(SQLModel, table=True):
     team_id: str = Field(max_length=32)
     pair_id: int = Field(sa_column=_pair_fk())
     respondent_user_id: str = Field(max_length=32)
-    respondent_role: str = Field(max_length=8)  # mentor | mentee
-    kind: str = Field(max_length=16)  # pulse | closing | fit
-    survey_key: str = Field(max_length=64)  # e.g. "pulse:1", "closing", "fit"
+    respondent_role: str = Field(max_length=8)  # PairRole
+    kind: str = Field(max_length=16)  # AnswerKind
+    survey_key: str = Field(max_length=64)  # SurveyKey, or pulse_key(n)
     satisfaction: int | None = Field(default=None)  # 1..5
     recommend: int | None = Field(default=None)  # 0..10 (NPS)
     answers: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)

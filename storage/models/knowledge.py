@@ -8,6 +8,7 @@ from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, UniqueConstrain
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime, utcnow
+from storage.vocab import FeedbackStatus, IntroSource, IntroStatus, ShareKind
 
 
 class Resource(SQLModel, table=True):
@@ -41,7 +42,7 @@ class ResourceShare(SQLModel, table=True):
     resource_id: int = Field(sa_column=Column(Integer, ForeignKey("resource.id", ondelete="CASCADE"), nullable=False))
     user_id: str = Field(max_length=32)
     pair_id: int = Field(default=0)  # 0 when shared outside a pair
-    kind: str = Field(default="share", max_length=8)  # share | upvote
+    kind: str = Field(default=ShareKind.SHARE, max_length=8)  # ShareKind
     goal: str = Field(default="", max_length=100)
     note: str = Field(default="", max_length=500)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -74,7 +75,7 @@ class FeedbackRequest(SQLModel, table=True):
     mentor_user_id: str = Field(max_length=32)
     link: str = Field(max_length=2000)
     question: str = Field(max_length=1000)
-    status: str = Field(default="open", max_length=16)  # open | answered
+    status: str = Field(default=FeedbackStatus.OPEN, max_length=16)  # FeedbackStatus
     reply: str = Field(default="", max_length=3000)
     channel_id: str = Field(default="", max_length=32)
     message_ts: str = Field(default="", max_length=32)
@@ -100,8 +101,8 @@ class Introduction(SQLModel, table=True):
     partner_id: str = Field(default="", max_length=32)  # the requester's mentor or mentee, included in the intro
     target_id: str = Field(max_length=32)
     reason: str = Field(default="", max_length=500)
-    source: str = Field(default="command", max_length=16)  # command | suggestion
-    status: str = Field(default="pending", max_length=16)  # pending | accepted | declined | expired
+    source: str = Field(default=IntroSource.COMMAND, max_length=16)  # IntroSource
+    status: str = Field(default=IntroStatus.PENDING, max_length=16)  # IntroStatus
     pending_key: str | None = Field(default=None, max_length=80)
     ask_channel: str = Field(default="", max_length=32)
     ask_ts: str = Field(default="", max_length=32)

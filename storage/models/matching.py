@@ -9,6 +9,7 @@ from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, UniqueConstrain
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime, utcnow
+from storage.vocab import MatchRequestStatus, PairSource, PairStatus, RoundStatus
 
 
 class MatchRound(SQLModel, table=True):
@@ -19,7 +20,7 @@ class MatchRound(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     team_id: str = Field(max_length=32, index=True)
     cohort_id: int | None = Field(default=None)
-    status: str = Field(default="running", max_length=16)  # running | preview | published | failed | discarded
+    status: str = Field(default=RoundStatus.RUNNING, max_length=16)  # RoundStatus
     requested_by: str = Field(max_length=32)
     channel_id: str = Field(default="", max_length=32)  # where the coordinator asked
     # pinned / forbidden pairs as [[mentee_user_id, mentor_user_id], ...]
@@ -53,8 +54,8 @@ class Pair(SQLModel, table=True):
     round_id: int | None = Field(default=None)
     mentee_user_id: str = Field(max_length=32)
     mentor_user_id: str = Field(max_length=32)
-    status: str = Field(default="active", max_length=16)  # active | paused | at_risk | closed
-    source: str = Field(default="algorithm", max_length=16)  # algorithm | manual | choice
+    status: str = Field(default=PairStatus.ACTIVE, max_length=16)  # PairStatus
+    source: str = Field(default=PairSource.ALGORITHM, max_length=16)  # PairSource
     score: float = Field(default=0.0)
     reasons: list[str] = Field(default_factory=list, sa_type=JSON)
     factors: dict[str, float] = Field(default_factory=dict, sa_type=JSON)
@@ -63,7 +64,7 @@ class Pair(SQLModel, table=True):
     channel_id: str = Field(default="", max_length=32)  # the pair's group DM, once opened
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    close_reason: str = Field(default="", max_length=64)
+    close_reason: str = Field(default="", max_length=64)  # CloseReason
 
 
 class DoNotPair(SQLModel, table=True):
@@ -93,6 +94,6 @@ class MatchRequest(SQLModel, table=True):
     rank: int = Field(default=1)
     score: float = Field(default=0.0)
     reasons: list[str] = Field(default_factory=list, sa_type=JSON)
-    status: str = Field(default="offered", max_length=16)  # offered | requested | accepted | declined | expired
+    status: str = Field(default=MatchRequestStatus.OFFERED, max_length=16)  # MatchRequestStatus
     respond_by: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -9,13 +9,14 @@ from sqlalchemy import JSON, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime, utcnow
+from storage.vocab import PromptStatus
 
-PENDING = "pending"
-LEASED = "leased"
-SENT = "sent"
-FAILED = "failed"
-CANCELLED = "cancelled"
-SKIPPED = "skipped"
+PENDING = PromptStatus.PENDING
+LEASED = PromptStatus.LEASED
+SENT = PromptStatus.SENT
+FAILED = PromptStatus.FAILED
+CANCELLED = PromptStatus.CANCELLED
+SKIPPED = PromptStatus.SKIPPED
 STATUSES = (PENDING, LEASED, SENT, FAILED, CANCELLED, SKIPPED)
 
 
@@ -42,7 +43,7 @@ class ScheduledPrompt(SQLModel, table=True):
     channel_id: str | None = Field(default=None, max_length=32)  # None: the recipient's DM
     payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     due_at: datetime = Field(sa_type=UTCDateTime)
-    status: str = Field(default=PENDING, max_length=16)  # pending | leased | sent | failed | cancelled | skipped
+    status: str = Field(default=PENDING, max_length=16)  # PromptStatus
     attempts: int = Field(default=0)
     next_attempt_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     lease_owner: str | None = Field(default=None, max_length=128)

@@ -1,0 +1,158 @@
+"""Surveys, the halfway milestone and the early fit check: private answers that only coordinators read, and the
+private ways out ("not a fit", "something's not right", a confidential rematch)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlmodel import Session
+
+from bot.lifecycle import forms
+from bot.lifecycle.pairs import OPEN, journey_of, mark_active, partner_of, post, role_in, tell_coordinators
+from bot.outbox import Outgoing
+from bot.services import Services
+from bot.views import journey as views
+from storage import journey as store
+from storage import participants
+from storage.models import Pair, ScheduledPrompt
+from storage.vocab import AnswerKind, FitAnswer, PairStatus, SurveyKey
+
+log = logging.getLogger(__name__)
+
+
+def render_survey(services: Services, session: Session, prompt: ScheduledPrompt, now: datetime) -> Outgoing | None:
+    """A survey invitation in the person's own DM."""
+    pair = session.get(Pair, prompt.pair_id)
+    payload = prompt.payload or {}
+    closing = bool(payload.get("closing"))
+    if pair is None or (pair.status not in OPEN and not closing) or not prompt.recipient_user_id:
+        return None
+    key = str(payload.get("survey_key", SurveyKey.PULSE))
+    if store.has_answered(session=session, pair_id=int(pair.id or 0), user_id=prompt.recipient_user_id, survey_key=key):
+        return None
+    message = views.survey_invite_message(
+        pair_id=int(pair.id or 0),
+        survey_key=key,
+        closing=closing,
+        partner_id=partner_of(pair, prompt.recipient_user_id),
+    )
+    return Outgoing(channel=prompt.recipient_user_id, **message)
+
+
+def render_halfway(services: Services, session: Session, prompt: ScheduledPrompt, now: datetime) -> Outgoing | None:
+    """The halfway milestone."""
+    pair = session.get(Pair, prompt.pair_id)
+    if pair is None or pair.status not in OPEN:
+        return None
+    meetings, _ = store.meeting_totals(session=session, pair_id=int(pair.id or 0))
+    text = (
+        f":mountain: Halfway there! You've logged {meetings} meeting{'s' if meetings != 1 else ''} so far. "
+        "A good moment to look back at your goals and adjust them if they've changed."
+    )
+    return Outgoing(channel=pair.channel_id, **views.milestone_message(text))
+
+
+def render_fit_check(services: Services, session: Session, prompt: ScheduledPrompt, now: datetime) -> Outgoing | None:
+    """The private fit check after the first meeting, in each person's own DM."""
+    pair = session.get(Pair, prompt.pair_id)
+    user_id = prompt.recipient_user_id or ""
+    if pair is None or pair.status == PairStatus.CLOSED or not user_id:
+        return None
+    if store.has_answered(session=session, pair_id=int(pair.id or 0), user_id=user_id, survey_key=SurveyKey.FIT):
+        return None
+    message = views.fit_check_message(pair_id=int(pair.id or 0), partner_id=partner_of(pair, user_id))
+    return Outgoing(channel=user_id, **message)
+
+
+def raise_concern(
+    *, session: Session, services: Services, pair: Pair, user_id: str, text: str, source: str, now: datetime
+) -> None:
+    """'Something's not right' or 'Not a fit': coordinators hear privately, the person is offered a rematch.
+
+    The words of a concern are stored first (coordinators only), so they survive a failed message.
+    """
+    if source != SurveyKey.FIT:
+        store.save_private_answer(
+            session=session,
+            team_id=pair.team_id,
+            pair_id=int(pair.id or 0),
+            respondent_user_id=user_id,
+            respondent_role=role_in(pair, user_id),
+            kind=AnswerKind.CONCERN,
+            survey_key=f"concern:{now:%Y%m%dT%H%M%S.%f}",
+            answers={"text": text} if text else {},
+            now=now,
+        )
+        session.commit()
+    what = "answered *Not a fit* after the first meeting" if source == SurveyKey.FIT else "said *something's not right*"
+    note = (
+        f":lock: Private: <@{user_id}> ({role_in(pair, user_id)} in the pair with <@{partner_of(pair, user_id)}>) "
+        f"{what}. Their partner has not been told."
+    )
+    if text:
+        note += f"\n>{text}"
+    tell_coordinators(services, pair.team_id, note)
+    post(services, pair.team_id, user_id, views.rematch_offer_message(pair_id=int(pair.id or 0)))
+    log.info("concern raised pair=%s source=%s", pair.id, source)
+
+
+def answer_fit(*, session: Session, services: Services, pair: Pair, user_id: str, answer: str, now: datetime) -> bool:
+    """Store a private fit answer (good | unsure | not), once. 'not' reaches coordinators. Commits."""
+    saved = store.save_private_answer(
+        session=session,
+        team_id=pair.team_id,
+        pair_id=int(pair.id or 0),
+        respondent_user_id=user_id,
+        respondent_role=role_in(pair, user_id),
+        kind=AnswerKind.FIT,
+        survey_key=SurveyKey.FIT,
+        answers={"fit": answer},
+        now=now,
+    )
+    mark_active(journey_of(session, pair), user_id, now)
+    session.commit()
+    if saved and answer == FitAnswer.NOT:
+        raise_concern(
+            session=session, services=services, pair=pair, user_id=user_id, text="", source=SurveyKey.FIT, now=now
+        )
+    return saved
+
+
+def accept_rematch(*, session: Session, services: Services, pair: Pair, user_id: str) -> bool:
+    """The person wants a confidential rematch: first in line next round; coordinators told. Commits."""
+    participant = participants.get_participant(session=session, team_id=pair.team_id, user_id=user_id)
+    if participant is None:
+        return False
+    participant.priority = True
+    session.add(participant)
+    session.commit()
+    tell_coordinators(
+        services,
+        pair.team_id,
+        f":arrows_counterclockwise: Private: <@{user_id}> accepted a confidential rematch (pair #{pair.id} with "
+        f"<@{partner_of(pair, user_id)}>). They're first in line next round; please close the current pair.",
+    )
+    return True
+
+
+def submit_survey(
+    *, session: Session, pair: Pair, user_id: str, survey_key: str, form: forms.SurveyForm, now: datetime
+) -> bool:
+    """Store a person's survey answers (never shown to the partner); False for a repeat. Commits."""
+    saved = store.save_private_answer(
+        session=session,
+        team_id=pair.team_id,
+        pair_id=int(pair.id or 0),
+        respondent_user_id=user_id,
+        respondent_role=role_in(pair, user_id),
+        kind=AnswerKind.CLOSING if survey_key.startswith(SurveyKey.CLOSING) else AnswerKind.PULSE,
+        survey_key=survey_key[:64],
+        satisfaction=form.satisfaction,
+        recommend=form.recommend,
+        answers={"comment": form.free} if form.free else {},
+        now=now,
+    )
+    session.commit()
+    log.info("survey stored pair=%s key=%s new=%s", pair.id, survey_key, saved)  # never the answers
+    return saved
