@@ -139,6 +139,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_import(env: dict[str, str], args: argparse.Namespace) -> int:
     from bot.hr_import import import_people
+    from bot.views.words import counted
     from storage import coordination
     from storage.db import make_engine, session_factory
     from storage.migrate import upgrade
@@ -180,7 +181,7 @@ def cmd_import(env: dict[str, str], args: argparse.Namespace) -> int:
             rows = len(report.plan.updates)
             if sys.stdin.isatty():
                 print(report.summary(limit=1000))
-                answer = input(f"Import the other {rows} row{'s' if rows != 1 else ''}? [y/N] ").strip().lower()
+                answer = input(f"Import the other {counted(rows, 'row')}? [y/N] ").strip().lower()
                 if answer in ("y", "yes"):
                     report = run(True)
                     print(report.summary(limit=1000))

@@ -31,6 +31,8 @@ from bot.sandbox import forms as fill
 from bot.sandbox.people import generate_people
 from bot.server import LocalServer, SlackWSGI
 from bot.services import Services
+from bot.views.reasons import Reader, reason_lines, unmatched_text
+from bot.views.words import counted
 from storage.db import make_engine, session_factory
 from storage.migrate import upgrade
 from storage.vocab import GoalProgress, PairStatus, PromptStatus
@@ -87,7 +89,7 @@ def _describe(person: Profile) -> str:
 
 
 def sign_up_everyone(demo: Demo) -> None:
-    demo.stage(f"Signup: {len(demo.people)} people join with /mentor")
+    demo.stage(f"Signup: {counted(len(demo.people), 'person', 'people')} join with /mentor")
     for person in demo.people:
         started = time.time()
         response = demo.driver.slash_command(person.user_id, "join")
@@ -134,15 +136,23 @@ def run_match_round(demo: Demo) -> None:
         match_round = session.get(MatchRound, json.loads(view.get("private_metadata") or "{}").get("round"))
     result = match_round.result if match_round else {}
     demo.say(
-        f"Preview: {len(result.get('pairs', []))} pairs, mean score {result.get('mean_score', 0):.2f}, "
+        f"Preview: {counted(len(result.get('pairs', [])), 'pair')}, mean score {result.get('mean_score', 0):.2f}, "
         f"{len(result.get('unmatched', {}))} unmatched"
     )
     for pair in result.get("pairs", []):
         demo.say(f"  {demo.who(pair['mentee'])} \u2192 {demo.who(pair['mentor'])}  score {pair['score']:.2f}")
-        for reason in pair.get("reasons", []):
-            demo.say(f"      \u2022 {reason}")
+        for line in reason_lines(
+            pair.get("reasons"),
+            reader=Reader.COORDINATOR,
+            mentee=demo.who(pair["mentee"]),
+            mentor=demo.who(pair["mentor"]),
+        ):
+            demo.say(f"      \u2022 {line}")
     for user_id, reason in result.get("unmatched", {}).items():
-        demo.say(f"  unmatched: {demo.who(user_id)}: {reason}")
+        demo.say(
+            f"  unmatched: {demo.who(user_id)}: "
+            f"{unmatched_text(reason, reader=Reader.COORDINATOR, who=demo.who(user_id))}"
+        )
     demo.publish_mark = len(demo.sandbox.calls)
     answer = demo.driver.view_submission(COORDINATOR_ID, view, {})
     demo.say(f"Casey clicked Publish ({answer.status}).")
@@ -271,7 +281,7 @@ def run_program(demo: Demo, days: int) -> None:
         assert pair.id is not None
         sims.append(SimPair(pair.id, pair.mentee_user_id, pair.mentor_user_id, pair.channel_id, behaviour))
         demo.channel_members[pair.channel_id] = [pair.mentee_user_id, pair.mentor_user_id]
-    demo.stage(f"The program: {len(sims)} pairs over {days} simulated days")
+    demo.stage(f"The program: {counted(len(sims), 'pair')} over {days} simulated days")
     for sim in sims:
         demo.say(f"  {demo.who(sim.mentee)} & {demo.who(sim.mentor)}: {sim.behaviour}")
     dispatcher = Dispatcher(demo.services, owner="demo")
@@ -298,7 +308,7 @@ def run_program(demo: Demo, days: int) -> None:
         demo.say(
             f"  {demo.who(sim.mentee)} & {demo.who(sim.mentor)} ({sim.behaviour}): {pair.status}"
             + (f", {pair.close_reason}" if pair.close_reason else "")
-            + f", {sim.meetings} meetings logged"
+            + f", {counted(sim.meetings, 'meeting')} logged"
         )
 
 

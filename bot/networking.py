@@ -721,7 +721,8 @@ def render_people_to_meet(services: Services, session: Session, prompt: Any, now
         )
     if not suggestions:
         return None
-    return Outgoing(channel=user_id, **people_to_meet_message(suggestions))
+    has_mentor = store.has_open_mentor(session=session, team_id=prompt.team_id, mentee_user_id=user_id)
+    return Outgoing(channel=user_id, **people_to_meet_message(suggestions, has_mentor=has_mentor))
 
 
 def _suggested_in_cohort(session: Session, team_id: str, participant: Any) -> set[str]:

@@ -28,6 +28,7 @@ from bot.views.matching import (
     preview_ready_message,
     unmatched_message,
 )
+from bot.views.words import counted
 from handlers.commands import NOT_A_COORDINATOR, CommandContext, CommandRouter
 from handlers.payload import team_id as _team
 from handlers.payload import user_id as _actor
@@ -118,7 +119,8 @@ def offer_shortlists(services: Services, client: WebClient, *, team_id: str, act
         client.chat_postMessage(channel=shortlist.mentee, **choice_offer_message(options, days=days))
     client.chat_postMessage(
         channel=actor,
-        text=f"Sent shortlists to {len(shortlists)} mentees; mentors have {days} days to answer each request.",
+        text=f"Sent shortlists to {counted(len(shortlists), 'mentee')}; mentors have {counted(days, 'day')} to answer "
+        "each request.",
     )
 
 

@@ -563,3 +563,15 @@ def record_suggested(
     )
     session.flush()
     return len(fresh)
+
+
+def has_open_mentor(*, session: Session, team_id: str, mentee_user_id: str) -> bool:
+    """Whether the person is the mentee of a pair that is not closed."""
+    found = session.exec(
+        select(Pair.id).where(
+            Pair.team_id == team_id,
+            Pair.mentee_user_id == mentee_user_id,
+            Pair.status.in_(OPEN_PAIR_STATUSES),  # type: ignore[attr-defined]
+        )
+    ).first()
+    return found is not None

@@ -253,3 +253,41 @@ class ImportStatus(StrEnum):
     APPLIED = "applied"
     CANCELLED = "cancelled"
     REFUSED = "refused"  # the file itself could not be used (not UTF-8, no header, too large...)
+
+
+# ---------------------------------------------------------------------- why a match, why no match
+
+
+class Factor(StrEnum):
+    """A scoring factor, as a match reason's ``factor`` (stored in pair, round and request ``reasons``)."""
+
+    SKILLS = "skills"
+    GOALS = "goals"
+    INTERESTS = "interests"
+    ORG = "org"
+    SENIORITY = "seniority"
+    STYLE = "style"
+    AVAILABILITY = "availability"
+    FORMAT = "format"
+    LANGUAGE = "language"
+
+
+class UnmatchedReason(StrEnum):
+    """Why a mentee found no mentor in a round (``participant.unmatched_reason``, a round's ``unmatched``).
+
+    Stored as the code, or ``code:detail`` (``availability:2`` is "less than 2 h/week of overlap").
+    """
+
+    PAUSED_OR_LEFT = "paused_or_left"
+    NO_MENTORS = "no_mentors"
+    MENTORS_INACTIVE = "mentors_inactive"
+    ONLY_SELF = "only_self"
+    ONLY_MANAGER = "only_manager"
+    ALL_PAST = "all_past"
+    DO_NOT_PAIR = "do_not_pair"
+    FORBIDDEN = "forbidden"
+    LANGUAGE = "language"
+    AVAILABILITY = "availability"
+    DEPARTMENT = "department"
+    SCORE_FLOOR = "score_floor"
+    CAPACITY = "capacity"

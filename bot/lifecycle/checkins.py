@@ -28,6 +28,7 @@ from bot.lifecycle.plan import replan_checkins, schedule_next_checkin
 from bot.outbox import Outgoing, schedule_prompt
 from bot.services import Services
 from bot.views import journey as views
+from bot.views.words import counted
 from storage import journey as store
 from storage.models import Pair, PairJourney, ScheduledPrompt
 from storage.vocab import ContinueAnswer, GoalProgress, PairStatus, PromptKind
@@ -143,7 +144,7 @@ def quiet_report(pair: Pair, journey: PairJourney, now: datetime) -> str:
     weeks = (now - (journey.last_activity_at or journey.started_at)).days // 7
     return (
         f":warning: Private: the pair <@{pair.mentee_user_id}> (mentee) and <@{pair.mentor_user_id}> (mentor) has "
-        f"logged no meeting and answered no check-in for {weeks} weeks.\n"
+        f"logged no meeting and answered no check-in for {counted(weeks, 'week')}.\n"
         f"• Mentee <@{pair.mentee_user_id}>: {_last_seen(journey, pair.mentee_user_id)}\n"
         f"• Mentor <@{pair.mentor_user_id}>: {_last_seen(journey, pair.mentor_user_id)}\n"
         "I've asked each of them privately whether they can continue, and marked the pair *at risk*. "

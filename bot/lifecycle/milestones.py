@@ -13,6 +13,7 @@ from bot.lifecycle.pairs import OPEN, journey_of, mark_active, partner_of, post,
 from bot.outbox import Outgoing
 from bot.services import Services
 from bot.views import journey as views
+from bot.views.words import counted
 from storage import journey as store
 from storage import participants
 from storage.models import Pair, ScheduledPrompt
@@ -47,7 +48,7 @@ def render_halfway(services: Services, session: Session, prompt: ScheduledPrompt
         return None
     meetings, _ = store.meeting_totals(session=session, pair_id=int(pair.id or 0))
     text = (
-        f":mountain: Halfway there! You've logged {meetings} meeting{'s' if meetings != 1 else ''} so far. "
+        f":mountain: Halfway there! You've logged {counted(meetings, 'meeting')} so far. "
         "A good moment to look back at your goals and adjust them if they've changed."
     )
     return Outgoing(channel=pair.channel_id, **views.milestone_message(text))

@@ -24,7 +24,7 @@ from bot.views.blocks import (
     static_select,
     text_input,
 )
-from bot.views.words import counted, how_long
+from bot.views.words import counted, how_long, word_for
 from storage.vocab import Flag, PairStatus, Role
 
 ROLE_LABELS = {Role.MENTOR: "Mentors", Role.MENTEE: "Mentees", Role.BOTH: "Both"}
@@ -65,13 +65,13 @@ def stats_message(current: ProgramStats, previous: ProgramStats | None) -> dict[
     )
     if current.goals_visible:
         g = current.goals
-        goals = f"{g.get('set', 0)} set by {g.get('pairs', 0)} pairs, {g.get('done', 0)} completed"
+        goals = f"{g.get('set', 0)} set by {counted(g.get('pairs', 0), 'pair')}, {g.get('done', 0)} completed"
     else:
         goals = HIDDEN
     mean = current.satisfaction
     lines = [
         f"*Participants:* {roles}",
-        f"*Mentors' free capacity:* {free} places",
+        f"*Mentors' free capacity:* {free} {word_for(cap.get('free', 0), 'place')}",
         f"*Match rate:* {_pct(current.match_rate)}    *Waiting list:* {count_text(current.mentees.get('waiting', 0))}",
         f"*Pairs:* {pairs}",
         f"*Median days to first meeting:* {_num(current.median_days)}",
@@ -177,7 +177,7 @@ def program_modal(
         input_block(
             ids.PROGRAM_DURATION,
             "Duration (months)",
-            static_select([option(str(m), f"{m} months") for m in range(1, 13)], initial=str(months)),
+            static_select([option(str(m), counted(m, "month")) for m in range(1, 13)], initial=str(months)),
         ),
         input_block(
             ids.PROGRAM_CADENCE,
@@ -345,15 +345,29 @@ def at_risk_blocks(items: Sequence[tuple[Any, str]], *, limit: int = 10) -> list
 def home_section(
     figures: ProgramStats, at_risk: Sequence[tuple[Any, str]], previews: Sequence[Any]
 ) -> list[dict[str, Any]]:
-    """The coordinator's part of App Home: figures at a glance, at-risk pairs with actions, pending previews."""
+    """The coordinator's part of App Home: figures at a glance, at-risk pairs with actions, pending previews.
+
+    App Home is seen by the coordinator alone, who already sees each pair by name: figures here are exact.
+    Hiding groups under 5 is for aggregates posted where others may read them (``stats_message``).
+    """
+    pairs = ", ".join(f"{STATUS_LABELS[s]} {figures.pairs.get(s, 0)}" for s in STATUS_LABELS)
+    mentees, matched = figures.mentees.get("mentees", 0), figures.mentees.get("matched", 0)
+    rate = f"{matched / mentees:.0%} ({matched} of {counted(mentees, 'mentee')})" if mentees else "no mentees yet"
+    waiting = figures.mentees.get("waiting", 0)
+    months = figures.meetings.get("pair_months", 0.0)
+    per_month = f"{figures.meetings.get('meetings', 0) / months:.2f}" if months > 0 else "n/a"
+    answers = int(figures.surveys.get("respondents", 0) or 0)
+    mean = figures.surveys.get("mean")
+    satisfaction = (
+        f"{mean:.2f} / 5 ({counted(answers, 'person', 'people')})" if answers and mean is not None else "no answers yet"
+    )
     glance = [
-        "*Pairs:* " + ", ".join(f"{STATUS_LABELS[s]} {count_text(figures.pairs.get(s, 0))}" for s in STATUS_LABELS),
-        f"*Match rate:* {_pct(figures.match_rate)}    *Waiting:* {count_text(figures.mentees.get('waiting', 0))}",
-        f"*Meetings per pair per month:* {_num(figures.meetings_per_pair_month, 2)}    "
-        f"*Satisfaction:* {_num(figures.satisfaction, 2)}",
+        f"*Pairs:* {pairs}",
+        f"*Match rate:* {rate}    *Waiting:* {counted(waiting, 'mentee')}",
+        f"*Meetings per pair per month:* {per_month}    *Satisfaction:* {satisfaction}",
     ]
     blocks = [divider(), header("Coordinator: at a glance"), section("\n".join(glance))]
-    blocks += [section("*Pairs at risk*"), *at_risk_blocks(at_risk)]
+    blocks += [section(f"*Pairs at risk* ({len(at_risk)})"), *at_risk_blocks(at_risk)]
     if previews:
         lines = []
         for r in previews[:3]:
@@ -363,7 +377,8 @@ def home_section(
             score = result.get("mean_score")
             score_text = f", mean score {score:.2f}" if isinstance(score, int | float) else ""
             lines.append(
-                f"Round #{r.id}: {pairs} pairs proposed, {unmatched} unmatched{score_text} (by <@{r.requested_by}>)"
+                f"Round #{r.id}: {counted(pairs, 'pair')} proposed, {unmatched} unmatched{score_text} "
+                f"(by <@{r.requested_by}>)"
             )
         blocks += [section("*Match preview waiting to be published*\n" + "\n".join(lines))]
     else:

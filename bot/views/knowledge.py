@@ -128,7 +128,7 @@ def resource_list_message(
         return {"text": text, "blocks": [section(text), actions(share_button(pair_id))]}
     blocks: list[dict[str, Any]] = [section(f":books: *Resources{scope}*, most recommended first")]
     for item in items[:15]:
-        recs = f"{item.recommend_count} recommendation{'s' if item.recommend_count != 1 else ''}"
+        recs = counted_words(item.recommend_count, "recommendation")
         buttons = [button("Recommend", ids.RESOURCE_UPVOTE, value=str(item.id))]
         if item.shared_by == viewer or coordinator:
             buttons.append(button("Remove", ids.RESOURCE_REMOVE, value=str(item.id), style="danger"))
@@ -266,9 +266,11 @@ def people_to_meet_blocks(suggestions: Sequence[PersonSuggestion], *, suggest_me
     return blocks
 
 
-def people_to_meet_message(suggestions: Sequence[PersonSuggestion]) -> dict[str, Any]:
-    """The monthly nudge: a few people worth meeting beyond your mentor."""
-    text = ":busts_in_silhouette: A few people worth meeting this month, beyond your mentor"
+def people_to_meet_message(suggestions: Sequence[PersonSuggestion], *, has_mentor: bool = True) -> dict[str, Any]:
+    """The monthly nudge: a few people worth meeting (beyond their mentor, when they have one)."""
+    text = ":busts_in_silhouette: A few people worth meeting this month" + (
+        ", beyond your mentor" if has_mentor else ""
+    )
     blocks: list[dict[str, Any]] = [section(f"{text}:")]
     for s in suggestions:
         blocks.append(section(_person_line(s), accessory=button("Ask for an intro", ids.INTRO_ASK, value=s.user_id)))

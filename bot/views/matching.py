@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bot import ids
 from bot.views.blocks import actions, button, context, divider, header, modal, plain, section
+from bot.views.reasons import Reader, reason_lines, unmatched_advice, unmatched_text
+from bot.views.words import counted
 
 PAGE_SIZE = 15
 FACTOR_LABELS = {
@@ -29,7 +32,7 @@ def _who(user_id: str) -> str:
 def build_running_modal(*, people: int | None = None, rerun: bool = False) -> dict[str, Any]:
     """Shown at once while the round is computed in the background."""
     what = "Re-running the round" if rerun else "Running the match round"
-    detail = f" for {people:,} people" if people else ""
+    detail = f" for {counted(people, 'person', 'people')}" if people else ""
     return modal(
         callback_id=ids.MATCH_PREVIEW_VIEW,
         title="Match preview",
@@ -80,9 +83,10 @@ def build_preview_modal(
     blocks: list[dict[str, Any]] = [
         header(f"Match preview · revision {revision}"),
         section(
-            f"*{len(pairs)} pairs* · mean score *{result.get('mean_score', 0):.2f}* · "
+            f"*{counted(len(pairs), 'pair')}* · mean score *{result.get('mean_score', 0):.2f}* · "
             f"*{len(unmatched)} unmatched*\n"
-            f"Mentors' load: {used} of {slots} slots used across {len(load)} mentors ({full} at capacity)"
+            f"Mentors' load: {used} of {counted(slots, 'slot')} used across {counted(len(load), 'mentor')} "
+            f"({full} at capacity)"
         ),
     ]
     changes = result.get("changes") or {}
@@ -106,7 +110,8 @@ def build_preview_modal(
     for pair in pairs[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]:
         mentee, mentor = pair["mentee"], pair["mentor"]
         mark = " :pushpin:" if pair.get("pinned") or (mentee, mentor) in pinned_set else ""
-        reasons = "\n".join(f"• {r}" for r in pair.get("reasons", [])[:3]) or "• no strong overlap (pinned)"
+        lines = reason_lines(pair.get("reasons"), reader=Reader.COORDINATOR, mentee=_who(mentee), mentor=_who(mentor))
+        reasons = "\n".join(f"• {r}" for r in lines) or "• no strong overlap (pinned)"
         blocks.append(
             section(
                 f"{_who(mentee)} → {_who(mentor)} · *{pair['score']:.2f}*{mark}\n{reasons}",
@@ -117,7 +122,10 @@ def build_preview_modal(
         if factors:
             blocks.append(context(factors))
     if unmatched:
-        lines = [f"• {_who(user)}: {reason}" for user, reason in list(unmatched.items())[:20]]
+        lines = [
+            f"• {_who(user)}: {unmatched_text(reason, reader=Reader.COORDINATOR, who=_who(user))}"
+            for user, reason in list(unmatched.items())[:20]
+        ]
         more = f"\n…and {len(unmatched) - 20} more" if len(unmatched) > 20 else ""
         blocks += [
             divider(),
@@ -132,7 +140,7 @@ def build_preview_modal(
     return modal(
         callback_id=ids.MATCH_PREVIEW_VIEW,
         title="Match preview",
-        submit=f"Publish {len(pairs)} pairs" if pairs else None,
+        submit=f"Publish {counted(len(pairs), 'pair')}" if pairs else None,
         close="Close",
         blocks=blocks[:100],
         private_metadata=json.dumps({"round": round_id, "page": page, "revision": revision}),
@@ -143,7 +151,7 @@ def build_published_modal(*, pairs: int, unmatched: int, already: bool = False) 
     text = (
         "This round was already published; nothing was created twice."
         if already
-        else f":tada: Published *{pairs} pairs*. Each pair gets a group DM with their introduction; "
+        else f":tada: Published *{counted(pairs, 'pair')}*. Each pair gets a group DM with their introduction; "
         f"{unmatched} unmatched mentees are told why and go first next round."
     )
     return modal(
@@ -158,7 +166,7 @@ def build_refusal_modal(text: str) -> dict[str, Any]:
 
 
 def preview_ready_message(*, round_id: int, pairs: int, unmatched: int, mean: float) -> dict[str, Any]:
-    text = f"Match preview ready: {pairs} pairs, {unmatched} unmatched, mean score {mean:.2f}."
+    text = f"Match preview ready: {counted(pairs, 'pair')}, {unmatched} unmatched, mean score {mean:.2f}."
     return {
         "text": text,
         "blocks": [
@@ -169,11 +177,15 @@ def preview_ready_message(*, round_id: int, pairs: int, unmatched: int, mean: fl
 
 
 def unmatched_message(reason: str) -> dict[str, Any]:
+    """Why the mentee was not matched this round, and (only when it would help) what they could change."""
     text = (
         "We ran this round of mentor matching and couldn't find you a good match this time: "
-        f"{reason}. You're first in line for the next round, and nothing you need to do. "
-        "Widening your available days or times in `/mentor profile` gives the matcher more room."
+        f"{unmatched_text(reason, reader=Reader.MENTEE)}. You're first in line for the next round, "
+        "and there's nothing you need to do."
     )
+    advice = unmatched_advice(reason)
+    if advice:
+        text += f" {advice}"
     return {"text": text, "blocks": [section(f":seedling: {text}")]}
 
 
@@ -182,11 +194,12 @@ def choice_offer_message(options: list[dict[str, Any]], *, days: int) -> dict[st
     blocks: list[dict[str, Any]] = [
         section(
             f"*Pick your mentor.* Here are your top {len(options)} matches. The mentor you choose has "
-            f"{days} days to accept; if they can't, we ask your next choice automatically."
+            f"{counted(days, 'day')} to accept; if they can't, we ask your next choice automatically."
         )
     ]
     for option in options:
-        reasons = "\n".join(f"• {r}" for r in option["reasons"][:3])
+        lines = reason_lines(option["reasons"], reader=Reader.MENTEE, mentor=_who(option["mentor"]))
+        reasons = "\n".join(f"• {r}" for r in lines)
         blocks.append(
             section(
                 f"{_who(option['mentor'])} · match {option['score']:.2f}\n{reasons}",
@@ -196,14 +209,17 @@ def choice_offer_message(options: list[dict[str, Any]], *, days: int) -> dict[st
     return {"text": "Pick your mentor from your top matches", "blocks": blocks}
 
 
-def choice_request_message(*, mentee: str, reasons: list[str], request_id: int, days: int) -> dict[str, Any]:
+def choice_request_message(
+    *, mentee: str, reasons: Sequence[Mapping[str, Any] | str], request_id: int, days: int
+) -> dict[str, Any]:
+    """The mentor's request: why the mentee chose them, in the mentor's words."""
     text = f"{_who(mentee)} would like you as their mentor."
-    body = "\n".join(f"• {r}" for r in reasons[:3])
+    body = "\n".join(f"• {r}" for r in reason_lines(reasons, reader=Reader.MENTOR, mentee=_who(mentee)))
     return {
         "text": text,
         "blocks": [
             section(f":wave: {text}\n{body}"),
-            context(f"Please answer within {days} days; if not, they'll be matched with their next choice."),
+            context(f"Please answer within {counted(days, 'day')}; if not, they'll be matched with their next choice."),
             actions(
                 button("Accept", ids.CHOICE_ACCEPT, value=str(request_id), style="primary"),
                 button("Not this time", ids.CHOICE_DECLINE, value=str(request_id)),
