@@ -127,7 +127,12 @@ def parse_program(values: dict[str, Any]) -> ProgramForm:
     form.first_survey_days = _int(_value(values, ids.PROGRAM_FIRST_SURVEY).get("value"))
     form.survey_every_days = _int(_value(values, ids.PROGRAM_SURVEY_EVERY).get("value"))
     form.weights_raw = str(_value(values, ids.PROGRAM_WEIGHTS).get("value") or "")
-    form.skills_raw = str(_value(values, ids.PROGRAM_SKILLS).get("value") or "")
+    more = sorted(
+        (k for k in values if str(k).startswith(f"{ids.PROGRAM_SKILLS_MORE}_")),
+        key=lambda k: int(str(k).rsplit("_", 1)[-1]) if str(k).rsplit("_", 1)[-1].isdigit() else 0,
+    )
+    boxes = [str(_value(values, block_id).get("value") or "") for block_id in (ids.PROGRAM_SKILLS, *more)]
+    form.skills_raw = "\n".join(box for box in boxes if box)
     chosen = {o.get("value") for o in _value(values, ids.PROGRAM_OPTIONS).get("selected_options") or []}
     form.same_team_excluded = "same_team_excluded" in chosen
     form.digest_enabled = "digest_enabled" in chosen

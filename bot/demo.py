@@ -98,7 +98,11 @@ def sign_up_everyone(demo: Demo) -> None:
             continue
         demo.sandbox.wait_for("views.open", after=started)
         view = demo.sandbox.views_opened(person.user_id)[-1]
-        demo.driver.view_submission(person.user_id, view, fill.signup_values(view, person))
+
+        def typed(action_id: str, query: str, user: str = person.user_id, modal: dict = view) -> list[dict]:
+            return demo.driver.block_suggestion(user, modal, action_id, query)
+
+        demo.driver.view_submission(person.user_id, view, fill.signup_values(view, person, typed=typed))
         dm = demo.sandbox.wait_for(
             "chat.postMessage", lambda c, u=person.user_id: c.args.get("channel") == u, after=started
         )
@@ -377,6 +381,12 @@ def run_demo(
             demo.say(
                 f"The app made {len(sandbox.calls)} Web API calls" + (f", recorded to {record}" if record else "") + "."
             )
+            invalid = sandbox.invalid_calls
+            demo.say(f"Calls real Slack would have refused: {len(invalid)}.")
+            for call in invalid[:20]:
+                demo.say(f"  ! {call.method}: {call.error}: {' | '.join(call.messages[:2])}")
+            if invalid:
+                return 1
         finally:
             server.stop()
             engine.dispose()

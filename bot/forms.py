@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bot import ids
 from bot.profiles import (
@@ -24,6 +23,7 @@ from bot.profiles import (
     split_free_text,
 )
 from bot.taxonomy import Taxonomy
+from bot.timezones import is_zone
 
 MAX_FREE_TEXT = 300  # "other skills" style answers
 MAX_BIO = 500
@@ -151,7 +151,7 @@ def parse_signup(values: Mapping[str, Any]) -> SignupForm:
         seniority=selected_value(values, ids.SENIORITY),
         communication_style=selected_value(values, ids.COMMUNICATION),
         personality=selected_value(values, ids.PERSONALITY),
-        timezone=text_value(values, ids.TIMEZONE).strip(),
+        timezone=(selected_value(values, ids.TIMEZONE) or text_value(values, ids.TIMEZONE)).strip(),
         days=tuple(selected_values(values, ids.DAYS)),
         time_slots=tuple(selected_values(values, ids.TIME_SLOTS)),
         meeting_format=selected_value(values, ids.MEETING_FORMAT),
@@ -162,13 +162,7 @@ def parse_signup(values: Mapping[str, Any]) -> SignupForm:
 
 
 def _valid_timezone(name: str) -> bool:
-    if not name or len(name) > 64:
-        return False
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return False
-    return name in available_timezones() or name == "UTC"
+    return is_zone(name)
 
 
 def validate_signup(form: SignupForm, taxonomy: Taxonomy, *, locked: Collection[str] = ()) -> dict[str, str]:
@@ -219,7 +213,7 @@ def validate_signup(form: SignupForm, taxonomy: Taxonomy, *, locked: Collection[
         check_choice(ids.PERSONALITY, form.personality, PERSONALITIES, "personality")
     check_choice(ids.MEETING_FORMAT, form.meeting_format, MEETING_FORMATS, "a meeting format")
     if not _valid_timezone(form.timezone):
-        errors[ids.TIMEZONE] = "Use a timezone name like Europe/Berlin or America/New_York."
+        errors[ids.TIMEZONE] = "That timezone isn't one I know: type a city (Berlin) or a zone and pick it."
     if not form.days:
         errors[ids.DAYS] = "Pick at least one day you could meet."
     elif any(day not in WEEKDAYS for day in form.days):

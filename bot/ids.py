@@ -156,6 +156,14 @@ SUGGESTIONS_ON = "networking_suggestions_on"
 ALUMNI_JOIN = "networking_alumni_join"
 ALUMNI_JOIN_MENTOR = "networking_alumni_join_mentor"
 
+# Type-ahead selects served by options listeners (lists that can outgrow Slack's 100 options)
+SKILL_SEARCH = "skill_search"  # the skills a cohort defined (signup, profile edit, resource tags)
+TIMEZONE_SEARCH = "timezone_search"  # IANA zones with their offsets and city names
+PROGRAM_SKILLS_MORE = "program_skills_more"  # block ids program_skills_more_1.. hold the rest of a long skills list
+# Two paging buttons in one actions block need their own action ids (Slack refuses a repeated one)
+COORD_AUDIT_OLDER = "coord_audit_older"  # the Newer button keeps COORD_AUDIT_PAGE
+MATCH_PAGE_NEXT = "match_page_next"  # the Previous button keeps MATCH_PAGE
+
 # Store before ack, HR import confirmation, signup window (the seams between stages)
 STORE_FAILED = "store_failed"
 IMPORT_CONFIRM = "coord_import_confirm"

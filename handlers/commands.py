@@ -86,6 +86,11 @@ class CommandRouter:
         return [(c.usage, c.help) for c in self._commands.values() if coordinator or not c.coordinator]
 
     def dispatch(self, ctx: CommandContext) -> None:
+        if not ctx.user_id or not ctx.trigger_id:
+            # Slack always sends both; without them no modal can open and no reply can be addressed
+            log.warning("slash command without user_id or trigger_id ignored")
+            ctx.ack()
+            return
         # any whitespace ends the subcommand: a tab, or the non-breaking space some keyboards and pastes insert
         name, rest = (ctx.args.split(None, 1) + ["", ""])[:2]
         name = name.lower() or self.default

@@ -304,6 +304,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
     # ------------------------------------------------------------------ audit paging
 
     @app.action(ids.COORD_AUDIT_PAGE)
+    @app.action(ids.COORD_AUDIT_OLDER)
     def on_audit_page(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         ack()
         actor = _user_id(body)

@@ -16,6 +16,8 @@ from handlers.commands import CommandRouter
 
 def publish_home(services: Services, client: WebClient, *, team_id: str, user_id: str) -> None:
     """Render and publish a person's App Home (every read in one session)."""
+    if not user_id:
+        return  # an event without a user has no Home to publish to
     coordinator = services.is_coordinator(user_id)
     with services.sessions() as session:
         saved = people.load_profile(session=session, team_id=team_id, user_id=user_id)

@@ -451,6 +451,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
         run_round(services, client, round_id=meta["round"], view_id=view_id, actor=actor)
 
     @app.action(ids.MATCH_PAGE)
+    @app.action(ids.MATCH_PAGE_NEXT)
     def on_page_clicked(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
         if not services.is_coordinator(_actor(body)):

@@ -13,7 +13,14 @@ from sqlmodel import Session
 from bot import forms, ids, people, privacy
 from bot.cohorts import open_cohort, settings_of, taxonomy_for
 from bot.services import Services
-from bot.views.signup import build_leave_modal, build_signup_modal, signup_confirmation, signup_not_open_modal
+from bot.views.signup import (
+    build_leave_modal,
+    build_signup_modal,
+    signup_confirmation,
+    signup_not_open_modal,
+    skills_typeahead,
+    timezone_typeahead,
+)
 from handlers.commands import CommandContext, CommandRouter
 from handlers.home import publish_home
 from handlers.payload import team_id as _team_id
@@ -46,10 +53,12 @@ def open_signup_modal(
     taxonomy = taxonomy_for(cohort)
     if saved is not None:
         _, profile, bio = saved
-        view = build_signup_modal(taxonomy=taxonomy, prefill=profile, bio=bio, editing=True, locked=locked)
+        view = build_signup_modal(
+            taxonomy=taxonomy, prefill=profile, bio=bio, editing=True, locked=locked, now=services.now()
+        )
     else:
         timezone = people.lookup_user(client, user_id).get("timezone") or "UTC"
-        view = build_signup_modal(taxonomy=taxonomy, timezone=timezone)
+        view = build_signup_modal(taxonomy=taxonomy, timezone=timezone, now=services.now())
     view["private_metadata"] = json.dumps({"cohort": cohort.id})
     client.views_open(trigger_id=trigger_id, view=view)
 
@@ -160,6 +169,18 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
         )
         client.chat_postMessage(channel=user_id, **message)
         publish_home(services, client, team_id=team_id, user_id=user_id)
+
+    @app.options(ids.SKILL_SEARCH)
+    def on_skill_search(ack: Ack, body: dict[str, Any]) -> None:
+        """Type-ahead over the cohort's skills (the modal names its cohort); at most 100, best matches first."""
+        with services.sessions() as session:
+            cohort = open_cohort(session=session, team_id=_team_id(body), cohort_id=_cohort_id(body.get("view") or {}))
+        ack(**skills_typeahead(str(body.get("value") or ""), taxonomy_for(cohort).skills))
+
+    @app.options(ids.TIMEZONE_SEARCH)
+    def on_timezone_search(ack: Ack, body: dict[str, Any]) -> None:
+        """Type-ahead over IANA zones by name, city or offset, each shown with its current offset and time."""
+        ack(**timezone_typeahead(str(body.get("value") or ""), services.now()))
 
     @app.view(ids.LEAVE_VIEW)
     def on_leave_confirmed(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:

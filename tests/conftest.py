@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine, make_url
 
 from bot.app import build_app, build_client
 from bot.config import Settings, load_settings
-from bot.sandbox import SlackDriver, SlackSandbox
+from bot.sandbox import SlackDriver, SlackSandbox, validation
 from bot.server import LocalServer, SlackWSGI
 from bot.services import Services
 from storage.db import make_engine, session_factory
@@ -35,6 +35,22 @@ def _postgres_unreachable_reason() -> str | None:
             return None
     except Exception as exc:  # noqa: BLE001 - any failure means "skip with the reason"
         return f"PostgreSQL at {make_url(PG_ADMIN_URL).render_as_string(hide_password=True)} unreachable: {exc}"
+
+
+@pytest.fixture(autouse=True)
+def no_invalid_slack_calls() -> Iterator[None]:
+    """Fail any test during which the app sent the Slack stand-in something real Slack would refuse.
+
+    The stand-in answers such calls as Slack does (``ok: false``, ``invalid_arguments`` / ``invalid_blocks`` ...);
+    this makes the test fail too, even when the app swallowed the error. A test of the stand-in itself that sends
+    invalid payloads on purpose wraps them in ``sandbox.expect_invalid()``.
+    """
+    mark = validation.refused_count()
+    yield
+    refused = [call for call in validation.refused_since(mark) if not call.expected]
+    if refused:
+        lines = [f"{c.method}: {c.error}: " + " | ".join(c.messages[:3]) for c in refused[:10]]
+        pytest.fail(f"{len(refused)} Web API call(s) that Slack would refuse:\n" + "\n".join(lines), pytrace=False)
 
 
 @pytest.fixture(scope="session")

@@ -146,7 +146,7 @@ def test_audit_log_pages_20_at_a_time(app: RunningApp) -> None:
     text = json.dumps(first)
     assert "test.action24" in text and "test.action05" in text and "test.action04" not in text
     message = {"blocks": first["blocks"], "ts": "1.0", "channel": "C0GENERAL", "is_ephemeral": True}
-    app.driver.block_action(COORDINATOR, ids.COORD_AUDIT_PAGE, message=message, channel_id="C0GENERAL")
+    app.driver.block_action(COORDINATOR, ids.COORD_AUDIT_OLDER, message=message, channel_id="C0GENERAL")
     app.sandbox.wait_for("response_url")
     second = json.dumps(app.sandbox.responses[-1].payload)
     assert "test.action04" in second and "test.action00" in second and "test.action05" not in second

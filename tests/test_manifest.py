@@ -34,3 +34,10 @@ def test_manifest_declares_what_the_app_needs(manifest: dict) -> None:
     assert "app_home_opened" in settings["event_subscriptions"]["bot_events"]
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
     assert {"commands", "chat:write", "users:read", "im:write", "mpim:write", "files:write"} <= scopes
+
+
+def test_manifest_declares_the_options_load_url_for_type_ahead_selects(manifest: dict) -> None:
+    """Slack asks the options load URL for an external select's options; without it the select stays empty."""
+    interactivity = manifest["settings"]["interactivity"]
+    assert interactivity["message_menu_options_url"] == interactivity["request_url"]
+    assert interactivity["message_menu_options_url"].endswith("/slack/events")  # where Bolt serves block_suggestion

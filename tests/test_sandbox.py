@@ -88,9 +88,10 @@ def test_auth_test_shape(sandbox: SlackSandbox, client: WebClient) -> None:
 
 
 def test_unknown_method_is_an_error_and_an_attempt(sandbox: SlackSandbox, client: WebClient) -> None:
-    with pytest.raises(SlackApiError) as err:
+    with sandbox.expect_invalid(), pytest.raises(SlackApiError) as err:
         client.api_call("reactions.explode")
     assert err.value.response["error"] == "unknown_method"
+    assert [c.method for c in sandbox.invalid_calls] == ["reactions.explode"]
     assert sandbox.calls == []
     assert [(a.method, a.status, a.ok) for a in sandbox.attempts] == [("reactions.explode", 200, False)]
 
@@ -112,7 +113,7 @@ def test_record_to_writes_jsonl_without_tokens(sandbox: SlackSandbox, client: We
     sandbox.record_to(path)
     client.chat_postMessage(channel="C1", text="one", blocks=[{"type": "divider"}])
     client.api_call("users.info", params={"user": "U1", "token": "xoxb-secret"})
-    with pytest.raises(SlackApiError):
+    with sandbox.expect_invalid(), pytest.raises(SlackApiError):
         client.chat_postMessage(channel="C1", text="")  # failures are not recorded
     lines = [json.loads(line) for line in path.read_text().splitlines()]  # flushed without stop()
     assert [line["method"] for line in lines] == ["chat.postMessage", "users.info"]
@@ -156,7 +157,7 @@ def test_post_message_shape_and_history(sandbox: SlackSandbox, client: WebClient
     assert message["metadata"] == metadata
     assert second["message"]["blocks"] == [{"type": "divider"}]
 
-    with pytest.raises(SlackApiError) as err:
+    with sandbox.expect_invalid(), pytest.raises(SlackApiError) as err:
         client.chat_postMessage(channel="C1", text="")
     assert err.value.response["error"] == "no_text"
 
@@ -323,7 +324,7 @@ def test_views_open_update_push(sandbox: SlackSandbox, client: WebClient) -> Non
     by_external = client.views_update(external_id="ext-1", view={**MODAL, "callback_id": "ext"})["view"]
     assert by_external["id"] == pushed["id"]
 
-    with pytest.raises(SlackApiError) as err:
+    with sandbox.expect_invalid(), pytest.raises(SlackApiError) as err:
         client.views_open(view=MODAL, trigger_id="")
     assert err.value.response["error"] == "invalid_arguments"
 
@@ -348,7 +349,7 @@ def test_expired_triggers(sandbox: SlackSandbox, client: WebClient) -> None:
 def test_views_publish_home(sandbox: SlackSandbox, client: WebClient) -> None:
     home = {"type": "home", "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "v1"}}]}
     first = client.views_publish(user_id="U1", view=home)["view"]
-    second = client.views_publish(user_id="U1", view={**home, "blocks": []})["view"]
+    second = client.views_publish(user_id="U1", view={**home, "blocks": [{"type": "divider"}]})["view"]
     assert first["type"] == "home"
     assert second["id"] == first["id"]
     assert sandbox.home_view("U1") == second
@@ -439,7 +440,7 @@ def test_rate_limit_is_retried_after_retry_after(sandbox: SlackSandbox) -> None:
 def test_server_errors_are_retried(sandbox: SlackSandbox) -> None:
     sandbox.fail_next("views.publish", status=503, count=2)
     client = WebClient(base_url=sandbox.url, token="xoxb-test", retry_handlers=[ServerErrorRetryHandler(2, FAST)])
-    assert client.views_publish(user_id="U1", view={"type": "home", "blocks": []})["ok"]
+    assert client.views_publish(user_id="U1", view={"type": "home", "blocks": [{"type": "divider"}]})["ok"]
     assert [a.status for a in sandbox.attempts] == [503, 503, 200]
 
     sandbox.fail_next("chat.postMessage", status=500)
@@ -645,7 +646,7 @@ def test_block_action_from_a_message_and_a_view(receiver: str, sandbox: SlackSan
 
 def test_events_and_url_verification(receiver: str, sandbox: SlackSandbox, client: WebClient) -> None:
     driver = SlackDriver(receiver, "s3cret", sandbox=sandbox)
-    client.views_publish(user_id="U1", view={"type": "home", "blocks": []})
+    client.views_publish(user_id="U1", view={"type": "home", "blocks": [{"type": "divider"}]})
     driver.app_home_opened("U1")
     envelope = json.loads(_last()[1])
     sample = json.loads((PAYLOADS / "app_home_opened.bolt_tests_org_app.json").read_text())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 
@@ -31,7 +32,10 @@ def test_mentor_opens_signup_modal_within_3_seconds_with_slack_timezone(app: Run
     view = app.sandbox.views_opened(ALICE.user_id)[-1]
     assert view["callback_id"] == ids.SIGNUP_VIEW
     tz_block = next(b for b in view["blocks"] if b.get("block_id") == ids.TIMEZONE)
-    assert tz_block["element"]["initial_value"] == "Europe/Berlin"  # from users.info
+    assert tz_block["element"]["type"] == "external_select"  # type-ahead over IANA zones, cities and offsets
+    initial = tz_block["element"]["initial_option"]  # from users.info, with its offset and local time
+    assert initial["value"] == "Europe/Berlin"
+    assert re.fullmatch(r"Europe/Berlin \(UTC\+[12], now \d\d:\d\d\)", initial["text"]["text"])
     assert app.sandbox.calls_for("users.info")
 
 
@@ -62,7 +66,7 @@ def test_profile_reopens_the_modal_prefilled(app: RunningApp) -> None:
     offered = {o["value"] for o in blocks[ids.SKILLS_OFFERED]["element"]["initial_options"]}
     assert offered == {"python", "system design", "people management"}
     assert blocks[ids.CAPACITY]["element"]["initial_value"] == "3"
-    assert blocks[ids.TIMEZONE]["element"]["initial_value"] == "America/New_York"
+    assert blocks[ids.TIMEZONE]["element"]["initial_option"]["value"] == "America/New_York"
     assert {o["value"] for o in blocks[ids.TIME_SLOTS]["element"]["initial_options"]} == {"morning", "afternoon"}
     # saving the prefilled modal unchanged updates, not duplicates
     values = fill.signup_values(view, BOB)

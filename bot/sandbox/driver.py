@@ -20,6 +20,7 @@ from urllib.parse import urlencode
 
 from slack_sdk.signature import SignatureVerifier
 
+from bot.sandbox import validation
 from bot.sandbox.slack_api import SlackSandbox
 
 # ---------------------------------------------------------------------- state values, per element type
@@ -323,6 +324,38 @@ class SlackDriver:
             status, response_headers = err.code, dict(err.headers.items())
         return Response(status, response_headers, text, time.perf_counter() - started, body)
 
+    def _check_answer(self, kind: str, response: Response, view: Mapping[str, Any] | None = None) -> None:
+        """Hold what the app answers in an HTTP response to Slack's rules, as Slack does.
+
+        A slash command's answer is a message; a view submission's ``response_action`` carries a view (``update``,
+        ``push``) or inline ``errors`` keyed by the view's input blocks. What Slack would refuse is kept in the
+        sandbox's ``invalid_calls`` (and fails the test).
+        """
+        if self.sandbox is None or response.status != 200 or not response.body.strip():
+            return
+        try:
+            body = response.json()
+        except ValueError:
+            return  # a plain-text answer is shown as it is
+        if not isinstance(body, dict):
+            return
+        problems: list[validation.Problem] = []
+        if kind == "slash_command":
+            problems = validation.check_message(body)
+        elif body.get("response_action") in ("update", "push"):
+            problems = validation.check_view(body.get("view"))
+        elif body.get("response_action") == "errors":
+            inputs = {b.get("block_id") for b in (view or {}).get("blocks") or [] if b.get("type") == "input"}
+            ref = "https://docs.slack.dev/surfaces/modals#displaying_errors"
+            problems = [
+                validation.Problem(f"/errors/{key}", f"errors name {key!r}, not an input block of the view", ref)
+                for key in (body.get("errors") or {})
+                if key not in inputs
+            ]
+        refused = validation.refusal(problems)
+        if refused is not None:
+            self.sandbox.note_invalid(kind, refused, body)
+
     def _post_form(self, fields: Mapping[str, Any], **opts: Any) -> Response:
         return self.post(urlencode(fields), "application/x-www-form-urlencoded", **opts)
 
@@ -370,7 +403,9 @@ class SlackDriver:
             "response_url": self.last_response_url,
             "trigger_id": self.last_trigger_id,
         }
-        return self._post_form(fields, **opts)
+        response = self._post_form(fields, **opts)
+        self._check_answer("slash_command", response)
+        return response
 
     def view_submission(
         self,
@@ -409,7 +444,9 @@ class SlackDriver:
             "is_enterprise_install": False,
             "enterprise": None,
         }
-        return self._post_payload(payload, **opts)
+        response = self._post_payload(payload, **opts)
+        self._check_answer("view_submission", response, submitted)
+        return response
 
     def view_closed(self, user_id: str, view: Mapping[str, Any], *, is_cleared: bool = False, **opts: Any) -> Response:
         """Close a modal as ``user_id`` (sent by Slack only when the view has ``notify_on_close``)."""
@@ -552,6 +589,63 @@ class SlackDriver:
         elif container is not None:
             payload["container"] = dict(container)
         return self._post_payload(payload, **opts)
+
+    def block_suggestion(
+        self,
+        user_id: str,
+        view: Mapping[str, Any],
+        action_id: str,
+        value: str,
+        *,
+        block_id: str | None = None,
+        **opts: Any,
+    ) -> list[dict[str, Any]]:
+        """Type ``value`` into an external select of a modal, as Slack asks the app's options load URL.
+
+        The app's answer is held to Slack's limits for an options response (at most 100 options); an answer
+        Slack would refuse is kept in the sandbox's ``invalid_calls`` (as ``block_suggestion``) and fails the test.
+
+        Args:
+            user_id: Who types.
+            view: The view holding the select (as opened).
+            action_id: The select's action_id.
+            value: What was typed.
+            block_id: The select's block (defaults to the first block holding ``action_id``).
+            **opts: Request options (see the class docstring).
+
+        Returns:
+            The options the app offered (option groups flattened), best first as the app ranked them.
+        """
+        for found_block_id, element in _iter_elements(view.get("blocks") or []):
+            if element.get("action_id") == action_id and (block_id is None or block_id == found_block_id):
+                block_id = found_block_id
+                break
+        else:
+            raise KeyError(f"action_id {action_id!r} not found in the view")
+        payload = {
+            "type": "block_suggestion",
+            "user": self._user(user_id),
+            "container": {"type": "view", "view_id": view.get("id", "")},
+            "api_app_id": self.api_app_id,
+            "token": "verification_token",
+            "action_id": action_id,
+            "block_id": block_id,
+            "value": value,
+            "team": self._team(),
+            "enterprise": None,
+            "is_enterprise_install": False,
+            "view": self._complete_view(view),
+        }
+        response = self._post_payload(payload, **opts)
+        body = response.json() if response.status == 200 else None
+        refused = validation.refusal(validation.check_options_response(body))
+        if refused is not None and self.sandbox is not None:
+            self.sandbox.note_invalid("block_suggestion", refused, {"action_id": action_id, "value": value})
+        body = body if isinstance(body, dict) else {}
+        offered = list(body.get("options") or [])
+        for group in body.get("option_groups") or []:
+            offered.extend(group.get("options") or [])
+        return offered
 
     def event(
         self,

@@ -13,6 +13,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
+from bot.sandbox import validation
 from bot.sandbox.slack_api import SlackSandbox
 
 
@@ -74,6 +75,10 @@ class OAuthSandbox(SlackSandbox):
     def handle_api(self, method: str, args: dict[str, Any], token: str | None) -> dict[str, Any]:
         """Answer ``oauth.v2.access`` (client credentials, no token) and workspace-aware ``auth.test``."""
         if method == "oauth.v2.access":
+            refused = validation.check_call(method, args)
+            if refused is not None:
+                self.note_invalid(method, refused, {k: v for k, v in args.items() if k != "client_secret"})
+                return refused.answer()
             return self._oauth_v2_access(args)
         with self._lock:
             team = self._token_team.get(token or "")

@@ -21,6 +21,34 @@ def label(tag: str) -> str:
     return tag[:1].upper() + tag[1:].replace("_", " ")
 
 
+SECTION_CHARS = 3000  # Slack's limit for a section's text
+
+
+def fit_lines(lines: Sequence[str], *, limit: int = SECTION_CHARS, most: int | None = None, head: str = "") -> str:
+    """Lines joined for one section: whole lines only, then "…and N more" for what did not fit.
+
+    Args:
+        lines: The lines, most important first.
+        limit: Characters the joined text (with ``head``) may take.
+        most: Show at most this many lines.
+        head: A first line always shown (a title).
+    """
+    shown: list[str] = [head] if head else []
+    size = len(head)
+    room = len(lines) if most is None else min(most, len(lines))
+    for n, line in enumerate(lines[:room]):
+        left = len(lines) - n - 1
+        tail = len(f"\n…and {left} more") if left else 0
+        if size + len(line) + 1 + tail > limit:
+            break
+        shown.append(line)
+        size += len(line) + 1
+    hidden = len(lines) - (len(shown) - (1 if head else 0))
+    if hidden:
+        shown.append(f"…and {hidden} more")
+    return "\n".join(shown)
+
+
 def option(value: str, text: str | None = None) -> dict[str, Any]:
     return {"text": plain((text or label(value))[:75]), "value": value[:150]}
 
@@ -67,9 +95,15 @@ def actions(*elements: dict[str, Any], block_id: str | None = None) -> dict[str,
 
 
 def input_block(
-    block_id: str, text: str, element: dict[str, Any], *, optional: bool = False, hint: str | None = None
+    block_id: str,
+    text: str,
+    element: dict[str, Any],
+    *,
+    optional: bool = False,
+    hint: str | None = None,
+    action_id: str = ids.INPUT,
 ) -> dict[str, Any]:
-    element = {**element, "action_id": ids.INPUT}
+    element = {**element, "action_id": action_id}
     block: dict[str, Any] = {
         "type": "input",
         "block_id": block_id,
@@ -127,6 +161,31 @@ def multi_select(
     if chosen:
         element["initial_options"] = chosen
     if max_selected:
+        element["max_selected_items"] = max_selected
+    return element
+
+
+def external_select(
+    action_id: str,
+    *,
+    multi: bool = False,
+    initial: Sequence[dict[str, Any]] = (),
+    placeholder: str = "Type to search",
+    max_selected: int | None = None,
+    min_query_length: int = 1,
+) -> dict[str, Any]:
+    """A type-ahead select whose options an options listener serves (for lists that can pass 100 options)."""
+    element: dict[str, Any] = {
+        "type": "multi_external_select" if multi else "external_select",
+        "action_id": action_id,
+        "placeholder": plain(placeholder),
+        "min_query_length": min_query_length,
+    }
+    if multi and initial:
+        element["initial_options"] = list(initial)[:100]
+    elif initial:
+        element["initial_option"] = initial[0]
+    if multi and max_selected:
         element["max_selected_items"] = max_selected
     return element
 

@@ -15,6 +15,7 @@ from bot.views.blocks import (
     choice_list,
     context,
     divider,
+    fit_lines,
     header,
     input_block,
     modal,
@@ -118,7 +119,7 @@ def audit_message(entries: Sequence[Any], *, page: int, more: bool) -> dict[str,
     if page > 0:
         buttons.append(button("Newer", ids.COORD_AUDIT_PAGE, value=str(page - 1)))
     if more:
-        buttons.append(button("Older", ids.COORD_AUDIT_PAGE, value=str(page + 1)))
+        buttons.append(button("Older", ids.COORD_AUDIT_OLDER, value=str(page + 1)))
     if buttons:
         blocks.append(actions(*buttons))
     blocks.append(context(f"Page {page + 1}, newest first."))
@@ -137,6 +138,56 @@ def _channel_select(block_id: str, text: str, initial: str, hint: str) -> dict[s
     if initial:
         element["initial_conversation"] = initial
     return input_block(block_id, text, element, optional=True, hint=hint)
+
+
+SKILLS_BOX_CHARS = 3000  # Slack's limit for a plain_text_input
+SKILLS_BOXES = 7  # 300 skills of up to 60 characters, one a line, need 7 boxes of 3,000 characters
+
+
+def skills_boxes(skills: Sequence[str]) -> list[str]:
+    """A skills list split into text boxes of at most 3,000 characters, one skill a line."""
+    boxes: list[str] = []
+    current = ""
+    for skill in skills:
+        candidate = f"{current}\n{skill}" if current else skill
+        if len(candidate) > SKILLS_BOX_CHARS:
+            boxes.append(current)
+            candidate = skill
+        current = candidate
+    if current:
+        boxes.append(current)
+    return boxes
+
+
+def _skills_inputs(skills: Sequence[str]) -> list[dict[str, Any]]:
+    """The skills taxonomy as one box, or several when it is long (plus an empty one to add more)."""
+    boxes = [*skills_boxes(skills), ""]  # always room to add more
+    boxes = (boxes + [""] * (2 - len(boxes)))[:SKILLS_BOXES]
+    blocks = [
+        input_block(
+            ids.PROGRAM_SKILLS,
+            "Skills taxonomy",
+            text_input(
+                initial=boxes[0],
+                multiline=True,
+                max_length=SKILLS_BOX_CHARS,
+                placeholder="Leave empty to keep the default list",
+            ),
+            optional=True,
+            hint="One skill per line, up to 300. Empty keeps the default taxonomy."
+            + (" Long lists continue in the boxes below." if len(boxes) > 1 else ""),
+        )
+    ]
+    for n, box in enumerate(boxes[1:], start=2):
+        blocks.append(
+            input_block(
+                f"{ids.PROGRAM_SKILLS_MORE}_{n}",
+                f"Skills taxonomy, continued ({n} of {len(boxes)})",
+                text_input(initial=box, multiline=True, max_length=SKILLS_BOX_CHARS),
+                optional=True,
+            )
+        )
+    return blocks
 
 
 def program_modal(
@@ -214,18 +265,7 @@ def program_modal(
             text_input(initial=weights_text, multiline=True, max_length=1000),
             hint="One per line as name = number (0 to 10). These are the defaults; change any you like.",
         ),
-        input_block(
-            ids.PROGRAM_SKILLS,
-            "Skills taxonomy",
-            text_input(
-                initial="\n".join(skills),
-                multiline=True,
-                max_length=3000,
-                placeholder="Leave empty to keep the default list",
-            ),
-            optional=True,
-            hint="One skill per line. Empty keeps the default taxonomy.",
-        ),
+        *_skills_inputs(skills),
         input_block(
             ids.PROGRAM_MIN_HOURS,
             "Minimum shared working hours per week",
@@ -478,17 +518,13 @@ def digest_message(
         f"*Matches made:* {matches}",
     ]
     blocks = [header(f"Weekly digest: {cohort_name}"[:150]), section("\n".join(lines))]
-    risk = "\n".join(f"• {pair_line(p, quiet)}" for p, quiet in at_risk[:15]) or "none"
-    blocks.append(section(f"*Pairs at risk*\n{risk}"))
+    risk = [f"• {pair_line(p, quiet)}" for p, quiet in at_risk] or ["none"]
+    blocks.append(section(fit_lines(risk, most=15, head="*Pairs at risk*")))
     flag_labels = {Flag.NOT_A_FIT: "\u201cnot a fit\u201d", Flag.NEED_HELP: "\u201cneed help\u201d"}
-    flag_text = (
-        "\n".join(f"• pair #{pid}: the {role} said {flag_labels.get(m, m)}" for pid, role, m in flags[:15]) or "none"
-    )
-    blocks.append(section(f"*Flags from surveys*\n{flag_text}"))
-    closing = (
-        "\n".join(f"• {pair_line(p)} ends {end:%a %d %b}" for p, end in closures[:15]) or "none in the next two weeks"
-    )
-    blocks.append(section(f"*Upcoming closures*\n{closing}"))
+    flag_lines = [f"• pair #{pid}: the {role} said {flag_labels.get(m, m)}" for pid, role, m in flags] or ["none"]
+    blocks.append(section(fit_lines(flag_lines, most=15, head="*Flags from surveys*")))
+    closing = [f"• {pair_line(p)} ends {end:%a %d %b}" for p, end in closures] or ["none in the next two weeks"]
+    blocks.append(section(fit_lines(closing, most=15, head="*Upcoming closures*")))
     blocks.append(context("Open App Home for actions on at-risk pairs."))
     return {"text": f"Weekly mentorship digest for {cohort_name}", "blocks": blocks}
 

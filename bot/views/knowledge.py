@@ -12,17 +12,17 @@ from bot.views.blocks import (
     actions,
     button,
     context,
+    fit_lines,
     header,
     input_block,
     label,
     modal,
-    multi_select,
     options,
-    plain,
     section,
     static_select,
     text_input,
 )
+from bot.views.signup import skills_select, uses_typeahead
 from bot.views.words import counted as counted_words
 
 if TYPE_CHECKING:
@@ -55,11 +55,6 @@ def build_share_modal(
     *, taxonomy: Taxonomy, pair_id: int | None = None, goals: Sequence[str] = (), url: str = ""
 ) -> dict[str, Any]:
     """The "Share a resource" modal: url, title, note, skill tags, and (in a pair) which goal it serves."""
-    groups = [
-        {"label": plain(label(group)[:75]), "options": options(skills)}
-        for group, skills in taxonomy.skill_groups.items()
-        if skills
-    ]
     blocks: list[dict[str, Any]] = [
         input_block(
             ids.SHARE_URL,
@@ -77,8 +72,9 @@ def build_share_modal(
         input_block(
             ids.SHARE_TAGS,
             "Skills it helps with",
-            multi_select(groups=groups, placeholder="Pick skills", max_selected=10),
+            skills_select(taxonomy, max_selected=10),
             optional=True,
+            action_id=ids.SKILL_SEARCH if uses_typeahead(taxonomy) else ids.INPUT,
         ),
     ]
     if goals:
@@ -134,6 +130,8 @@ def resource_list_message(
             buttons.append(button("Remove", ids.RESOURCE_REMOVE, value=str(item.id), style="danger"))
         blocks.append(section(f"{_link(item)}\n_{_tags(item.tags)} · {recs} · shared by <@{item.shared_by}>_"))
         blocks.append(actions(*buttons, block_id=f"resource_{item.id}"))
+    if len(items) > 15:
+        blocks.append(context(f"…and {len(items) - 15} more. `/mentor resources <skill>` narrows the list."))
     blocks.append(actions(share_button(pair_id)))
     return {"text": f"Resources{scope.replace('*', '')}: {len(items)}", "blocks": blocks}
 
@@ -144,7 +142,7 @@ def resource_suggestion_blocks(resources: Sequence[ResourceItem]) -> list[dict[s
         return []
     lines = [f"• {_link(r)} _({_tags(r.tags)})_" for r in resources]
     return [
-        section(":books: *From the program's library, matching your goals:*\n" + "\n".join(lines)),
+        section(fit_lines(lines, head=":books: *From the program's library, matching your goals:*")),
         context("Found something useful yourselves? `/mentor share <link>` adds it to the library."),
     ]
 
@@ -247,14 +245,19 @@ def _person_line(s: PersonSuggestion) -> str:
     return f"*<@{s.user_id}>*" + (f": {_escape(s.reason)}" if s.reason else "")
 
 
+MAX_PEOPLE = 10  # suggestions shown at once (each a section with a button)
+
+
 def people_to_meet_blocks(suggestions: Sequence[PersonSuggestion], *, suggest_me: bool = True) -> list[dict[str, Any]]:
     """The "People to meet" section of App Home, each with an "Ask for an intro" button."""
     blocks: list[dict[str, Any]] = [header("People to meet")]
     if suggestions:
-        for s in suggestions:
+        for s in suggestions[:MAX_PEOPLE]:
             blocks.append(
                 section(_person_line(s), accessory=button("Ask for an intro", ids.INTRO_ASK, value=s.user_id))
             )
+        if len(suggestions) > MAX_PEOPLE:
+            blocks.append(context(f"…and {len(suggestions) - MAX_PEOPLE} more next month."))
     else:
         blocks.append(section("No suggestions yet: they appear once you're in a pair and others share your skills."))
     toggle = (
@@ -272,8 +275,10 @@ def people_to_meet_message(suggestions: Sequence[PersonSuggestion], *, has_mento
         ", beyond your mentor" if has_mentor else ""
     )
     blocks: list[dict[str, Any]] = [section(f"{text}:")]
-    for s in suggestions:
+    for s in suggestions[:MAX_PEOPLE]:
         blocks.append(section(_person_line(s), accessory=button("Ask for an intro", ids.INTRO_ASK, value=s.user_id)))
+    if len(suggestions) > MAX_PEOPLE:
+        blocks.append(context(f"…and {len(suggestions) - MAX_PEOPLE} more next month."))
     blocks.append(context("I'll ask them privately first and only connect you if they're up for it."))
     return {"text": text, "blocks": blocks}
 

@@ -135,7 +135,7 @@ def build_preview_modal(
     if page > 0:
         nav.append(button("◀ Previous", ids.MATCH_PAGE, value=str(page - 1)))
     if page < pages - 1:
-        nav.append(button(f"Next ▶ ({page + 2}/{pages})", ids.MATCH_PAGE, value=str(page + 1)))
+        nav.append(button(f"Next ▶ ({page + 2}/{pages})", ids.MATCH_PAGE_NEXT, value=str(page + 1)))
     blocks.append(actions(*nav))
     return modal(
         callback_id=ids.MATCH_PREVIEW_VIEW,

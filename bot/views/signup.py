@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
-from bot import ids
+from bot import ids, timezones
 from bot.forms import MAX_BIO, MAX_CAPACITY, MAX_FREE_TEXT, MAX_TAGS, MIN_CAPACITY
 from bot.profiles import COMMUNICATION_STYLES, MEETING_FORMATS, PERSONALITIES, SENIORITY_LEVELS, Profile
 from bot.taxonomy import Taxonomy
 from bot.views.blocks import (
     choice_list,
     context,
+    external_select,
     header,
     input_block,
     label,
     modal,
     multi_select,
+    option,
     options,
     plain,
     section,
@@ -47,6 +50,59 @@ STYLE_LABELS = {
 }
 
 
+STATIC_SKILLS_LIMIT = 100  # a static select shows at most 100 options per group; longer lists use type-ahead
+
+
+def skill_option(skill: str) -> dict[str, Any]:
+    """How a skill is offered in a select (also what the type-ahead listener answers)."""
+    return option(skill)
+
+
+def timezone_option(zone: str, now: datetime | None) -> dict[str, Any]:
+    """A timezone as ``Europe/Berlin (UTC+1, now 14:05)`` (just the name when no time is given)."""
+    return option(zone, timezones.zone_label(zone, now) if now is not None else zone)
+
+
+def skills_typeahead(query: str, skills: Iterable[str]) -> dict[str, Any]:
+    """The options an external skills select shows for ``query``: prefix and word matches first, at most 100."""
+    from bot.typeahead import rank
+
+    found = rank(query, skills, texts=lambda skill: (label(skill),))
+    return {"options": [skill_option(skill) for skill in found]}
+
+
+def timezone_typeahead(query: str, now: datetime) -> dict[str, Any]:
+    """The options the timezone select shows for ``query`` (zone names, cities, offsets), at most 100."""
+    return {"options": [timezone_option(zone, now) for zone in timezones.search(query, now)]}
+
+
+def uses_typeahead(taxonomy: Taxonomy) -> bool:
+    """Whether a taxonomy's skills are too many for a static select (one group may hold at most 100)."""
+    return len(taxonomy.skills) > STATIC_SKILLS_LIMIT
+
+
+def skills_select(
+    taxonomy: Taxonomy, *, initial: Sequence[str] = (), placeholder: str = "Pick skills", max_selected: int = MAX_TAGS
+) -> dict[str, Any]:
+    """A skills picker: option groups when the list is short, type-ahead over the cohort's skills when long."""
+    known = set(taxonomy.skills)
+    chosen = [s for s in initial if s in known]
+    if uses_typeahead(taxonomy):
+        return external_select(
+            ids.SKILL_SEARCH,
+            multi=True,
+            initial=[skill_option(s) for s in chosen],
+            placeholder="Type to search skills",
+            max_selected=max_selected,
+        )
+    groups = [
+        {"label": plain(label(group)[:75]), "options": [skill_option(s) for s in skills]}
+        for group, skills in taxonomy.skill_groups.items()
+        if skills
+    ]
+    return multi_select(groups=groups, initial=chosen, placeholder=placeholder, max_selected=max_selected)
+
+
 HR_LABELS = {"department": "Department", "industry": "Industry", "seniority": "Seniority"}
 
 
@@ -75,18 +131,21 @@ def build_signup_modal(
     bio: str = "",
     editing: bool = False,
     locked: Mapping[str, str] | None = None,
+    now: datetime | None = None,
 ) -> dict[str, Any]:
     """The modal asking what matching needs. ``prefill`` fills it with saved answers.
 
     ``locked``: fields an HR import set (field -> value), shown as facts instead of asked.
+    Skills come as option groups when the cohort's list is short and as a type-ahead select (served by the
+    ``ids.SKILL_SEARCH`` options listener) when it is long; the timezone is a type-ahead over IANA zones,
+    starting at the person's Slack timezone shown with its offset and local time at ``now``.
     """
     p = prefill
-    skill_groups = [
-        {"label": plain(label(group)[:75]), "options": options(skills)}
-        for group, skills in taxonomy.skill_groups.items()
-        if skills
-    ]
     known = set(taxonomy.skills)
+    typeahead = uses_typeahead(taxonomy)
+    skills_hint = f" Type a few letters to search the program's {len(known)} skills." if typeahead else ""
+    zone = (p.timezone if p else timezone) or "UTC"
+    zone = zone if timezones.is_zone(zone) else "UTC"
     offered_other = ", ".join(s for s in (p.skills_offered if p else ()) if s not in known)
     wanted_other = ", ".join(s for s in (p.skills_wanted if p else ()) if s not in known)
     blocks: list[dict[str, Any]] = [
@@ -103,14 +162,10 @@ def build_signup_modal(
         input_block(
             ids.SKILLS_OFFERED,
             "Skills you can help others with",
-            multi_select(
-                groups=skill_groups,
-                initial=p.skills_offered if p else (),
-                placeholder="Pick skills",
-                max_selected=MAX_TAGS,
-            ),
+            skills_select(taxonomy, initial=p.skills_offered if p else ()),
             optional=True,
-            hint="Mentors: pick at least one.",
+            hint="Mentors: pick at least one." + skills_hint,
+            action_id=ids.SKILL_SEARCH if typeahead else ids.INPUT,
         ),
         input_block(
             ids.SKILLS_OFFERED_OTHER,
@@ -121,14 +176,10 @@ def build_signup_modal(
         input_block(
             ids.SKILLS_WANTED,
             "Skills you want to grow",
-            multi_select(
-                groups=skill_groups,
-                initial=p.skills_wanted if p else (),
-                placeholder="Pick skills",
-                max_selected=MAX_TAGS,
-            ),
+            skills_select(taxonomy, initial=p.skills_wanted if p else ()),
             optional=True,
-            hint="Mentees: pick at least one skill or career goal.",
+            hint="Mentees: pick at least one skill or career goal." + skills_hint,
+            action_id=ids.SKILL_SEARCH if typeahead else ids.INPUT,
         ),
         input_block(
             ids.SKILLS_WANTED_OTHER,
@@ -201,8 +252,11 @@ def build_signup_modal(
         input_block(
             ids.TIMEZONE,
             "Your timezone",
-            text_input(initial=(p.timezone if p else timezone) or "UTC", max_length=64),
-            hint="Taken from your Slack profile; an IANA name such as Europe/Berlin.",
+            external_select(
+                ids.TIMEZONE_SEARCH, initial=[timezone_option(zone, now)], placeholder="Type a city or a timezone"
+            ),
+            hint="Taken from your Slack profile. Type a city (Berlin, Bangalore) or an offset (UTC+1) to change it.",
+            action_id=ids.TIMEZONE_SEARCH,
         ),
         input_block(
             ids.DAYS,
