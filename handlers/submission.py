@@ -2,10 +2,10 @@
 
 Every ``@app.view`` listener goes through :func:`store_then_ack`:
 
-1. One database transaction (``storage.db.bounded_transaction``) claims the submission (a double click or
-   a Slack retry of the same view is acknowledged and ignored), runs the listener's ``write`` (which may read,
-   validate and raise :class:`Invalid`) and commits. Waiting for a lock is bounded, so the answer always
-   reaches Slack inside its 3-second window.
+1. One database transaction (``storage.db.bounded_transaction``) runs the listener's ``write`` (which may
+   read, validate and raise :class:`Invalid`), claims the submission (a double click or a Slack retry of the
+   same view is acknowledged and rolled back) and commits. Waiting for a lock is bounded, so the answer
+   always reaches Slack inside its 3-second window.
 2. Only then ``ack()``. When the write failed (the database restarting, a lock, a constraint) nothing of it
    is kept and the acknowledgement is an inline error: the modal stays open with the person's text, and
    pressing Submit again retries.
@@ -133,11 +133,13 @@ def store_then_ack(
     key = submission_key(body) if dedupe else None
     try:
         with deferred.hold() as pending, bounded_transaction(services.engine, seconds=STORE_SECONDS) as session:
+            value = write(session)
+            # Claimed after the write, in its transaction: a refused submission claims nothing, and a repeat of
+            # one already stored is rolled back whole (on PostgreSQL it waits here for the first to commit).
             if key is not None and not events.claim_event(
                 session=session, team_id=_team_id(body), event_id=key, event_type="view"
             ):
                 raise _Duplicate
-            value = write(session)
     except Invalid as exc:
         ack(**exc.response)
         return None

@@ -385,3 +385,26 @@ def test_slow_slack_calls_come_after_the_ack(app: RunningApp, paired: PairRow) -
         lambda: any(ids.GOALS_CONFIRM in str(m.get("blocks")) for m in app.sandbox.messages_in(paired.channel_id)),
         timeout=10,
     )
+
+
+def test_publishing_a_round_failing_keeps_the_preview_and_creates_no_pair(app: RunningApp) -> None:
+    from tests.test_matching_flow import _preview, _signup_cohort
+
+    _signup_cohort(app)
+    started = time.time()
+    app.driver.slash_command(COORDINATOR, "match")
+    view = _preview(app, after=started)
+    with database_refuses(app.services.engine, r"^INSERT INTO pair\b"):
+        answer = app.driver.view_submission(COORDINATOR, view, {}).json()
+    assert answer["response_action"] == "update" and NOT_SAVED in str(answer["view"]["blocks"][0])
+    assert answer["view"]["submit"]  # still the preview, with its Publish button
+    time.sleep(0.3)
+    assert _rows(app, PairRow) == []
+    assert not any("first in line" in m["text"] for m in app.sandbox.messages_to(ERIN_ID))
+    again = app.driver.view_submission(COORDINATOR, view, {}).json()
+    assert again["response_action"] == "update" and "Published" in str(again["view"])
+    assert len(_rows(app, PairRow)) == 2
+    eventually(lambda: any("first in line" in m["text"] for m in app.sandbox.messages_to(ERIN_ID)))
+
+
+ERIN_ID = "U0ERIN0005"
