@@ -635,6 +635,7 @@ def test_pause_without_a_date_parks_prompts_until_resume(world: World) -> None:
     view = open_from(w, MENTOR, ids.HOME_PAIR_PAUSE, view=home)
     assert submit(w, MENTOR, view, {}) is None
     eventually(lambda: w.pair().status == PairStatus.PAUSED)
+    eventually(lambda: any(ids.PAIR_RESUME in json.dumps(m.get("blocks")) for m in w.dm()))  # posted after the ack
     w.advance(60)
     assert not [m for m in w.dm() if "since last time" in m["text"].lower()]
     assert not [p for p in w.sent if p.kind == PromptKind.SURVEY]
