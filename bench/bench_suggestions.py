@@ -99,7 +99,8 @@ def main() -> None:
     given = sum(len(v) for v in month2.values())
     print(
         f"next month (rotation): total {rotated:.2f} s; {given:,} suggestions, {repeats:,} repeats "
-        f"({100 * repeats / max(1, given):.2f}%, only where nobody new fits), {intro_hits} to people already introduced"
+        f"({100 * repeats / max(1, given):.2f}%: no fresh candidate left under the cap), "
+        f"{intro_hits} to people already introduced"
     )
 
 
