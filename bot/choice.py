@@ -113,12 +113,26 @@ class Answer:
 def answer(
     *, session: Session, team_id: str, request_id: int, actor: str | None, accept: bool, now: datetime, days: int
 ) -> Answer | None:
-    """A mentor accepts or declines (``actor`` None: the deadline passed). None when not theirs or not open."""
+    """A mentor accepts or declines (``actor`` None: the deadline passed). None when not theirs or not open.
+
+    A decline reads like an expiry to the mentee: it is recorded now, and the request moves to the next choice
+    (the mentee hears "not available right now") when the answer window closes, exactly as for no answer.
+    A request withdrawn because the mentor left moves on at the deadline the same way.
+    """
     request = session.get(MatchRequest, request_id)
-    if request is None or request.team_id != team_id or request.status != MatchRequestStatus.REQUESTED:
+    if request is None or request.team_id != team_id:
+        return None
+    if actor is None and request.status in (MatchRequestStatus.DECLINED, MatchRequestStatus.WITHDRAWN):
+        return _move_on(session, team_id, request, now=now, days=days)
+    if request.status != MatchRequestStatus.REQUESTED:
         return None
     if actor is not None and actor != request.mentor_user_id:
         return None
+    if actor is not None and not accept:
+        request.status = MatchRequestStatus.DECLINED
+        session.add(request)
+        session.commit()
+        return Answer(request)
     if accept:
         # lock the mentor's row so two acceptances at once cannot both see a free slot (PostgreSQL);
         # SQLite transactions already begin IMMEDIATE, one writer at a time
@@ -169,6 +183,11 @@ def answer(
         # a full mentor counts as a decline: capacities always hold
     request.status = MatchRequestStatus.DECLINED if actor is not None else MatchRequestStatus.EXPIRED
     session.add(request)
+    return _move_on(session, team_id, request, now=now, days=days)
+
+
+def _move_on(session: Session, team_id: str, request: MatchRequest, *, now: datetime, days: int) -> Answer:
+    """Ask the mentee's next choice (or mark them first in line when the shortlist is used up). Commits."""
     following = session.exec(
         select(MatchRequest)
         .where(

@@ -75,10 +75,27 @@ def cmd_run(env: dict[str, str], workers: int | None) -> int:
     configure_logging(
         settings.log_level,
         env.get("LOG_FORMAT"),
-        secrets=tuple(v for v in (settings.signing_secret, settings.bot_token, settings.app_token) if v),
+        secrets=tuple(
+            v
+            for v in (
+                settings.signing_secret,
+                settings.bot_token,
+                settings.app_token,
+                settings.pseudonym_key_value,
+                settings.metrics_token,
+            )
+            if v
+        ),
     )
     engine = make_engine(settings.database_url)
     upgrade(engine)
+    if settings.pseudonym_key_derived:
+        log.warning(
+            "PSEUDONYM_KEY is not set: pseudonyms are keyed from SLACK_SIGNING_SECRET; set PSEUDONYM_KEY so that "
+            "regenerating the signing secret never changes them"
+        )
+    if not settings.socket_mode and not settings.metrics_token and settings.metrics_port is None:
+        log.warning("GET /metrics is open on PORT: set METRICS_TOKEN or METRICS_PORT to restrict it")
 
     def build() -> tuple[Services, object]:
         worker_engine = make_engine(settings.database_url)
@@ -97,6 +114,9 @@ def cmd_run(env: dict[str, str], workers: int | None) -> int:
             f"SLACK_BOT_TOKEN was refused by Slack ({exc.response.get('error')}): reinstall the app and copy the "
             "Bot User OAuth Token again"
         ) from None
+    from bot.coordinators import check_channel_at_startup
+
+    check_channel_at_startup(services)
     if settings.socket_mode:
         log.info("starting in Socket Mode")
         dispatcher = Dispatcher(services, owner=f"{socket.gethostname()}:{os.getpid()}")
@@ -125,7 +145,7 @@ def cmd_run(env: dict[str, str], workers: int | None) -> int:
         for scheduler, dispatcher in running:
             shutdown(scheduler, dispatcher)  # type: ignore[arg-type]
 
-    serve_gunicorn(factory, port=settings.port, workers=count, on_worker_exit=drain)
+    serve_gunicorn(factory, port=settings.port, workers=count, on_worker_exit=drain, metrics_port=settings.metrics_port)
     return 0
 
 

@@ -7,6 +7,8 @@ variable and saying how to fix it; the CLI prints it and exits with code 2.
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import logging
 import os
 import re
@@ -21,6 +23,10 @@ DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite:///data/mentorbot.db"
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+DEFAULT_RETENTION_DAYS = 30
+MIN_PSEUDONYM_KEY = 32
+# Domain separation for the pseudonym key derived from the signing secret (when PSEUDONYM_KEY is unset).
+_DERIVED_KEY_LABEL = b"mentorbot/pseudonym-key/v1"
 
 
 class ConfigError(Exception):
@@ -43,6 +49,11 @@ class Settings:
     client_id: str | None = None
     client_secret: str | None = None
     token_encryption_key: str | None = None
+    # keys pseudonyms and confidential lists; see ``pseudonym_key``
+    pseudonym_key_value: str | None = field(default=None, repr=False)
+    uninstall_retention_days: int = DEFAULT_RETENTION_DAYS
+    metrics_token: str | None = field(default=None, repr=False)
+    metrics_port: int | None = None
 
     @property
     def socket_mode(self) -> bool:
@@ -54,9 +65,23 @@ class Settings:
         return bool(self.client_id)
 
     @property
-    def privacy_secret(self) -> str:
-        """Keys the pseudonyms that replace a departed person's user id (never stored, never logged)."""
-        return self.token_encryption_key or self.signing_secret or self.app_token or self.bot_token or ""
+    def pseudonym_key(self) -> str:
+        """Keys the pseudonyms of departed people and the confidential lists (never stored, never logged).
+
+        ``PSEUDONYM_KEY`` when set; otherwise derived from ``SLACK_SIGNING_SECRET`` (stable for the life of the
+        Slack app, and independent of ``TOKEN_ENCRYPTION_KEY``, whose rotation must not change pseudonyms).
+        Empty only for commands that never pseudonymise (``db upgrade``, offline ``match``).
+        """
+        if self.pseudonym_key_value:
+            return self.pseudonym_key_value
+        if self.signing_secret:
+            return hmac.new(self.signing_secret.encode("utf-8"), _DERIVED_KEY_LABEL, hashlib.sha256).hexdigest()
+        return ""
+
+    @property
+    def pseudonym_key_derived(self) -> bool:
+        """True when ``PSEUDONYM_KEY`` is not set and the key comes from the signing secret."""
+        return not self.pseudonym_key_value
 
     def __repr__(self) -> str:  # never print secrets, even by accident
         return (
@@ -155,6 +180,36 @@ def load_settings(env: Mapping[str, str], *, require_slack: bool = True) -> Sett
     if level not in _LOG_LEVELS:
         raise ConfigError(f"LOG_LEVEL is malformed: use one of {', '.join(_LOG_LEVELS)}")
 
+    pseudonym_key = _get(env, "PSEUDONYM_KEY")
+    if pseudonym_key is not None and len(pseudonym_key) < MIN_PSEUDONYM_KEY:
+        raise ConfigError(
+            f"PSEUDONYM_KEY is too short: use at least {MIN_PSEUDONYM_KEY} random characters, e.g. "
+            "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`, and never change it"
+        )
+    if require_slack and pseudonym_key is None and signing_secret is None:
+        raise ConfigError(
+            "PSEUDONYM_KEY is not set: Socket Mode has no signing secret to derive it from; set it to at least "
+            f"{MIN_PSEUDONYM_KEY} random characters (`python -c 'import secrets; print(secrets.token_urlsafe(32))'`)"
+        )
+
+    retention_text = _get(env, "UNINSTALL_RETENTION_DAYS") or str(DEFAULT_RETENTION_DAYS)
+    if not retention_text.isdigit() or not 0 <= int(retention_text) <= 3650:
+        raise ConfigError(
+            f"UNINSTALL_RETENTION_DAYS is malformed: {retention_text!r} is not a number of days between 0 and 3650"
+        )
+
+    metrics_token = _get(env, "METRICS_TOKEN")
+    if metrics_token is not None and (len(metrics_token) < 16 or not re.match(r"^[\x21-\x7e]+$", metrics_token)):
+        raise ConfigError("METRICS_TOKEN is malformed: use at least 16 printable characters without spaces")
+    metrics_port_text = _get(env, "METRICS_PORT")
+    metrics_port: int | None = None
+    if metrics_port_text is not None:
+        if not metrics_port_text.isdigit() or not 1 <= int(metrics_port_text) <= 65535:
+            raise ConfigError(f"METRICS_PORT is malformed: {metrics_port_text!r} is not a TCP port number")
+        metrics_port = int(metrics_port_text)
+        if metrics_port == int(port_text):
+            raise ConfigError("METRICS_PORT is the same as PORT: choose another port for /metrics")
+
     return Settings(
         bot_token=bot_token,
         app_token=app_token,
@@ -168,6 +223,10 @@ def load_settings(env: Mapping[str, str], *, require_slack: bool = True) -> Sett
         client_id=client_id,
         client_secret=client_secret,
         token_encryption_key=encryption_key,
+        pseudonym_key_value=pseudonym_key,
+        uninstall_retention_days=int(retention_text),
+        metrics_token=metrics_token,
+        metrics_port=metrics_port,
     )
 
 

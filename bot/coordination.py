@@ -3,7 +3,6 @@ weekly digest and the coordinator's App Home section. Every change is written to
 
 from __future__ import annotations
 
-import csv
 import io
 import logging
 import re
@@ -14,11 +13,12 @@ from typing import TYPE_CHECKING, Any
 from slack_sdk import WebClient
 from sqlmodel import Session
 
-from bot import deferred, ids
+from bot import csv_safety, deferred, ids
 from bot.cohorts import CohortSettings, settings_of
 from bot.profiles import normalise_tag
 from bot.stats import compute_stats
 from bot.views import coordinator as views
+from bot.views.blocks import escape, quote
 from storage import coordination, stats
 from storage.models import Cohort, Pair
 from storage.models.journey import PairJourney
@@ -420,7 +420,7 @@ def skip_round(*, session: Session, team_id: str, user_id: str, value: str, now:
         session=session, team_id=team_id, cohort_id=cohort_id or 0, match_date=match_date.isoformat(), user_id=user_id
     )
     return (
-        f":ok_hand: You're sitting out the {match_date:%d %B} round of {cohort.name}. "
+        f":ok_hand: You're sitting out the {match_date:%d %B} round of {escape(cohort.name)}. "
         "You stay in the program and will be in the next round."
     )
 
@@ -498,7 +498,7 @@ def pair_action(
             )
         done = f"Nudged {', '.join(f'<@{u}>' for u in targets)}."
     elif action == "message":
-        text = f":speech_balloon: A message from your program coordinator <@{actor}>:\n>{message}"
+        text = f":speech_balloon: A message from your program coordinator <@{actor}>:\n{quote(message)}"
         outgoing += [(pair.channel_id, text)] if pair.channel_id else [(user_id, text) for user_id in people]
         done = "Your message was sent to both."
     elif action == "pause":
@@ -564,7 +564,7 @@ def export_csv(*, session: Session, team_id: str, cohort_id: int | None, with_co
     rows = stats.export_rows(session=session, team_id=team_id, cohort_id=cohort_id)
     out = io.StringIO()
     columns = list(rows[0]) if rows else ["pair_id"]
-    writer = csv.writer(out)
+    writer = csv_safety.writer(out)
     writer.writerow(columns)
     for row in rows:
         writer.writerow(

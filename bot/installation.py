@@ -9,15 +9,19 @@ stored encrypted in ``slack_bots`` / ``slack_installations``.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import yaml
 from slack_bolt.authorization.authorize import InstallationStoreAuthorize
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 
 from bot.config import Settings
+from storage import coordinators
+from storage.db import session_factory
 from storage.installations import EncryptedInstallationStore, build_state_store, cancel_pending_prompts
+from storage.vocab import PromptKind
 
 log = logging.getLogger(__name__)
 
@@ -56,10 +60,18 @@ def build_installation_store(settings: Settings, engine: object) -> EncryptedIns
     """The encrypted installation store for a multi-workspace configuration."""
     if not settings.client_id or not settings.token_encryption_key:
         raise ValueError("multi-workspace mode needs SLACK_CLIENT_ID and TOKEN_ENCRYPTION_KEY")
+    sessions = session_factory(engine)  # type: ignore[arg-type]
+
+    def first_coordinator(team_id: str, installer: str) -> None:
+        with sessions() as session:
+            if coordinators.add_first_coordinator(session=session, team_id=team_id, user_id=installer):
+                log.info("installer is the first coordinator team=%s", team_id)
+
     return EncryptedInstallationStore(
         client_id=settings.client_id,
         engine=engine,  # type: ignore[arg-type]
         encryption_key=settings.token_encryption_key,
+        on_installed=first_coordinator,
     )
 
 
@@ -101,8 +113,10 @@ def workspace_uninstalled(
     enterprise_id: str | None,
     team_id: str,
     now: datetime,
+    retention_days: int = 30,
 ) -> int:
-    """``app_uninstalled``: forget the workspace's tokens and stop its scheduled prompts.
+    """``app_uninstalled``: forget the workspace's tokens, stop its scheduled prompts, and schedule the deletion
+    of its data after ``retention_days`` (``UNINSTALL_RETENTION_DAYS``; a reinstall before then keeps it).
 
     Args:
         sessions: The session factory.
@@ -110,6 +124,7 @@ def workspace_uninstalled(
         enterprise_id: The Enterprise Grid org, if any.
         team_id: The workspace.
         now: The current time.
+        retention_days: Days the data is kept in case the workspace reinstalls.
 
     Returns:
         How many scheduled prompts were cancelled.
@@ -118,8 +133,65 @@ def workspace_uninstalled(
         store.delete_workspace(enterprise_id=enterprise_id, team_id=team_id)
     with sessions() as session:  # type: ignore[operator]
         cancelled = cancel_pending_prompts(session=session, team_id=team_id, now=now)
+        schedule_purge(session=session, team_id=team_id, now=now, retention_days=retention_days)
     log.info("workspace uninstalled team=%s enterprise=%s prompts_cancelled=%d", team_id, enterprise_id, cancelled)
     return cancelled
+
+
+def schedule_purge(*, session: Any, team_id: str, now: datetime, retention_days: int) -> None:
+    """Queue the deletion of a workspace's data in ``retention_days`` on the outbox (any replica runs it). Commits."""
+    from bot.outbox import schedule_prompt
+
+    schedule_prompt(
+        session=session,
+        team_id=team_id,
+        key=f"workspace-purge:{now:%Y%m%dT%H%M%S}",
+        kind=PromptKind.WORKSPACE_PURGE,
+        due_at=now + timedelta(days=retention_days),
+        payload={"uninstalled_at": now.isoformat()},
+    )
+    session.commit()
+
+
+_NOT_INSTALLED = ("invalid_auth", "not_authed", "account_inactive", "token_revoked", "team_not_found")
+
+
+def is_installed(client: Any, team_id: str) -> bool:
+    """Whether the app is installed in the workspace now: its token works for that workspace.
+
+    Raises:
+        SlackApiError: Slack answered something that says nothing about the install (retry later).
+    """
+    from slack_sdk.errors import SlackApiError
+
+    try:
+        answer = client.auth_test()
+    except SlackApiError as exc:
+        if exc.response.get("error") in _NOT_INSTALLED:
+            return False
+        raise
+    return str(answer.get("team_id") or "") == team_id
+
+
+def render_workspace_purge(services: Any, session: Any, prompt: Any, now: datetime) -> None:
+    """Outbox renderer for ``workspace_purge``: the retention window after an uninstall is over. A workspace
+    that reinstalled meanwhile keeps everything; otherwise every row of it is deleted. Sends nothing."""
+    from storage.privacy import purge_workspace
+
+    services.forget_client(prompt.team_id)
+    if is_installed(services.client_for(prompt.team_id), prompt.team_id):
+        log.info("workspace reinstalled within the retention window: data kept team=%s", prompt.team_id)
+        return None
+    deleted = purge_workspace(session=session, team_id=prompt.team_id, keep_prompt_id=prompt.id)
+    log.info("workspace data deleted after the retention window team=%s rows=%d", prompt.team_id, deleted)
+    return None
+
+
+def register_prompt_kinds() -> None:
+    """Register the workspace purge with the outbox (idempotent)."""
+    from bot.outbox import register_prompt_kind
+
+    register_prompt_kind(PromptKind.WORKSPACE_PURGE, render_workspace_purge)
 
 
 def tokens_revoked(
@@ -131,6 +203,7 @@ def tokens_revoked(
     bot_user_ids: list[str],
     user_ids: list[str],
     now: datetime,
+    retention_days: int = 30,
 ) -> int:
     """``tokens_revoked``: delete the revoked tokens; without a bot token the workspace's prompts stop.
 
@@ -146,6 +219,7 @@ def tokens_revoked(
         return 0
     with sessions() as session:  # type: ignore[operator]
         cancelled = cancel_pending_prompts(session=session, team_id=team_id, now=now)
+        schedule_purge(session=session, team_id=team_id, now=now, retention_days=retention_days)
     log.info("bot token revoked team=%s prompts_cancelled=%d", team_id, cancelled)
     return cancelled
 

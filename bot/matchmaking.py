@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -33,6 +33,7 @@ from bot.matching.matrix import (
 )
 from bot.matching.rounds import MatchedPair
 from bot.matching.scoring import Score
+from bot.privacy import is_pseudonym, pseudonym_of_key
 from bot.profiles import Profile, Status
 from storage.coordination import skipped_user_ids
 from storage.models import Cohort, DoNotPair, MatchRound, Pair, Participant
@@ -110,17 +111,22 @@ def load_pool(*, session: Session, team_id: str, cohort_id: int | None) -> Pool:
     if cohort_id is not None:
         query = query.where(Participant.cohort_id == cohort_id)
     rows = session.exec(query.order_by(Participant.user_id)).all()
+    # Confidential lists and past pairs name someone who left by keyed hash or pseudonym: someone who came
+    # back is recognised through the key on their participant row.
+    by_key = {p.person_key: p.user_id for p, _ in rows if p.person_key}
+    by_pseudonym = {pseudonym_of_key(key): user_id for key, user_id in by_key.items()}
 
     blocked: dict[str, set[str]] = {}
     for entry in session.exec(select(DoNotPair).where(DoNotPair.team_id == team_id)).all():
-        blocked.setdefault(entry.user_id, set()).add(entry.other_user_id)
+        named = blocked.setdefault(entry.user_id, set())
+        named.add(by_key.get(entry.other_key) or by_pseudonym.get(entry.other_user_id) or entry.other_user_id)
 
     pairs = session.exec(select(Pair.mentee_user_id, Pair.mentor_user_id, Pair.status).where(Pair.team_id == team_id))
     past: set[tuple[str, str]] = set()
     open_as_mentee: set[str] = set()
     load: dict[str, int] = {}
     for mentee, mentor, status in pairs.all():
-        past.add((mentee, mentor))
+        past.add((by_pseudonym.get(mentee, mentee), by_pseudonym.get(mentor, mentor)))
         if status in OPEN_PAIR_STATUSES:
             open_as_mentee.add(mentee)
             load[mentor] = load.get(mentor, 0) + 1
@@ -145,7 +151,9 @@ def load_pool(*, session: Session, team_id: str, cohort_id: int | None) -> Pool:
     return Pool(mentees=mentees, mentors=mentors, past_pairs=past, priority=priority, names=names)
 
 
-def set_do_not_pair(*, session: Session, team_id: str, user_id: str, other_user_id: str, blocked: bool) -> bool:
+def set_do_not_pair(
+    *, session: Session, team_id: str, user_id: str, other_user_id: str, blocked: bool, other_key: str = ""
+) -> bool:
     """Add (or remove) someone on a person's confidential do-not-pair list; commits.
 
     Args:
@@ -154,20 +162,23 @@ def set_do_not_pair(*, session: Session, team_id: str, user_id: str, other_user_
         user_id: Whose list it is.
         other_user_id: The person never to be matched with them (either way round).
         blocked: True to add, False to remove.
+        other_key: The other person's keyed hash (``bot.privacy.person_key``): the entry keeps working after
+            they leave and sign up again.
 
     Returns:
         True when the list changed.
     """
-    query = select(DoNotPair).where(
-        DoNotPair.team_id == team_id, DoNotPair.user_id == user_id, DoNotPair.other_user_id == other_user_id
-    )
+    named = DoNotPair.other_user_id == other_user_id
+    if other_key:
+        named = or_(named, DoNotPair.other_key == other_key)  # type: ignore[assignment]
+    query = select(DoNotPair).where(DoNotPair.team_id == team_id, DoNotPair.user_id == user_id, named)
     existing = session.exec(query).first()
     if blocked == (existing is not None):
         return False
     if existing is not None:
         session.delete(existing)
     else:
-        session.add(DoNotPair(team_id=team_id, user_id=user_id, other_user_id=other_user_id))
+        session.add(DoNotPair(team_id=team_id, user_id=user_id, other_user_id=other_user_id, other_key=other_key))
     try:
         session.commit()
     except IntegrityError:  # the same request twice at once: the other one added it
@@ -316,6 +327,8 @@ def publish_round(*, session: Session, round_id: int, actor: str, now: datetime)
     result = result_from_json(match_round.result)
     created: list[Pair] = []
     for planned in result.pairs:
+        if is_pseudonym(planned.mentee_id) or is_pseudonym(planned.mentor_id):
+            continue  # someone left after the preview: never a pair with a pseudonym
         pair = Pair(
             team_id=match_round.team_id,
             cohort_id=match_round.cohort_id,
@@ -395,18 +408,20 @@ def check_manual_pair(*, session: Session, team_id: str, mentee_id: str, mentor_
     cohort_settings = settings_of(current_cohort(session=session, team_id=team_id, now=now))
     weights, constraints = round_settings(cohort_settings)
     both = (mentee_id, mentor_id)
+    keys = [k for k in (mentee_saved[0].person_key, mentor_saved[0].person_key) if k]
+    as_before = (*both, *(pseudonym_of_key(k) for k in keys))  # either may have left and come back
     paired_before = session.exec(
         select(func.count()).where(
             Pair.team_id == team_id,
-            Pair.mentee_user_id.in_(both),
-            Pair.mentor_user_id.in_(both),  # type: ignore[attr-defined]
+            Pair.mentee_user_id.in_(as_before),  # type: ignore[attr-defined]
+            Pair.mentor_user_id.in_(as_before),  # type: ignore[attr-defined]
         )
     ).one()
     blocked = session.exec(
         select(func.count()).where(
             DoNotPair.team_id == team_id,
-            DoNotPair.user_id.in_(both),
-            DoNotPair.other_user_id.in_(both),  # type: ignore[attr-defined]
+            DoNotPair.user_id.in_(both),  # type: ignore[attr-defined]
+            or_(DoNotPair.other_user_id.in_(both), DoNotPair.other_key.in_(keys)),  # type: ignore[attr-defined]
         )
     ).one()
     pair_score = score(mentee, mentor, weights, week_of=now.date())

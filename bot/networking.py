@@ -26,6 +26,7 @@ from sqlmodel import Session
 from bot import people
 from bot.cohorts import current_cohort
 from bot.knowledge import goal_skills, pair_for
+from bot.privacy import is_pseudonym, pseudonym_of_key
 from bot.profiles import Profile, Role, Status
 from bot.taxonomy import Taxonomy, default_taxonomy
 from storage import knowledge as store
@@ -40,6 +41,9 @@ log = logging.getLogger(__name__)
 
 MAX_PENDING_INTROS = 3
 INTRO_TTL = timedelta(days=7)
+REASK_AFTER = timedelta(days=90)  # an ask that led to no introduction blocks the same ask this long
+MAX_ASKS_RECEIVED = 3  # nobody is asked more often than this per ASK_WINDOW
+ASK_WINDOW = timedelta(days=30)
 MAX_REASON = 500
 PER_MENTEE = 3
 DEFAULT_SHARE = 0.01  # nobody is suggested to more than 1% of mentees (never fewer than MIN_CAP)
@@ -60,11 +64,18 @@ _BARE_ID = re.compile(r"^@?([UW][A-Z0-9]{2,})$")
 
 
 def not_available_text(target_id: str) -> str:
-    """What a requester hears when an introduction does not happen, whatever the reason (decline or expiry)."""
+    """What a requester hears when an introduction does not happen, whatever the reason (decline, expiry, or the
+    person left), always when the answer window closes."""
+    who = "The person you asked" if is_pseudonym(target_id) else f"<@{target_id}>"
     return (
-        f":hourglass: <@{target_id}> is not available right now for an introduction. "
+        f":hourglass: {who} is not available right now for an introduction. "
         "No action needed from you; you could try again later or ask someone else."
     )
+
+
+def not_taking_text(target_id: str) -> str:
+    """The answer when the person is not to be asked at all (their own choice or list; never which)."""
+    return f"<@{target_id}> isn't taking introduction requests right now. You could ask someone else."
 
 
 # ------------------------------------------------------------------ pure: people to meet
@@ -419,6 +430,10 @@ def people_to_meet(
     paired = store.pairing_partners(session=session, team_id=team_id, user_id=user_id)
     met = {b for a, b in store.introduced_pairs(session=session, team_id=team_id, user_id=user_id) if a == user_id}
     saved = saved or people.load_profile(session=session, team_id=team_id, user_id=user_id)
+    # people whose confidential list names this mentee are never suggested to them
+    opted |= store.listed_by(
+        session=session, team_id=team_id, other_id=user_id, other_key=saved[0].person_key if saved else ""
+    )
     manager = saved[1].manager_id if saved else None
     candidates = [
         row
@@ -545,8 +560,10 @@ def request_intro(
     """
     from bot.views.knowledge import intro_ask_message
 
-    if not people.load_profile(session=session, team_id=team_id, user_id=requester_id):
+    saved = people.load_profile(session=session, team_id=team_id, user_id=requester_id)
+    if not saved:
         return IntroOutcome(False, "Introductions are for people in the mentorship program: `/mentor join` first.")
+    requester_key = saved[0].person_key
     if len(reason) > MAX_REASON:
         return IntroOutcome(False, f"Keep the reason to {MAX_REASON} characters or fewer (it has {len(reason):,}).")
     pair = pair_for(session=session, team_id=team_id, user_id=requester_id, channel_id=channel_id)
@@ -558,6 +575,15 @@ def request_intro(
     if target_id == partner:
         return IntroOutcome(False, f"You already know <@{target_id}>: they're in your pair.")
     if refusal := _not_a_person(client, target_id, bot_user_id=bot_user_id):
+        return IntroOutcome(False, refusal)
+    if refusal := _ask_refused(
+        session=session,
+        team_id=team_id,
+        requester_id=requester_id,
+        requester_key=requester_key,
+        target_id=target_id,
+        now=now,
+    ):
         return IntroOutcome(False, refusal)
     if store.count_pending_intros(session=session, team_id=team_id, requester_id=requester_id) >= MAX_PENDING_INTROS:
         return IntroOutcome(
@@ -598,7 +624,7 @@ def request_intro(
         sent = client.chat_postMessage(channel=target_id, **intro_ask_message(intro))
     except SlackApiError as exc:
         log.warning("intro ask failed intro=%s error=%s", intro.id, exc.response.get("error"))
-        store.decide_intro(session=session, intro_id=intro.id, status=IntroStatus.EXPIRED, now=now)
+        store.decide_intro(session=session, intro_id=intro.id, status=IntroStatus.WITHDRAWN, now=now)
         return IntroOutcome(False, "I couldn't reach that person on Slack. Check the name and try again.")
     store.update_intro(
         session=session, intro_id=intro.id, ask_channel=str(sent.get("channel", "")), ask_ts=str(sent.get("ts", ""))
@@ -630,6 +656,41 @@ def _not_a_person(client: WebClient, user_id: str, *, bot_user_id: str = "") -> 
     if user.get("deleted"):
         return f"<@{user_id}> is no longer in this workspace."
     return ""
+
+
+def _ask_refused(
+    *, session: Session, team_id: str, requester_id: str, requester_key: str, target_id: str, now: datetime
+) -> str | None:
+    """Why the person must not be asked now, worded for the requester; None when they may be asked.
+
+    The target's "don't suggest me" and a confidential do-not-pair list naming the requester get the same
+    answer, so the requester never learns which. An earlier ask that led to no introduction blocks the same
+    ask for ``REASK_AFTER`` whether it was declined or expired, and nobody is asked more than
+    ``MAX_ASKS_RECEIVED`` times per ``ASK_WINDOW``.
+    """
+    pref = store.get_pref(session=session, team_id=team_id, user_id=target_id)
+    if (pref is not None and not pref.suggest_me) or store.blocks_person(
+        session=session, team_id=team_id, user_id=target_id, other_id=requester_id, other_key=requester_key
+    ):
+        return not_taking_text(target_id)
+    asked_as = [requester_id, *([pseudonym_of_key(requester_key)] if requester_key else [])]
+    earlier = store.last_unanswered_intro(
+        session=session, team_id=team_id, requester_ids=asked_as, target_id=target_id, since=now - REASK_AFTER
+    )
+    if earlier is not None:
+        again = earlier.created_at + REASK_AFTER
+        return (
+            f"You asked for an introduction to <@{target_id}> on {earlier.created_at:%d %B %Y}; you can ask them "
+            f"again from {again:%d %B %Y}. Meanwhile, `/mentor resources` or your people to meet may help."
+        )
+    if store.count_asks_received(session=session, team_id=team_id, target_id=target_id, since=now - ASK_WINDOW) >= (
+        MAX_ASKS_RECEIVED
+    ):
+        return (
+            f"<@{target_id}> has had several introduction requests lately, so I won't add another this month. "
+            "You could ask someone else."
+        )
+    return None
 
 
 def _profile_of(session: Session, team_id: str, user_id: str) -> Profile | None:
@@ -669,6 +730,8 @@ def accept_intro(
         return IntroOutcome(False, "That introduction no longer exists.")
     if intro.target_id != user_id:
         return IntroOutcome(False, "Only the person being asked can answer this introduction.")
+    if intro.status == IntroStatus.WITHDRAWN or is_pseudonym(intro.requester_id):
+        return IntroOutcome(False, WITHDRAWN_TEXT, intro.id)
     if not store.decide_intro(session=session, intro_id=intro.id, status=IntroStatus.ACCEPTED, now=now):
         return IntroOutcome(False, "You've already answered this one. Thank you!", intro.id)
     users = [u for u in dict.fromkeys((intro.requester_id, intro.partner_id, intro.target_id)) if u]
@@ -682,18 +745,26 @@ def accept_intro(
 def decline_intro(
     *, session: Session, client: WebClient, team_id: str, intro_id: int, user_id: str, now: datetime
 ) -> IntroOutcome:
-    """The target says "Not now": the requester only hears that the person is not available right now."""
+    """The target says "Not now". The requester hears nothing yet: when the answer window closes they hear "not
+    available right now", exactly what an unanswered ask gets (``render_intro_expiry``)."""
     intro = store.get_intro(session=session, team_id=team_id, intro_id=intro_id)
     if intro is None or intro.id is None:
         return IntroOutcome(False, "That introduction no longer exists.")
     if intro.target_id != user_id:
         return IntroOutcome(False, "Only the person being asked can answer this introduction.")
+    if intro.status == IntroStatus.WITHDRAWN:
+        return IntroOutcome(False, WITHDRAWN_TEXT, intro.id)
     if not store.decide_intro(session=session, intro_id=intro.id, status=IntroStatus.DECLINED, now=now):
         return IntroOutcome(False, "You've already answered this one. Thank you!", intro.id)
-    client.chat_postMessage(channel=intro.requester_id, text=not_available_text(intro.target_id))
     return IntroOutcome(
-        True, "No problem. Nobody is told you said no; they only hear you're not available right now.", intro.id
+        True,
+        "No problem. Nobody is told you said no; when the request would have run out, they only hear you're not "
+        "available right now.",
+        intro.id,
     )
+
+
+WITHDRAWN_TEXT = "This introduction request was withdrawn: the person who asked left the program. Nothing to do."
 
 
 # ------------------------------------------------------------------ the monthly nudge (outbox)
@@ -765,14 +836,21 @@ def _schedule_next(services: Services, session: Session, prompt: Any, now: datet
 
 
 def render_intro_expiry(services: Services, session: Session, prompt: Any, now: datetime) -> Any:
-    """Outbox renderer for ``intro_expiry``: an unanswered ask closes, told exactly like a decline."""
+    """Outbox renderer for ``intro_expiry``: the answer window closed. Unless the ask was accepted, the requester
+    hears "not available right now", the same words at the same time whether it was declined, left unanswered,
+    or the person asked left the program."""
     from bot.outbox import Outgoing
 
     intro = store.get_intro(session=session, team_id=prompt.team_id, intro_id=int((prompt.payload or {})["intro"]))
-    if intro is None or intro.id is None:
+    if intro is None or intro.id is None or is_pseudonym(intro.requester_id):
         return None
-    if not store.decide_intro(session=session, intro_id=intro.id, status=IntroStatus.EXPIRED, now=now):
-        return None  # answered in time
+    if intro.status == IntroStatus.PENDING:
+        store.decide_intro(session=session, intro_id=intro.id, status=IntroStatus.EXPIRED, now=now)
+        intro = store.get_intro(session=session, team_id=prompt.team_id, intro_id=intro.id) or intro
+    if intro.status == IntroStatus.WITHDRAWN and not is_pseudonym(intro.target_id):
+        return None  # the ask never reached them, and the requester was told so at once
+    if intro.status not in (IntroStatus.EXPIRED, IntroStatus.DECLINED, IntroStatus.WITHDRAWN):
+        return None  # accepted in time
     return Outgoing(channel=intro.requester_id, text=not_available_text(intro.target_id))
 
 

@@ -94,11 +94,13 @@ def save_signup(
     display_name: str,
     email: str | None = None,
     cohort_id: int | None = None,
+    person_key: str = "",
 ) -> tuple[Participant, bool]:
     """Store a validated signup; returns the participant and whether it is new.
 
     ``display_name`` names a new participant; an existing one keeps the name Slack gave earlier
-    (:func:`remember_slack_identity` refreshes it after the signup is acknowledged).
+    (:func:`remember_slack_identity` refreshes it after the signup is acknowledged). ``person_key`` is the
+    person's keyed hash (``bot.privacy.person_key``).
     """
     fields = form.profile_fields()
     if email:
@@ -116,6 +118,7 @@ def save_signup(
         display_name=display_name,
         timezone=form.timezone,
         fields=fields,
+        person_key=person_key,
     )
 
 

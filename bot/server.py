@@ -11,6 +11,7 @@ Every response carries ``X-Request-Id`` (the caller's when well-formed); log rec
 
 from __future__ import annotations
 
+import hmac
 import json
 import logging
 import os
@@ -112,8 +113,13 @@ class SlackWSGI:
             return _json(start_response, status, {"ok": healthy, "database": "up" if healthy else "down"})
         if path == "/readyz" and method == "GET":
             return self._readyz(start_response)
+        metrics_port = self.services.settings.metrics_port
+        if metrics_port is not None and str(environ.get("SERVER_PORT", "")) == str(metrics_port):
+            return self._metrics_only(environ, start_response)
         if path == "/metrics" and method == "GET":
-            return _reply(start_response, "200 OK", self.render_metrics(), "text/plain; version=0.0.4; charset=utf-8")
+            if metrics_port is not None:  # served on METRICS_PORT only
+                return _json(start_response, "404 Not Found", {"error": "not_found"})
+            return self._metrics(environ, start_response)
         if method == "GET" and (page := oauth_page(self.app, environ)) is not None:  # browser: install, redirect
             start_response(page[0], page[1])
             return [page[2]]
@@ -122,6 +128,42 @@ class SlackWSGI:
         if method != "POST":
             return _json(start_response, "405 Method Not Allowed", {"error": "method_not_allowed"})
         return self._slack(environ, start_response)
+
+    def _metrics(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        """``GET /metrics``, behind ``Authorization: Bearer <METRICS_TOKEN>`` when that is set."""
+        token = self.services.settings.metrics_token
+        if token:
+            given = str(environ.get("HTTP_AUTHORIZATION", ""))
+            if not hmac.compare_digest(given.encode("utf-8"), f"Bearer {token}".encode()):
+                record_rejected("metrics_unauthorized")
+                start_response(
+                    "401 Unauthorized",
+                    [
+                        ("Content-Type", "application/json"),
+                        ("WWW-Authenticate", 'Bearer realm="metrics"'),
+                        ("X-Request-Id", request_id_var.get()),
+                    ],
+                )
+                return [b'{"error": "unauthorized"}']
+        return _reply(start_response, "200 OK", self.render_metrics(), "text/plain; version=0.0.4; charset=utf-8")
+
+    def _metrics_only(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        """What ``METRICS_PORT`` serves: ``GET /metrics`` (and its token check), nothing else."""
+        if environ.get("PATH_INFO") == "/metrics" and environ.get("REQUEST_METHOD", "GET") == "GET":
+            return self._metrics(environ, start_response)
+        return _json(start_response, "404 Not Found", {"error": "not_found"})
+
+    def metrics_app(self) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
+        """A WSGI app serving only ``/metrics`` (gunicorn binds both ports to this app; tests serve it apart)."""
+
+        def app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+            token = request_id_var.set(new_request_id(environ.get("HTTP_X_REQUEST_ID")))
+            try:
+                return self._metrics_only(environ, start_response)
+            finally:
+                request_id_var.reset(token)
+
+        return app
 
     def _readyz(self, start_response: StartResponse) -> Iterable[bytes]:
         """Ready when the database answers and its schema is at the code's migration head."""
@@ -254,6 +296,7 @@ def serve_gunicorn(
     workers: int = 1,
     threads: int = 8,
     on_worker_exit: Callable[[], None] | None = None,
+    metrics_port: int | None = None,
 ) -> None:
     """Serve with gunicorn's threaded workers; ``factory`` runs in each worker after the fork.
 
@@ -264,7 +307,8 @@ def serve_gunicorn(
 
     class _Gunicorn(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
-            self.cfg.set("bind", f"0.0.0.0:{port}")
+            # METRICS_PORT: a second listener; the app serves only /metrics on it (it reads SERVER_PORT)
+            self.cfg.set("bind", [f"0.0.0.0:{port}", *([f"0.0.0.0:{metrics_port}"] if metrics_port else [])])
             self.cfg.set("workers", workers)
             self.cfg.set("worker_class", "gthread")
             self.cfg.set("threads", threads)

@@ -5,7 +5,19 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.services import Services
-from handlers import commands, coordinator, home, install, knowledge, matching, networking, pairs, privacy, signup
+from handlers import (
+    commands,
+    coordinator,
+    coordinators,
+    home,
+    install,
+    knowledge,
+    matching,
+    networking,
+    pairs,
+    privacy,
+    signup,
+)
 
 
 def register_handlers(app: App, services: Services) -> None:
@@ -15,6 +27,7 @@ def register_handlers(app: App, services: Services) -> None:
     home.register(app, services, router)
     matching.register(app, services, router)
     coordinator.register(app, services, router)
+    coordinators.register(app, services, router)
     pairs.register(app, services, router)
     knowledge.register(app, services, router)
     networking.register(app, services, router)

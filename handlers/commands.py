@@ -98,7 +98,7 @@ class CommandRouter:
         if command is None:
             ctx.reply(**help_message(self._lines(ctx), unknown=name))
             return
-        if command.coordinator and not ctx.services.is_coordinator(ctx.user_id):
+        if command.coordinator and not ctx.services.is_coordinator(ctx.user_id, ctx.team_id):
             log.warning("coordinator command refused user=%s command=%s", ctx.user_id, name)
             ctx.reply(NOT_A_COORDINATOR)
             return
@@ -115,14 +115,16 @@ class CommandRouter:
         )
 
     def _lines(self, ctx: CommandContext) -> list[tuple[str, str]]:
-        return self.help_lines(coordinator=ctx.services.is_coordinator(ctx.user_id))
+        return self.help_lines(coordinator=ctx.services.is_coordinator(ctx.user_id, ctx.team_id))
 
 
 def register(app: App, services: Services, router: CommandRouter) -> None:
     """Attach /mentor and the built-in help."""
 
     def show_help(ctx: CommandContext) -> None:
-        ctx.reply(**help_message(router.help_lines(coordinator=services.is_coordinator(ctx.user_id))))
+        coordinator = services.is_coordinator(ctx.user_id, ctx.team_id)
+        notice = services.coordinator_channel_problem() if coordinator else None
+        ctx.reply(**help_message(router.help_lines(coordinator=coordinator), notice=notice))
 
     router.add("help", show_help, help="every command with one line each")
 

@@ -19,6 +19,7 @@ from bot.cohorts import CohortSettings, current_cohort, settings_of
 from bot.services import Services
 from bot.stats import post_stats
 from bot.views import coordinator as views
+from bot.views.blocks import escape
 from handlers.commands import NOT_A_COORDINATOR, CommandContext, CommandRouter
 from handlers.home import publish_home
 from handlers.payload import team_id as _team_id
@@ -67,11 +68,11 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
                 else current_cohort(session=session, team_id=ctx.team_id, now=services.now())
             )
             if cohort is None:
-                ctx.reply(f"No cohort is called {ctx.args!r}.")
+                ctx.reply(f"No cohort is called {escape(ctx.args)!r}.")
                 return
             if not coordination.announce_signup(client=ctx.client, cohort=cohort):
                 ctx.reply(
-                    "This cohort has no announcement channel: set one with `/mentor program " + cohort.name + "`."
+                    f"This cohort has no announcement channel: set one with `/mentor program {escape(cohort.name)}`."
                 )
                 return
             store.record_audit(
@@ -82,7 +83,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
                 target=f"cohort:{cohort.id}",
                 now=services.now(),
             )
-        ctx.reply(f"Announced *{cohort.name}*.")
+        ctx.reply(f"Announced *{escape(cohort.name)}*.")
 
     def stats_command(ctx: CommandContext) -> None:
         with services.sessions() as session:
@@ -91,7 +92,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
             elif ctx.args:
                 found = store.find_cohort_by_name(session=session, team_id=ctx.team_id, name=ctx.args)
                 if found is None:
-                    ctx.reply(f"No cohort is called {ctx.args!r}. `/mentor stats all` covers every cohort.")
+                    ctx.reply(f"No cohort is called {escape(ctx.args)!r}. `/mentor stats all` covers every cohort.")
                     return
                 cohort_id = found.id
             else:
@@ -191,7 +192,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
     @app.view(ids.PROGRAM_VIEW)
     def on_program_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         actor, team_id = _user_id(body), _team_id(body)
-        if not services.is_coordinator(actor):
+        if not services.is_coordinator(actor, _team_id(body)):
             log.warning("forged program submission refused user=%s", actor)
             ack(response_action="update", view=views.refusal_view())
             return
@@ -230,7 +231,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
             return
         cohort, created = stored.value
         announced = created and coordination.announce_signup(client=client, cohort=cohort)
-        text = f":white_check_mark: Cohort *{cohort.name}* {'created' if created else 'saved'}."
+        text = f":white_check_mark: Cohort *{escape(cohort.name)}* {'created' if created else 'saved'}."
         if announced:
             text += " The signup announcement is posted."
         client.chat_postMessage(channel=actor, text=text)
@@ -240,7 +241,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
     def on_pair_action_clicked(ack: Ack, body: dict[str, Any], client: WebClient, action: dict[str, Any]) -> None:
         ack()
         actor, team_id = _user_id(body), _team_id(body)
-        if not services.is_coordinator(actor):
+        if not services.is_coordinator(actor, _team_id(body)):
             log.warning("forged pair action refused user=%s action=%s", actor, action.get("action_id"))
             client.chat_postMessage(channel=actor, text=NOT_A_COORDINATOR)
             return
@@ -261,7 +262,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
     @app.view(ids.PAIR_ACTION_VIEW)
     def on_pair_action_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         actor, team_id = _user_id(body), _team_id(body)
-        if not services.is_coordinator(actor):
+        if not services.is_coordinator(actor, _team_id(body)):
             log.warning("forged pair action submission refused user=%s", actor)
             ack(response_action="update", view=views.refusal_view())
             return
@@ -308,7 +309,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
     def on_audit_page(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         ack()
         actor = _user_id(body)
-        if not services.is_coordinator(actor):
+        if not services.is_coordinator(actor, _team_id(body)):
             respond(text=NOT_A_COORDINATOR, response_type="ephemeral", replace_original=False)
             return
         page = int(action["value"]) if str(action.get("value", "")).isdigit() else 0
@@ -336,7 +337,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
     @app.view(ids.IMPORT_VIEW)
     def on_import_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         actor, team_id = _user_id(body), _team_id(body)
-        if not services.is_coordinator(actor):
+        if not services.is_coordinator(actor, _team_id(body)):
             log.warning("forged import submission refused user=%s", actor)
             ack(response_action="update", view=views.refusal_view())
             return

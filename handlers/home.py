@@ -18,8 +18,8 @@ def publish_home(services: Services, client: WebClient, *, team_id: str, user_id
     """Render and publish a person's App Home (every read in one session)."""
     if not user_id:
         return  # an event without a user has no Home to publish to
-    coordinator = services.is_coordinator(user_id)
     with services.sessions() as session:
+        coordinator = services.is_coordinator(user_id, team_id, session)
         saved = people.load_profile(session=session, team_id=team_id, user_id=user_id)
         pairs = overview.home_blocks(
             session=session, team_id=team_id, user_id=user_id, tz=saved[1].timezone if saved else "UTC"

@@ -18,6 +18,7 @@ def _ids(body: dict[str, Any]) -> tuple[str | None, str]:
 
 def register(app: App, services: Services, router: CommandRouter) -> None:
     """Attach ``app_uninstalled`` and ``tokens_revoked`` (both need no scope; Bolt skips auth.test for them)."""
+    installation.register_prompt_kinds()
 
     @app.event("app_uninstalled")
     def on_app_uninstalled(body: dict[str, Any]) -> None:
@@ -30,6 +31,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
             enterprise_id=enterprise_id,
             team_id=team_id,
             now=services.now(),
+            retention_days=services.settings.uninstall_retention_days,
         )
         services.forget_client(team_id)
 
@@ -47,5 +49,6 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
             bot_user_ids=[str(u) for u in tokens.get("bot") or []],
             user_ids=[str(u) for u in tokens.get("oauth") or []],
             now=services.now(),
+            retention_days=services.settings.uninstall_retention_days,
         )
         services.forget_client(team_id)

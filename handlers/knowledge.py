@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from bot import ids, knowledge, people
 from bot.services import Services
+from bot.views.blocks import escape
 from bot.views.knowledge import (
     build_share_modal,
     feedback_answered_message,
@@ -45,7 +46,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
     """Attach the library and feedback listeners and subcommands."""
 
     def can_share(team_id: str, user_id: str) -> bool:
-        if services.is_coordinator(user_id):
+        if services.is_coordinator(user_id, team_id):
             return True
         with services.sessions() as session:
             return people.load_profile(session=session, team_id=team_id, user_id=user_id) is not None
@@ -118,7 +119,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
             items,
             skill=skill,
             viewer=ctx.user_id,
-            coordinator=services.is_coordinator(ctx.user_id),
+            coordinator=services.is_coordinator(ctx.user_id, ctx.team_id),
             pair_id=pair.id if pair else None,
         )
         ctx.reply(**message)
@@ -252,11 +253,11 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
                 team_id=team_id,
                 resource_id=resource_id,
                 user_id=user_id,
-                is_coordinator=services.is_coordinator(user_id),
+                is_coordinator=services.is_coordinator(user_id, team_id),
             )
         if outcome == "removed" and item is not None:
             log.info("resource removed team=%s resource=%s by=%s", team_id, resource_id, user_id)
-            text = f":wastebasket: Removed *{item.title}* from the library."
+            text = f":wastebasket: Removed *{escape(item.title)}* from the library."
         elif outcome == "forbidden":
             log.warning("resource removal refused team=%s resource=%s by=%s", team_id, resource_id, user_id)
             text = ":lock: Only the person who shared it or a coordinator can remove it."

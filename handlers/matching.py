@@ -17,6 +17,7 @@ from bot.dispatch import Dispatcher
 from bot.lifecycle.plan import start_pair
 from bot.networking import schedule_people_to_meet
 from bot.outbox import Outgoing, register_prompt_kind, schedule_prompt
+from bot.privacy import is_pseudonym, person_key
 from bot.services import Services
 from bot.views.matching import (
     build_preview_modal,
@@ -154,11 +155,13 @@ def _after_answer(services: Services, session: Session, result: choice.Answer, d
             )
         ]
     messages = []
+    mentor = result.request.mentor_user_id
+    who = "The mentor you chose" if is_pseudonym(mentor) else f"<@{mentor}>"
     if result.next_request is not None:
         messages.append(
             Outgoing(
                 channel=mentee,
-                text=f"<@{result.request.mentor_user_id}> is not available right now, so we've asked your next choice, "
+                text=f"{who} is not available right now, so we've asked your next choice, "
                 f"<@{result.next_request.mentor_user_id}>.",
             )
         )
@@ -167,7 +170,7 @@ def _after_answer(services: Services, session: Session, result: choice.Answer, d
         messages.append(
             Outgoing(
                 channel=mentee,
-                text=f"<@{result.request.mentor_user_id}> is not available right now, and your shortlist is used up. "
+                text=f"{who} is not available right now, and your shortlist is used up. "
                 "You're first in line for the next round.",
             )
         )
@@ -258,8 +261,14 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
                 text=f"Thanks! You and <@{result.request.mentee_user_id}> are now a pair; your group DM opens now.",
             )
             announce_publication(services, client, [result.pair])
-        elif not accept or result.request.status == MatchRequestStatus.DECLINED:
-            client.chat_postMessage(channel=actor, text="Thanks for letting us know; we've moved the request on.")
+        elif not accept:
+            client.chat_postMessage(
+                channel=actor,
+                text="Thanks for letting us know. When the answer window closes they'll hear you're not available "
+                "right now, exactly as if it had run out: nobody is told you declined.",
+            )
+        elif result.request.status == MatchRequestStatus.DECLINED:
+            client.chat_postMessage(channel=actor, text="Thanks! You're full already, so we've moved the request on.")
 
     def match(ctx: CommandContext) -> None:
         with services.sessions() as session:
@@ -344,7 +353,12 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
             return
         with services.sessions() as session:
             changed = matchmaking.set_do_not_pair(
-                session=session, team_id=ctx.team_id, user_id=ctx.user_id, other_user_id=users[0], blocked=not remove
+                session=session,
+                team_id=ctx.team_id,
+                user_id=ctx.user_id,
+                other_user_id=users[0],
+                blocked=not remove,
+                other_key=person_key(team_id=ctx.team_id, user_id=users[0], secret=services.settings.pseudonym_key),
             )
         if remove:
             text = f"<@{users[0]}> can be matched with you again." if changed else "They weren't on your list."
@@ -369,7 +383,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
     @app.view(ids.MATCH_PREVIEW_VIEW)
     def on_publish_submitted(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         actor = _actor(body)
-        if not services.is_coordinator(actor):
+        if not services.is_coordinator(actor, _team(body)):
             log.warning("publish refused user=%s", actor)
             refuse_view(ack)
             return
@@ -408,7 +422,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
     def on_rule_chosen(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
         actor = _actor(body)
-        if not services.is_coordinator(actor):
+        if not services.is_coordinator(actor, _team(body)):
             log.warning("match rule refused user=%s", actor)
             client.chat_postMessage(channel=actor, text=NOT_A_COORDINATOR)
             return
@@ -440,7 +454,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
     def on_rerun_clicked(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         actor = _actor(body)
-        if not services.is_coordinator(actor):
+        if not services.is_coordinator(actor, _team(body)):
             client.chat_postMessage(channel=actor, text=NOT_A_COORDINATOR)
             return
         meta = _metadata(body.get("view"))
@@ -454,7 +468,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
     @app.action(ids.MATCH_PAGE_NEXT)
     def on_page_clicked(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
-        if not services.is_coordinator(_actor(body)):
+        if not services.is_coordinator(_actor(body), _team(body)):
             return
         meta = _metadata(body.get("view"))
         with services.sessions() as session:
@@ -467,7 +481,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
     def on_open_preview_clicked(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
         actor = _actor(body)
-        if not services.is_coordinator(actor):
+        if not services.is_coordinator(actor, _team(body)):
             client.chat_postMessage(channel=actor, text=NOT_A_COORDINATOR)
             return
         with services.sessions() as session:

@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 
 from bot import ids, networking
 from bot.services import Services
-from bot.views.knowledge import intro_answered_message
+from bot.views.knowledge import intro_answered_message, intro_withdrawn_message
 from handlers.commands import CommandContext, CommandRouter
 from handlers.home import publish_home
 from handlers.knowledge import _int, _team_id, _user_id
@@ -141,6 +141,10 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
                 channel=container["channel_id"], ts=container["message_ts"], **intro_answered_message(accepted=accepted)
             )
         elif not outcome.ok:
+            if outcome.message == networking.WITHDRAWN_TEXT and container.get("message_ts"):
+                client.chat_update(
+                    channel=container["channel_id"], ts=container["message_ts"], **intro_withdrawn_message()
+                )
             tell(client, body, respond, outcome.message)
 
     @app.action(ids.SUGGESTIONS_OFF)

@@ -295,12 +295,13 @@ def register(app: App, services: Services, router: CommandRouter) -> None:  # no
                 checkins.answer_continue(
                     session=session, services=services, pair=pair, user_id=user_id, answer=answer, now=services.now()
                 )
-            said = {
-                ContinueAnswer.YES: "you can continue",
-                ContinueAnswer.PAUSE: "you need a pause",
-                ContinueAnswer.STOP: "you'd like to stop",
+            reply = {
+                ContinueAnswer.YES: "Thanks: the coordinators know you can continue. Your partner isn't told.",
+                ContinueAnswer.PAUSE: "Thanks: the coordinators know you need a pause, and check-ins are on hold until "
+                "one of you resumes. Nothing is posted in your pair's DM and your partner isn't told why.",
+                ContinueAnswer.STOP: "Thanks: the coordinators know you'd like to stop. Your partner isn't told.",
             }[answer]
-            _replace_buttons(client, body, f"Thanks: the coordinators know {said}. Your partner isn't told.")
+            _replace_buttons(client, body, reply)
 
         return on_continue_clicked
 

@@ -13,9 +13,11 @@ from sqlmodel import Session
 from bot import forms, ids, people, privacy
 from bot.cohorts import open_cohort, settings_of, taxonomy_for
 from bot.services import Services
+from bot.views.blocks import escape
 from bot.views.signup import (
     build_leave_modal,
     build_signup_modal,
+    leave_confirmation,
     signup_confirmation,
     signup_not_open_modal,
     skills_typeahead,
@@ -79,7 +81,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
             cohort = open_cohort(session=session, team_id=team_id, cohort_id=cohort_id, now=services.now())
         opens = settings_of(cohort).signup_opens
         if signed_up is None and opens is not None and services.now().date() < opens:
-            return f":calendar: Signups for *{cohort.name}* open on {opens:%A %d %B}. See you then!"
+            return f":calendar: Signups for *{escape(cohort.name)}* open on {opens:%A %d %B}. See you then!"
         return ""
 
     def join(ctx: CommandContext) -> None:
@@ -116,9 +118,9 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
 
     def leave(ctx: CommandContext) -> None:
         with services.sessions() as session:
-            signed_up = participants.get_participant(session=session, team_id=ctx.team_id, user_id=ctx.user_id)
-        if signed_up is None:
-            ctx.reply("You're not in the program, so there's nothing to delete.")
+            anything = privacy.has_data(session=session, team_id=ctx.team_id, user_id=ctx.user_id)
+        if not anything:
+            ctx.reply("mentorbot stores nothing about you, so there's nothing to delete.")
             return
         ctx.ack()
         ctx.client.views_open(trigger_id=ctx.trigger_id, view=build_leave_modal())
@@ -147,6 +149,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
                 form=form,
                 display_name=slack_name,
                 cohort_id=cohort.id,
+                person_key=privacy.person_key(team_id=team_id, user_id=user_id, secret=services.settings.pseudonym_key),
             )
             return cohort, created
 
@@ -186,25 +189,23 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
     def on_leave_confirmed(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         team_id, user_id = _team_id(body), _user_id(body)
 
-        def write(session: Session) -> bool:
+        def write(session: Session) -> privacy.Departure:
             return privacy.forget_person(
                 session=session,
                 team_id=team_id,
                 user_id=user_id,
-                secret=services.settings.privacy_secret,
+                secret=services.settings.pseudonym_key,
                 now=services.now(),
             )
 
         stored = store_then_ack(services, ack, body, view, write)
         if stored is None:
             return
-        if stored.value:
-            log.info("participant left team=%s", team_id)
-            client.chat_postMessage(
-                channel=user_id,
-                text="You've left the mentorship program and your data is deleted. Thank you for taking part! "
-                "`/mentor join` brings you back any time.",
-            )
+        departure = stored.value
+        if departure.erased:
+            log.info("person left team=%s participant=%s", team_id, departure.was_participant)
+            privacy.tidy_withdrawn(client, departure, user_id=user_id)
+            client.chat_postMessage(channel=user_id, **leave_confirmation(was_participant=departure.was_participant))
         publish_home(services, client, team_id=team_id, user_id=user_id)
 
     @app.action(ids.HOME_JOIN)

@@ -9,10 +9,12 @@ and decrypts on the way out, and no code path can write a plaintext token by acc
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy
 from slack_sdk.oauth.installation_store.models.bot import Bot
+from slack_sdk.oauth.installation_store.models.installation import Installation
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import String, TypeDecorator, and_, desc
@@ -64,13 +66,27 @@ class EncryptedToken(TypeDecorator[str]):
 class EncryptedInstallationStore(SQLAlchemyInstallationStore):
     """slack_sdk's installation store on our tables, with every token column encrypted."""
 
-    def __init__(self, *, client_id: str, engine: Engine, encryption_key: str) -> None:
+    def __init__(
+        self,
+        *,
+        client_id: str,
+        engine: Engine,
+        encryption_key: str,
+        on_installed: Callable[[str, str], None] | None = None,
+    ) -> None:
         super().__init__(client_id=client_id, engine=engine, logger=logging.getLogger("slack_sdk.oauth"))
+        self.on_installed = on_installed
         token_type = EncryptedToken(_fernet(encryption_key))
         for table in (self.installations, self.bots):
             for name in TOKEN_COLUMNS:
                 if name in table.c:
                     table.c[name].type = token_type
+
+    def save(self, installation: Installation) -> None:
+        """Store an install, then tell ``on_installed(team_id, installer)`` (the installer's first coordinator)."""
+        super().save(installation)
+        if self.on_installed is not None and installation.team_id and installation.user_id:
+            self.on_installed(str(installation.team_id), str(installation.user_id))
 
     def create_tables(self) -> None:
         raise RuntimeError("the install tables are created by migration 0007: run `mentorbot db upgrade`")
@@ -122,7 +138,8 @@ def build_state_store(engine: Engine) -> SQLAlchemyOAuthStateStore:
 
 
 def cancel_pending_prompts(*, session: Any, team_id: str, now: Any) -> int:
-    """Stop a workspace's scheduled prompts (it uninstalled the app): pending rows become cancelled.
+    """Stop a workspace's scheduled prompts (it uninstalled the app): pending rows become cancelled (all but the
+    deletion of its data after the retention window).
 
     Args:
         session: An open session (committed here).
@@ -133,11 +150,12 @@ def cancel_pending_prompts(*, session: Any, team_id: str, now: Any) -> int:
         How many prompts were cancelled.
     """
     from storage.models.outbox import CANCELLED, PENDING, ScheduledPrompt
+    from storage.vocab import PromptKind
 
     table = ScheduledPrompt.__table__  # type: ignore[attr-defined]
     result = session.execute(
         table.update()
-        .where(table.c.team_id == team_id, table.c.status == PENDING)
+        .where(table.c.team_id == team_id, table.c.status == PENDING, table.c.kind != PromptKind.WORKSPACE_PURGE)
         .values(status=CANCELLED, updated_at=now, last_error="workspace uninstalled the app")
     )
     session.commit()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from storage.models import (
+    DoNotPair,
     FeedbackRequest,
     Introduction,
     NetworkingPref,
@@ -325,6 +326,61 @@ def count_pending_intros(*, session: Session, team_id: str, requester_id: str) -
             )
         ).one()
     )
+
+
+def last_unanswered_intro(
+    *, session: Session, team_id: str, requester_ids: Collection[str], target_id: str, since: datetime
+) -> Introduction | None:
+    """The latest ask from one of ``requester_ids`` to ``target_id`` since ``since`` that led to no introduction
+    (declined or expired alike, so the answer never tells one from the other)."""
+    return session.exec(
+        select(Introduction)
+        .where(
+            Introduction.team_id == team_id,
+            Introduction.requester_id.in_(list(requester_ids)),  # type: ignore[attr-defined]
+            Introduction.target_id == target_id,
+            Introduction.status.in_(("declined", "expired")),  # type: ignore[attr-defined]
+            Introduction.created_at >= since,
+        )
+        .order_by(Introduction.created_at.desc())  # type: ignore[attr-defined]
+    ).first()
+
+
+def count_asks_received(*, session: Session, team_id: str, target_id: str, since: datetime) -> int:
+    """How many introduction asks a person received since ``since`` (withdrawn ones left out)."""
+    return int(
+        session.exec(
+            select(func.count())
+            .select_from(Introduction)
+            .where(
+                Introduction.team_id == team_id,
+                Introduction.target_id == target_id,
+                Introduction.status != "withdrawn",
+                Introduction.created_at >= since,
+            )
+        ).one()
+    )
+
+
+def blocks_person(*, session: Session, team_id: str, user_id: str, other_id: str, other_key: str) -> bool:
+    """Whether ``user_id``'s confidential do-not-pair list names the other person (by id or by keyed hash)."""
+    named = DoNotPair.other_user_id == other_id
+    if other_key:
+        named = or_(named, DoNotPair.other_key == other_key)  # type: ignore[assignment]
+    return (
+        session.exec(
+            select(DoNotPair.id).where(DoNotPair.team_id == team_id, DoNotPair.user_id == user_id, named)
+        ).first()
+        is not None
+    )
+
+
+def listed_by(*, session: Session, team_id: str, other_id: str, other_key: str) -> set[str]:
+    """Whose confidential do-not-pair lists name a person (by id or by keyed hash)."""
+    named = DoNotPair.other_user_id == other_id
+    if other_key:
+        named = or_(named, DoNotPair.other_key == other_key)  # type: ignore[assignment]
+    return set(session.exec(select(DoNotPair.user_id).where(DoNotPair.team_id == team_id, named)).all())
 
 
 def pending_key(requester_id: str, target_id: str) -> str:

@@ -83,8 +83,12 @@ def upsert_profile(
     fields: Mapping[str, Any],
     cohort_id: int | None = None,
     now: datetime | None = None,
+    person_key: str = "",
 ) -> tuple[Participant, bool]:
     """Create or update a participant and their profile in one transaction.
+
+    ``person_key`` (``bot.privacy.person_key``) is stored when given, so keyed confidential rows (a do-not-pair
+    entry, a past pair) recognise someone who left and came back.
 
     Safe under a double submission: two concurrent calls leave one participant and one profile.
 
@@ -105,6 +109,7 @@ def upsert_profile(
             display_name=display_name,
             timezone=timezone,
             cohort_id=cohort_id,
+            person_key=person_key,
             created_at=now,
             updated_at=now,
         )
@@ -123,6 +128,8 @@ def upsert_profile(
             participant.cohort_id = cohort_id
         if participant.status == ParticipantStatus.DEPARTED:
             participant.status = ParticipantStatus.ACTIVE
+        if person_key:
+            participant.person_key = person_key
         participant.updated_at = now
         session.add(participant)
     session.flush()

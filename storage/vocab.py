@@ -31,6 +31,7 @@ class PromptKind(StrEnum):
     PREMATCH_ROUND = "prematch_round"
     PREMATCH_NOTICE = "prematch_notice"
     CHOICE_DEADLINE = "choice_deadline"
+    WORKSPACE_PURGE = "workspace_purge"  # a workspace that uninstalled: its data goes after the retention window
 
 
 class PairStatus(StrEnum):
@@ -148,18 +149,24 @@ class MatchRequestStatus(StrEnum):
     OFFERED = "offered"  # on the mentee's shortlist
     REQUESTED = "requested"
     ACCEPTED = "accepted"
-    DECLINED = "declined"
+    DECLINED = "declined"  # the mentee hears it at the deadline, exactly like an expiry
     EXPIRED = "expired"
     CLOSED = "closed"  # another of the mentee's requests was accepted
+    WITHDRAWN = "withdrawn"  # the mentee or the mentor left the program
 
 
 class IntroStatus(StrEnum):
-    """``introduction.status`` (warm introductions)."""
+    """``introduction.status`` (warm introductions).
+
+    A requester is never shown ``declined``, ``expired`` or ``withdrawn``: all three read "not available" at
+    the end of the answer window (see ``bot.privacy.requester_view``).
+    """
 
     PENDING = "pending"
     ACCEPTED = "accepted"
     DECLINED = "declined"
     EXPIRED = "expired"
+    WITHDRAWN = "withdrawn"  # the requester or the person asked left the program
 
 
 class FeedbackStatus(StrEnum):

@@ -24,7 +24,9 @@ def test_defaults() -> None:
 
 
 def test_socket_mode_needs_no_signing_secret() -> None:
-    settings = load_settings({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1-A-1-abc"})
+    settings = load_settings(
+        {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1-A-1-abc", "PSEUDONYM_KEY": "k" * 32}
+    )
     assert settings.socket_mode
 
 
@@ -89,3 +91,39 @@ def test_db_upgrade_creates_sqlite_file(tmp_path: Path) -> None:
     result = _run_cli(["db", "upgrade"], tmp_path)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "data" / "mentorbot.db").is_file()
+
+
+@pytest.mark.parametrize(
+    ("env", "variable"),
+    [
+        ({**GOOD, "PSEUDONYM_KEY": "short"}, "PSEUDONYM_KEY"),
+        ({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1-A-1-abc"}, "PSEUDONYM_KEY"),
+        ({**GOOD, "UNINSTALL_RETENTION_DAYS": "a month"}, "UNINSTALL_RETENTION_DAYS"),
+        ({**GOOD, "UNINSTALL_RETENTION_DAYS": "-1"}, "UNINSTALL_RETENTION_DAYS"),
+        ({**GOOD, "METRICS_TOKEN": "tiny"}, "METRICS_TOKEN"),
+        ({**GOOD, "METRICS_PORT": "nine"}, "METRICS_PORT"),
+        ({**GOOD, "METRICS_PORT": "3000"}, "METRICS_PORT"),
+    ],
+)
+def test_privacy_variables_are_validated_in_one_line(env: dict[str, str], variable: str) -> None:
+    with pytest.raises(ConfigError) as error:
+        load_settings(env)
+    assert str(error.value).startswith(variable) and "\n" not in str(error.value)
+
+
+def test_the_pseudonym_key_is_dedicated_and_survives_token_key_rotation() -> None:
+    key_a = "ZmDfcTF7_60GrrY167zsiPd67pEvs0aGOv2oasOM1Pg="
+    key_b = "q8Z0fCq1vYl3bJm2n9y4Xk7tA6wR5sE0uI3oP2lK1jH="
+    before = load_settings({**GOOD, "TOKEN_ENCRYPTION_KEY": key_a})
+    rotated = load_settings({**GOOD, "TOKEN_ENCRYPTION_KEY": f"{key_b},{key_a}"})
+    assert before.pseudonym_key == rotated.pseudonym_key != ""  # rotation of the token key changes nothing
+    assert before.pseudonym_key_derived
+    explicit = load_settings({**GOOD, "PSEUDONYM_KEY": "p" * 40})
+    assert explicit.pseudonym_key == "p" * 40 and not explicit.pseudonym_key_derived
+    assert "p" * 40 not in repr(explicit)
+    socket = load_settings(
+        {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1-A-1-abc", "PSEUDONYM_KEY": "k" * 32}
+    )
+    assert socket.pseudonym_key == "k" * 32
+    defaults = load_settings(GOOD)
+    assert defaults.uninstall_retention_days == 30 and defaults.metrics_token is None and defaults.metrics_port is None

@@ -10,7 +10,7 @@ from sqlmodel import select
 from bot import ids
 from storage.models import AuditLog, Cohort, Pair
 from storage.vocab import CloseReason, PairStatus, Role
-from tests.conftest import COORDINATOR, RunningApp, start_app
+from tests.conftest import COORDINATOR, TEAM_ID, RunningApp, start_app
 from tests.test_coordinator_seed import add_cohort, add_pair, add_person
 
 STRANGER = "U0STRANGER1"
@@ -153,12 +153,12 @@ def test_audit_log_pages_20_at_a_time(app: RunningApp) -> None:
 
 
 def test_members_of_the_coordinator_channel_are_coordinators(sqlite_url: str, sandbox) -> None:  # type: ignore[no-untyped-def]
-    sandbox.add_channel("C0COORDS", name="mentoring-coordinators", members=["U0CHANCOORD"])
+    sandbox.add_channel("C0COORDS", name="mentoring-coordinators", members=["U0CHANCOORD"], is_private=True)
     running, server = start_app(sqlite_url, sandbox, COORDINATOR_CHANNEL="C0COORDS")
     try:
-        assert running.services.is_coordinator("U0CHANCOORD")
-        assert running.services.is_coordinator(COORDINATOR)
-        assert not running.services.is_coordinator(STRANGER)
+        assert running.services.is_coordinator("U0CHANCOORD", TEAM_ID)
+        assert running.services.is_coordinator(COORDINATOR, TEAM_ID)
+        assert not running.services.is_coordinator(STRANGER, TEAM_ID)
         answer = running.driver.slash_command("U0CHANCOORD", "audit").json()
         assert "audit log is empty" in answer["text"].lower()
         refused = running.driver.slash_command(STRANGER, "audit").json()

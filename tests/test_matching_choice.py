@@ -10,6 +10,7 @@ from sqlmodel import select
 from bot import ids
 from bot.clock import SimulatedClock
 from bot.dispatch import Dispatcher
+from bot.lifecycle.simulate import wait
 from storage.models import Cohort, MatchRequest, Pair, Participant
 from storage.vocab import MatchRequestStatus, PairSource
 from tests.conftest import COORDINATOR, RunningApp
@@ -51,6 +52,13 @@ def _request(app: RunningApp, mentee: str, mentor: str) -> MatchRequest:
         ).one()
 
 
+def _told(app: RunningApp, user_id: str, words: str) -> str:
+    """The text of the first message to a person's DM containing ``words`` (waits for it)."""
+    found = wait(lambda: [m["text"] for m in app.sandbox.messages_to(user_id) if words in m.get("text", "")])
+    assert found, f"{user_id} was never told {words!r}"
+    return str(found[0])
+
+
 def test_shortlist_decline_moves_on_and_deadline_expires(app: RunningApp) -> None:
     clock = _choice_cohort(app, days=3)
     answer = app.driver.slash_command(COORDINATOR, "match").json()
@@ -76,19 +84,27 @@ def test_shortlist_decline_moves_on_and_deadline_expires(app: RunningApp) -> Non
         lambda c: c.args.get("channel") == CAROL.user_id and "no longer open" in c.args.get("text", ""),
     )
     assert _request(app, ALICE.user_id, BOB.user_id).status == MatchRequestStatus.REQUESTED
-    # Bob declines: Alice hears "not available right now" and her next choice is asked
+    # Bob declines: Alice hears nothing until the answer window closes, then exactly what an expiry says
     _click(app, BOB.user_id, ids.CHOICE_DECLINE, str(first.id))
-    moved = app.sandbox.wait_for(
+    app.sandbox.wait_for(
         "chat.postMessage",
-        lambda c: c.args.get("channel") == ALICE.user_id and "not available right now" in c.args.get("text", ""),
+        lambda c: c.args.get("channel") == BOB.user_id and "nobody is told you declined" in c.args.get("text", ""),
     )
-    assert "declin" not in moved.args["text"].lower()
+    assert not any("not available" in m.get("text", "") for m in app.sandbox.messages_to(ALICE.user_id))
+    assert _request(app, ALICE.user_id, CAROL.user_id).status == "offered"
+    clock.advance(timedelta(days=3, hours=1))
+    Dispatcher(app.services).tick(clock())
+    moved = _told(app, ALICE.user_id, "not available right now")
+    assert "declin" not in moved.lower()
     second = _request(app, ALICE.user_id, CAROL.user_id)
     assert second.status == MatchRequestStatus.REQUESTED
-    # nobody answers: after the deadline the request moves on again (here: shortlist used up)
+    # nobody answers: after the deadline the request moves on again (here: shortlist used up), same words
     clock.advance(timedelta(days=3, hours=1))
     Dispatcher(app.services).tick(clock())
     assert _request(app, ALICE.user_id, CAROL.user_id).status == MatchRequestStatus.EXPIRED
+    expired = _told(app, ALICE.user_id, "shortlist is used up")
+    assert expired.startswith(f"<@{CAROL.user_id}> is not available right now")
+    assert moved.startswith(f"<@{BOB.user_id}> is not available right now")
     with app.sessions() as session:
         alice = session.exec(select(Participant).where(Participant.user_id == ALICE.user_id)).one()
         assert session.exec(select(Pair)).all() == []

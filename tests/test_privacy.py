@@ -50,7 +50,7 @@ def _program(app: RunningApp) -> int:
         session.add_all(
             [
                 Meeting(team_id=TEAM_ID, pair_id=pair.id, logged_by=a, met_on=now, notes=f"alice led; ask {a} later"),
-                Meeting(team_id=TEAM_ID, pair_id=pair.id, logged_by=b, met_on=now, topics="Alice's goals"),
+                Meeting(team_id=TEAM_ID, pair_id=pair.id, logged_by=b, met_on=now, topics=f"<@{a}|alice>'s goals"),
                 PrivateAnswer(
                     team_id=TEAM_ID,
                     pair_id=pair.id,
@@ -142,7 +142,8 @@ def test_leave_removes_the_person_from_every_column_of_every_table(app_any_db: R
     view = app.sandbox.views_opened(ALICE.user_id)[-1]
     assert view["callback_id"] == ids.LEAVE_VIEW
     assert app.driver.view_submission(ALICE.user_id, view, {}).status == 200
-    app.sandbox.wait_for("chat.postMessage", lambda c: "data is deleted" in c.args.get("text", ""), after=before)
+    done = app.sandbox.wait_for("chat.postMessage", lambda c: "data is deleted" in c.args.get("text", ""), after=before)
+    assert "stay in Slack" in done.args["text"]  # the bot's past messages are Slack's, and it says so
 
     identifiers = [ALICE.user_id, "alice", f"{ALICE.user_id.lower()}@example.com", SECRET_ANSWER]
     with app.sessions() as session:
@@ -160,9 +161,11 @@ def test_leave_removes_the_person_from_every_column_of_every_table(app_any_db: R
         bob_list = session.exec(select(DoNotPair).where(DoNotPair.user_id == BOB.user_id)).one()
         departures = session.exec(select(AnonymousDeparture)).all()
         prompts = session.exec(select(ScheduledPrompt).where(ScheduledPrompt.pair_id == pair_id)).all()
+        bob_topics = session.exec(select(Meeting.topics).where(Meeting.logged_by == BOB.user_id)).one()
     assert leftovers == [], leftovers[:10]
+    assert bob_topics == f"{store.MENTION_REPLACEMENT}'s goals"  # only the mention token of her id went
     assert [p.user_id for p in other_team] == [ALICE.user_id]  # another workspace's person is untouched
-    token = privacy.pseudonym(team_id=TEAM_ID, user_id=ALICE.user_id, secret=app.settings.privacy_secret)
+    token = privacy.pseudonym(team_id=TEAM_ID, user_id=ALICE.user_id, secret=app.settings.pseudonym_key)
     assert pair is not None and pair.mentee_user_id == token and pair.mentor_user_id == BOB.user_id
     assert pair.status == PairStatus.CLOSED
     assert [a.respondent_user_id for a in bob_answers] == [BOB.user_id]  # his answer stays, hers is gone
@@ -170,6 +173,6 @@ def test_leave_removes_the_person_from_every_column_of_every_table(app_any_db: R
     assert [(d.team_id, d.role) for d in departures] == [(TEAM_ID, Role.MENTEE)]
     assert all(p.status != PromptStatus.PENDING for p in prompts)
     # the pseudonym is stable and keyed: same input, same token; another secret, another token
-    assert token == privacy.pseudonym(team_id=TEAM_ID, user_id=ALICE.user_id, secret=app.settings.privacy_secret)
+    assert token == privacy.pseudonym(team_id=TEAM_ID, user_id=ALICE.user_id, secret=app.settings.pseudonym_key)
     assert token != privacy.pseudonym(team_id=TEAM_ID, user_id=ALICE.user_id, secret="other")
     assert len(SQLModel.metadata.sorted_tables) > 10  # the scan above really covered the schema

@@ -9,11 +9,11 @@ from datetime import UTC, datetime, time, timedelta
 
 from sqlmodel import Session
 
+from bot.coordinators import coordinator_targets, tell_coordinators
 from bot.lifecycle import forms, planning
 from bot.lifecycle.kickoff import with_library
 from bot.lifecycle.pairs import (
     OPEN,
-    coordinator_targets,
     journey_of,
     mark_active,
     pair_time,
@@ -22,12 +22,12 @@ from bot.lifecycle.pairs import (
     post,
     record_activity,
     role_in,
-    tell_coordinators,
 )
 from bot.lifecycle.plan import replan_checkins, schedule_next_checkin
 from bot.outbox import Outgoing, schedule_prompt
 from bot.services import Services
 from bot.views import journey as views
+from bot.views.blocks import escape
 from bot.views.words import counted
 from storage import journey as store
 from storage.models import Pair, PairJourney, ScheduledPrompt
@@ -165,7 +165,7 @@ def after_silent_followup(services: Services, session: Session, prompt: Schedule
     session.add(pair)
     # One outbox row per coordinator: each is delivered (and retried) on its own, never twice.
     report = quiet_report(pair, journey, now)
-    for target in coordinator_targets(services):
+    for target in coordinator_targets(services, pair.team_id, session):
         schedule_prompt(
             session=session,
             team_id=pair.team_id,
@@ -230,7 +230,7 @@ def log_meeting(
             i = int(index)
             if i < len(updated):
                 if value == GoalProgress.DONE and updated[i].get("progress") != GoalProgress.DONE:
-                    celebrations.append(f":trophy: Goal done: *{updated[i]['title']}*. Well earned!")
+                    celebrations.append(f":trophy: Goal done: *{escape(updated[i]['title'])}*. Well earned!")
                 updated[i]["progress"] = value
         goals.goals = updated
         session.add(goals)
@@ -252,7 +252,7 @@ def log_meeting(
         replan_checkins(session, pair, journey, met_on, now)
     session.commit()
     summary = f":memo: <@{user_id}> logged a meeting on {met_on:%a %d %b} ({form.duration} min)"
-    summary += f": {form.topics}" if form.topics else "."
+    summary += f": {escape(form.topics)}" if form.topics else "."
     post(services, pair.team_id, pair.channel_id, views.milestone_message("\n".join([summary, *celebrations])))
     log.info("meeting logged pair=%s first=%s", pair_id, first)
     return int(meeting.id or 0)
@@ -311,5 +311,5 @@ def answer_continue(
         pair.team_id,
         f":speech_balloon: Private: <@{user_id}> ({role_in(pair, user_id)} in pair #{pair.id}) says they {said}.",
     )
-    if answer == ContinueAnswer.PAUSE:
-        pause_pair(session=session, services=services, pair=pair, user_id=user_id, until=None, now=now)
+    if answer == ContinueAnswer.PAUSE:  # private: the pair DM hears nothing (the reply promised the partner isn't told)
+        pause_pair(session=session, services=services, pair=pair, user_id=user_id, until=None, now=now, announce=False)

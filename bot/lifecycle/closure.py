@@ -14,6 +14,7 @@ from bot.lifecycle.plan import replan_checkins, schedule_closure
 from bot.outbox import Outgoing, cancel_prompts
 from bot.services import Services
 from bot.views import journey as views
+from bot.views.blocks import quote
 from storage import journey as store
 from storage import participants
 from storage.models import Pair, ScheduledPrompt
@@ -144,7 +145,7 @@ def submit_reflection(
     )
     session.commit()
     if saved and form.thanks:
-        text = f":sparkling_heart: A thank-you note from <@{user_id}>:\n>{form.thanks}"
+        text = f":sparkling_heart: A thank-you note from <@{user_id}>:\n{quote(form.thanks)}"
         post(services, pair.team_id, partner_of(pair, user_id), views.milestone_message(text))
     return saved
 

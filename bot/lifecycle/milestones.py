@@ -8,11 +8,13 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from bot.coordinators import tell_coordinators
 from bot.lifecycle import forms
-from bot.lifecycle.pairs import OPEN, journey_of, mark_active, partner_of, post, role_in, tell_coordinators
+from bot.lifecycle.pairs import OPEN, journey_of, mark_active, partner_of, post, role_in
 from bot.outbox import Outgoing
 from bot.services import Services
 from bot.views import journey as views
+from bot.views.blocks import quote
 from bot.views.words import counted
 from storage import journey as store
 from storage import participants
@@ -92,7 +94,7 @@ def raise_concern(
         f"{what}. Their partner has not been told."
     )
     if text:
-        note += f"\n>{text}"
+        note += f"\n{quote(text)}"
     tell_coordinators(services, pair.team_id, note)
     post(services, pair.team_id, user_id, views.rematch_offer_message(pair_id=int(pair.id or 0)))
     log.info("concern raised pair=%s source=%s", pair.id, source)

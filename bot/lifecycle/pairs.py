@@ -20,7 +20,6 @@ from bot.lifecycle import planning
 from bot.lifecycle.planning import Person
 from bot.outbox import cancel_prompts
 from bot.services import Services
-from bot.views import journey as views
 from storage import journey as store
 from storage.models import Cohort, Pair, PairJourney
 from storage.vocab import PairRole, PairStatus, PromptKind
@@ -96,13 +95,6 @@ def is_member(pair: Pair, user_id: str) -> bool:
     return user_id in (pair.mentee_user_id, pair.mentor_user_id)
 
 
-def coordinator_targets(services: Services) -> list[str]:
-    """Where coordinators' private notes go: each coordinator's DM, else the coordinators' channel."""
-    targets = sorted(services.settings.coordinator_ids)
-    channel = getattr(services.settings, "coordinator_channel", "")
-    return targets or ([channel] if channel else [])
-
-
 def post(services: Services, team_id: str, channel: str, message: dict[str, Any]) -> None:
     """Post now, or right after the acknowledgement while a submission is being stored (``bot.deferred``).
 
@@ -118,12 +110,6 @@ def post(services: Services, team_id: str, channel: str, message: dict[str, Any]
             log.warning("post failed channel=%s error=%s", channel, exc.response.get("error"))
 
     deferred.later(send)
-
-
-def tell_coordinators(services: Services, team_id: str, text: str) -> None:
-    """A private note to every coordinator (their own DMs in the pair's workspace)."""
-    for target in coordinator_targets(services):
-        post(services, team_id, target, {"text": text, "blocks": [views.section(text)]})
 
 
 def open_pair_channel(services: Services, pair: Pair) -> str:

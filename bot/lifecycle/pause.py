@@ -17,9 +17,19 @@ from storage.vocab import PairStatus, PromptKind
 
 
 def pause_pair(
-    *, session: Session, services: Services, pair: Pair, user_id: str, until: date | None, now: datetime
+    *,
+    session: Session,
+    services: Services,
+    pair: Pair,
+    user_id: str,
+    until: date | None,
+    now: datetime,
+    announce: bool = True,
 ) -> bool:
-    """Pause the pair: pending prompts move (to the resume date, or parked until someone resumes). Commits."""
+    """Pause the pair: pending prompts move (to the resume date, or parked until someone resumes). Commits.
+
+    ``announce=False`` (a private "I need a pause") posts nothing in the pair DM.
+    """
     if pair.status not in OPEN:
         return False
     journey = journey_of(session, pair)
@@ -49,6 +59,8 @@ def pause_pair(
     mark_active(journey, user_id, now)
     session.add_all([pair, journey])
     session.commit()
+    if not announce:
+        return True
     when = f"until *{until:%a %d %B}*" if until else "until one of you resumes"
     text = f":double_vertical_bar: <@{user_id}> paused your mentorship {when}. Check-ins stop meanwhile."
     post(

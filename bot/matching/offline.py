@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.csv_safety import writer as csv_writer
 from bot.matching.rounds import plan_round
 from bot.matching.scoring import MatchSettings, Weights
 from bot.profiles import (
@@ -267,7 +268,7 @@ def run_offline(
     fd, tmp_name = tempfile.mkstemp(prefix=f".{output_path.name}.", suffix=".tmp", dir=output_path.parent or ".")
     try:
         with os.fdopen(fd, "w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
+            writer = csv_writer(handle)
             writer.writerow(OUTPUT_COLUMNS)
             for pair in result.pairs:
                 writer.writerow(

@@ -8,6 +8,26 @@ from typing import Any
 from bot import ids
 
 
+def escape(text: str) -> str:
+    """Text a person typed, made safe for mrkdwn: the one escaping helper every builder uses.
+
+    Slack reads ``<...>`` as a control sequence (``<!channel>``, ``<@U123>``, ``<https://x|label>``); escaping
+    ``&``, ``<`` and ``>`` (Slack's own rule) shows it as typed instead. Plain-text objects need no escaping.
+    """
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def quote(text: str) -> str:
+    """A person's words as a mrkdwn block quote, escaped, every line quoted (a typed line can't pass as ours)."""
+    return "\n".join(f">{escape(line)}" for line in str(text).splitlines() or [""])
+
+
+def link(url: str, title: str) -> str:
+    """A mrkdwn link whose URL and title came from a person: neither can close the link or open another."""
+    safe_url = url.replace("<", "%3C").replace(">", "%3E").replace("|", "%7C").replace(" ", "%20")
+    return f"<{safe_url}|{escape(title).replace('|', '-')}>"
+
+
 def plain(text: str, *, emoji: bool = True) -> dict[str, Any]:
     return {"type": "plain_text", "text": text[:150] if len(text) > 150 else text, "emoji": emoji}
 

@@ -15,6 +15,7 @@ from bot.views.blocks import (
     choice_list,
     context,
     divider,
+    escape,
     fit_lines,
     header,
     input_block,
@@ -91,14 +92,14 @@ def stats_message(current: ProgramStats, previous: ProgramStats | None) -> dict[
             f"*Satisfaction:* {_delta(current.satisfaction, previous.satisfaction)}",
             f"*NPS:* {_delta(current.nps, previous.nps)}",
         ]
-        blocks += [divider(), section(f"*Trend against {previous.cohort_name}*\n" + "\n".join(trend))]
+        blocks += [divider(), section(f"*Trend against {escape(previous.cohort_name)}*\n" + "\n".join(trend))]
     blocks.append(
         context(
             f"Aggregates only: any group smaller than {MIN_GROUP} people is shown as \u201c{HIDDEN}\u201d. "
             f"As of {current.now:%Y-%m-%d %H:%M} UTC."
         )
     )
-    text = f"Mentorship stats for {current.cohort_name}: match rate {_pct(current.match_rate)}"
+    text = f"Mentorship stats for {escape(current.cohort_name)}: match rate {_pct(current.match_rate)}"
     return {"text": text, "blocks": blocks}
 
 
@@ -110,9 +111,9 @@ def audit_message(entries: Sequence[Any], *, page: int, more: bool) -> dict[str,
     for e in entries:
         line = f"`{e.created_at:%Y-%m-%d %H:%M}` <@{e.actor}> *{e.action}*"
         if e.target:
-            line += f" {e.target}"
+            line += f" {escape(e.target)}"
         if e.reason:
-            line += f" _({e.reason[:200]})_"
+            line += f" _({escape(e.reason[:200])})_"
         lines.append(line)
     blocks: list[dict[str, Any]] = [header("Coordinator audit log"), section("\n".join(lines))]
     buttons = []
@@ -330,9 +331,9 @@ def program_modal(
 def signup_announcement(*, cohort_name: str, cohort_id: int, closes: date | None) -> dict[str, Any]:
     """The channel post that invites people to join a cohort."""
     when = f" Signup closes on {closes:%A %d %B}." if closes else ""
-    text = f":seedling: *{cohort_name}* is open for signups! Grow with a mentor, or help someone grow.{when}"
+    text = f":seedling: *{escape(cohort_name)}* is open for signups! Grow with a mentor, or help someone grow.{when}"
     return {
-        "text": f"{cohort_name} is open for signups",
+        "text": f"{escape(cohort_name)} is open for signups",
         "blocks": [
             section(text),
             actions(button("Join", ids.HOME_JOIN, value=str(cohort_id), style="primary")),
@@ -345,18 +346,18 @@ def prematch_notice(*, cohort_name: str, cohort_id: int, match_date: date) -> di
     """The DM sent to everyone in the pool 24 hours before a match run."""
     value = f"{cohort_id}:{match_date.isoformat()}"
     text = (
-        f"Heads-up: *{cohort_name}* matches people on {match_date:%A %d %B}, and you're in the pool. "
+        f"Heads-up: *{escape(cohort_name)}* matches people on {match_date:%A %d %B}, and you're in the pool. "
         "Busy right now? You can sit this round out and stay in the program for the next one."
     )
     return {
-        "text": f"{cohort_name} matches on {match_date.isoformat()}: you're in the pool",
+        "text": f"{escape(cohort_name)} matches on {match_date.isoformat()}: you're in the pool",
         "blocks": [section(text), actions(button("Skip this round", ids.COORD_SKIP_ROUND, value=value))],
     }
 
 
 def pair_line(pair: Any, quiet: str = "") -> str:
     line = f"<@{pair.mentee_user_id}> with mentor <@{pair.mentor_user_id}> (since {pair.created_at:%d %b %Y})"
-    return line + (f": {quiet}" if quiet else "")
+    return line + (f": {escape(quiet)}" if quiet else "")
 
 
 def at_risk_blocks(items: Sequence[tuple[Any, str]], *, limit: int = 10) -> list[dict[str, Any]]:
@@ -490,7 +491,7 @@ def import_report_message(report: str, *, import_id: int | None = None, rows: in
     head, rest = lines[0], "\n".join(lines[1:])
     blocks = [section(f":inbox_tray: {head}")]
     if rest:
-        blocks.append(section(f"```{rest[:2900]}```"))
+        blocks.append(section(f"```{escape(rest)[:2900]}```"))
     if import_id is not None:
         blocks.append(
             actions(
@@ -521,12 +522,14 @@ def digest_message(
     risk = [f"• {pair_line(p, quiet)}" for p, quiet in at_risk] or ["none"]
     blocks.append(section(fit_lines(risk, most=15, head="*Pairs at risk*")))
     flag_labels = {Flag.NOT_A_FIT: "\u201cnot a fit\u201d", Flag.NEED_HELP: "\u201cneed help\u201d"}
-    flag_lines = [f"• pair #{pid}: the {role} said {flag_labels.get(m, m)}" for pid, role, m in flags] or ["none"]
+    flag_lines = [f"• pair #{pid}: the {role} said {flag_labels.get(m, escape(m))}" for pid, role, m in flags] or [
+        "none"
+    ]
     blocks.append(section(fit_lines(flag_lines, most=15, head="*Flags from surveys*")))
     closing = [f"• {pair_line(p)} ends {end:%a %d %b}" for p, end in closures] or ["none in the next two weeks"]
     blocks.append(section(fit_lines(closing, most=15, head="*Upcoming closures*")))
     blocks.append(context("Open App Home for actions on at-risk pairs."))
-    return {"text": f"Weekly mentorship digest for {cohort_name}", "blocks": blocks}
+    return {"text": f"Weekly mentorship digest for {escape(cohort_name)}", "blocks": blocks}
 
 
 def refusal_view() -> dict[str, Any]:

@@ -6,13 +6,13 @@ from typing import Any
 
 from bot import ids
 from bot.profiles import Profile, Status
-from bot.views.blocks import actions, button, context, divider, header, label, section
+from bot.views.blocks import actions, button, context, divider, escape, header, label, section
 from bot.views.signup import DAY_LABELS, FORMAT_LABELS, SLOT_LABELS
 from storage.vocab import Role
 
 
 def _tags(values: tuple[str, ...], empty: str = "_none yet_") -> str:
-    return ", ".join(label(v) for v in values) if values else empty
+    return escape(", ".join(label(v) for v in values)) if values else empty
 
 
 def build_home(
@@ -44,7 +44,7 @@ def build_home(
         f"*Offers:* {_tags(profile.skills_offered)}" if profile.is_mentor else "",
         f"*Wants to grow:* {_tags(profile.skills_wanted)}" if profile.is_mentee else "",
         f"*Career goals:* {_tags(profile.career_goals)}",
-        f"*Meets:* {days} · {slots} ({profile.timezone}) · {FORMAT_LABELS.get(profile.meeting_format, '')}",
+        f"*Meets:* {days} · {slots} ({escape(profile.timezone)}) · {FORMAT_LABELS.get(profile.meeting_format, '')}",
         f"*Mentee capacity:* {profile.capacity}" if profile.is_mentor else "",
     ]
     pause = (

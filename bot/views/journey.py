@@ -17,8 +17,10 @@ from bot.views.blocks import (
     choice_list,
     context,
     divider,
+    escape,
     header,
     input_block,
+    link,
     modal,
     option,
     section,
@@ -105,8 +107,8 @@ def goals_summary_lines(goals: list[dict[str, Any]]) -> list[str]:
     lines = []
     for goal in goals:
         icon = PROGRESS_ICONS.get(goal.get("progress", GoalProgress.NONE), ":white_circle:")
-        target = f" (by {goal['target_date']})" if goal.get("target_date") else ""
-        lines.append(f"{icon} *{goal['title']}*{target}: {goal['measure']}")
+        target = f" (by {escape(goal['target_date'])})" if goal.get("target_date") else ""
+        lines.append(f"{icon} *{escape(goal['title'])}*{target}: {escape(goal['measure'])}")
     return lines
 
 
@@ -127,10 +129,10 @@ def goals_proposal_message(
     """Posted in the pair DM when one person saves goals; only the other person can confirm."""
     details = [
         f"*Meeting:* {CADENCE_LABELS.get(cadence, cadence)} · {CHANNEL_LABELS.get(channel, channel)}",
-        f"*Areas for growth:* {growth_areas}" if growth_areas else "",
-        f"*Desired outcomes:* {outcomes}" if outcomes else "",
-        f"*Mentor commits to:* {mentor_commits}" if mentor_commits else "",
-        f"*Mentee commits to:* {mentee_commits}" if mentee_commits else "",
+        f"*Areas for growth:* {escape(growth_areas)}" if growth_areas else "",
+        f"*Desired outcomes:* {escape(outcomes)}" if outcomes else "",
+        f"*Mentor commits to:* {escape(mentor_commits)}" if mentor_commits else "",
+        f"*Mentee commits to:* {escape(mentee_commits)}" if mentee_commits else "",
     ]
     blocks = [
         section(f":dart: <@{proposer_id}> proposed your goals:\n" + "\n".join(goals_summary_lines(goals))),
@@ -151,7 +153,7 @@ def goals_modal(
     p = prefill or {}
     goals = list(p.get("goals") or [])
     blocks: list[dict[str, Any]] = [
-        section(f"Agree on these together; {partner_name} is asked to confirm them in your DM."),
+        section(f"Agree on these together; {escape(partner_name)} is asked to confirm them in your DM."),
     ]
     for n in range(1, MAX_GOALS + 1):
         goal = goals[n - 1] if n <= len(goals) else {}
@@ -394,10 +396,6 @@ def milestone_message(text: str) -> dict[str, Any]:
     return _msg(text, [section(text)])
 
 
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def closure_message(
     *,
     pair_id: int,
@@ -416,7 +414,7 @@ def closure_message(
     shared = f"*Resources shared:* {len(resources)}"
     shown = 0
     for title, url in resources[:5]:
-        line = f"\n• <{url}|{_escape((title or url)[:80])}>"
+        line = f"\n• {link(url, (title or url)[:80])}"
         if len(shared) + len(line) > 2800:  # a section holds 3,000 characters; links may be long
             break
         shared, shown = shared + line, shown + 1

@@ -12,12 +12,15 @@ from bot.views.blocks import (
     actions,
     button,
     context,
+    escape,
     fit_lines,
     header,
     input_block,
     label,
+    link,
     modal,
     options,
+    quote,
     section,
     static_select,
     text_input,
@@ -30,17 +33,12 @@ if TYPE_CHECKING:
     from storage.models import FeedbackRequest, Introduction
 
 
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def _link(item: ResourceItem) -> str:
-    title = _escape(item.title or item.url).replace("|", "-")
-    return f"<{item.url}|{title}>"
+    return link(item.url, item.title or item.url)
 
 
 def _tags(tags: Sequence[str]) -> str:
-    return ", ".join(label(t) for t in tags) if tags else "no tags"
+    return escape(", ".join(label(t) for t in tags)) if tags else "no tags"
 
 
 # ------------------------------------------------------------------ resources
@@ -96,7 +94,7 @@ def resource_shared_message(item: ResourceItem, *, sharer: str, note: str = "") 
     text = f":books: <@{sharer}> shared {_link(item)}"
     lines = [text]
     if note:
-        lines.append(f"> {_escape(note)}")
+        lines.append(quote(note))
     lines.append(f"_Tags: {_tags(item.tags)}_")
     return {"text": f"{text}", "blocks": [section("\n".join(lines))]}
 
@@ -104,12 +102,12 @@ def resource_shared_message(item: ResourceItem, *, sharer: str, note: str = "") 
 def share_outcome_text(item: ResourceItem, *, created: bool, counted: bool) -> str:
     """What the sharer is told: saved, counted as a recommendation, or already shared by them (nothing counted)."""
     if created:
-        return f":books: Saved *{_escape(item.title)}* to the library (tags: {', '.join(item.tags) or 'none'})."
+        return f":books: Saved *{escape(item.title)}* to the library (tags: {escape(', '.join(item.tags)) or 'none'})."
     so_far = counted_words(item.recommend_count, "recommendation")
     if counted:
-        return f":books: *{_escape(item.title)}* was already in the library: I counted your recommendation ({so_far})."
+        return f":books: *{escape(item.title)}* was already in the library: I counted your recommendation ({so_far})."
     return (
-        f":books: You've already shared *{_escape(item.title)}*, so nothing new was counted. "
+        f":books: You've already shared *{escape(item.title)}*, so nothing new was counted. "
         f"It's in the library with {so_far}."
     )
 
@@ -118,7 +116,7 @@ def resource_list_message(
     items: Sequence[ResourceItem], *, skill: str, viewer: str, coordinator: bool, pair_id: int | None = None
 ) -> dict[str, Any]:
     """The ephemeral answer to ``/mentor resources [skill]``: most recommended first."""
-    scope = f" for *{_escape(label(skill))}*" if skill else ""
+    scope = f" for *{escape(label(skill))}*" if skill else ""
     if not items:
         text = f"No resources{scope} yet. Be the first to share one!"
         return {"text": text, "blocks": [section(text), actions(share_button(pair_id))]}
@@ -156,7 +154,7 @@ def feedback_request_message(request: FeedbackRequest) -> dict[str, Any]:
     return {
         "text": text,
         "blocks": [
-            section(f"{text} on <{request.link}|this piece of work>:\n> {_escape(request.question)}"),
+            section(f"{text} on {link(request.link, 'this piece of work')}:\n{quote(request.question)}"),
             actions(button("Reply with feedback", ids.FEEDBACK_REPLY_OPEN, value=str(request.id), style="primary")),
         ],
     }
@@ -164,11 +162,11 @@ def feedback_request_message(request: FeedbackRequest) -> dict[str, Any]:
 
 def feedback_answered_message(request: FeedbackRequest) -> dict[str, Any]:
     """The request message once answered (the button is gone)."""
-    text = f":memo: <@{request.mentee_user_id}> asked for feedback on <{request.link}|this piece of work>"
+    text = f":memo: <@{request.mentee_user_id}> asked for feedback on {link(request.link, 'this piece of work')}"
     return {
         "text": text,
         "blocks": [
-            section(f"{text}:\n> {_escape(request.question)}"),
+            section(f"{text}:\n{quote(request.question)}"),
             context(f":white_check_mark: <@{request.mentor_user_id}> replied in the thread."),
         ],
     }
@@ -180,7 +178,7 @@ def feedback_reply_modal(request: FeedbackRequest) -> dict[str, Any]:
         callback_id=ids.FEEDBACK_REPLY_VIEW,
         title="Reply with feedback",
         blocks=[
-            section(f"*Question:* {_escape(request.question)}\n*Work:* <{request.link}|link>"),
+            section(f"*Question:* {escape(request.question)}\n*Work:* {link(request.link, 'link')}"),
             input_block(ids.FEEDBACK_REPLY_TEXT, "Your feedback", text_input(multiline=True, max_length=MAX_REPLY)),
             context("Your reply is posted in your pair's DM."),
         ],
@@ -192,7 +190,7 @@ def feedback_reply_modal(request: FeedbackRequest) -> dict[str, Any]:
 def feedback_reply_message(request: FeedbackRequest, reply: str) -> dict[str, Any]:
     """The mentor's reply, posted in the request's thread."""
     text = f":speech_balloon: Feedback from <@{request.mentor_user_id}>:"
-    return {"text": f"{text} {reply[:200]}", "blocks": [section(f"{text}\n{_escape(reply)}")]}
+    return {"text": f"{text} {escape(reply[:200])}", "blocks": [section(f"{text}\n{escape(reply)}")]}
 
 
 # ------------------------------------------------------------------ introductions
@@ -201,7 +199,7 @@ def feedback_reply_message(request: FeedbackRequest, reply: str) -> dict[str, An
 def intro_ask_message(intro: Introduction) -> dict[str, Any]:
     """Sent privately to the person asked: Accept / Not now. Nobody else sees it."""
     others = f"<@{intro.requester_id}>" + (f" and <@{intro.partner_id}>" if intro.partner_id else "")
-    why = f"\n> {_escape(intro.reason)}" if intro.reason else ""
+    why = f"\n{quote(intro.reason)}" if intro.reason else ""
     text = f":wave: {others} would like to be introduced to you through the mentorship program."
     return {
         "text": text,
@@ -226,14 +224,20 @@ def intro_answered_message(*, accepted: bool) -> dict[str, Any]:
     return {"text": text, "blocks": [section(text)]}
 
 
+def intro_withdrawn_message() -> dict[str, Any]:
+    """The ask once the person who asked left the program (buttons removed)."""
+    text = "This introduction request was withdrawn: the person who asked left the program. Nothing to do."
+    return {"text": text, "blocks": [section(text)]}
+
+
 def intro_group_message(intro: Introduction, overlap: Sequence[str]) -> dict[str, Any]:
     """The introduction itself, posted in the group DM of the three."""
     who = f"<@{intro.requester_id}>" + (f" and <@{intro.partner_id}>" if intro.partner_id else "")
     lines = [f":handshake: Meet <@{intro.target_id}>! {who} asked for this introduction."]
     if intro.reason:
-        lines.append(f"*Why:* {_escape(intro.reason)}")
+        lines.append(f"*Why:* {escape(intro.reason)}")
     if overlap:
-        lines.append(f"*What you have in common:* {', '.join(label(s) for s in overlap[:6])}")
+        lines.append(f"*What you have in common:* {escape(', '.join(label(s) for s in overlap[:6]))}")
     lines.append("A short call or a few messages here is a great start.")
     return {"text": lines[0], "blocks": [section("\n".join(lines))]}
 
@@ -242,7 +246,7 @@ def intro_group_message(intro: Introduction, overlap: Sequence[str]) -> dict[str
 
 
 def _person_line(s: PersonSuggestion) -> str:
-    return f"*<@{s.user_id}>*" + (f": {_escape(s.reason)}" if s.reason else "")
+    return f"*<@{s.user_id}>*" + (f": {escape(s.reason)}" if s.reason else "")
 
 
 MAX_PEOPLE = 10  # suggestions shown at once (each a section with a button)

@@ -14,6 +14,7 @@ from typing import Any
 
 from bot.matching.availability import describe_windows
 from bot.matching.reasons import parse_unmatched, windows_from
+from bot.views.blocks import escape
 from bot.views.words import joined, word_for
 from storage.vocab import Factor, UnmatchedReason
 
@@ -28,7 +29,7 @@ class Reader(StrEnum):
 
 
 def _list(items: Any, limit: int = 2) -> str:
-    return joined([str(i) for i in items or []], limit=limit)
+    return joined([escape(str(i)) for i in items or []], limit=limit)
 
 
 def _both(reader: Reader) -> str:
@@ -38,7 +39,7 @@ def _both(reader: Reader) -> str:
 def reason_text(item: Mapping[str, Any] | str, *, reader: Reader, mentee: str = "", mentor: str = "") -> str:
     """One reason in ``reader``'s words. ``mentee`` and ``mentor`` name the two (e.g. ``<@U123>``)."""
     if isinstance(item, str):
-        return item
+        return escape(item)  # written before reasons were data
     mentee, mentor = mentee or "the mentee", mentor or "the mentor"
     factor = str(item.get("factor", ""))
     if factor == Factor.SKILLS:
@@ -49,7 +50,7 @@ def reason_text(item: Mapping[str, Any] | str, *, reader: Reader, mentee: str = 
             Reader.MENTOR: f"they want to learn {skills}, which you offer",
         }.get(reader, f"{mentee} wants to learn {skills}; {mentor} offers {them}")
     if factor == Factor.GOALS:
-        goal, skills = str(item.get("goal", "")), _list(item.get("skills"))
+        goal, skills = escape(str(item.get("goal", ""))), _list(item.get("skills"))
         if item.get("shared") or not skills:
             return {
                 Reader.MENTEE: f"{mentor} shares your goal: {goal}",
@@ -65,23 +66,25 @@ def reason_text(item: Mapping[str, Any] | str, *, reader: Reader, mentee: str = 
         where = " and ".join(
             part
             for part in (
-                f"the {item['department']} department" if item.get("department") else "",
-                f"{item['industry']}" if item.get("industry") else "",
+                f"the {escape(item['department'])} department" if item.get("department") else "",
+                escape(item["industry"]) if item.get("industry") else "",
             )
             if part
         )
         return f"{_both(reader)} work in {where}"
     if factor == Factor.SENIORITY:
         gap = int(item.get("gap", 0) or 0)
-        levels = f"{gap} {word_for(gap, 'level')} more senior ({item.get('mentor')} vs {item.get('mentee')})"
+        levels = (
+            f"{gap} {word_for(gap, 'level')} more senior ({escape(item.get('mentor'))} vs {escape(item.get('mentee'))})"
+        )
         return {
             Reader.MENTEE: f"{mentor} is {levels}",
             Reader.MENTOR: f"you are {levels}",
         }.get(reader, f"{mentor} is {levels}")
     if factor == Factor.STYLE:
         if item.get("style"):
-            return f"{_both(reader)} prefer a {item['style']} communication style"
-        personality = str(item.get("personality", ""))
+            return f"{_both(reader)} prefer a {escape(item['style'])} communication style"
+        personality = escape(str(item.get("personality", "")))
         return f"{'you are both' if _both(reader) == 'you both' else 'both are'} {personality}s"
     if factor == Factor.AVAILABILITY:
         hours = float(item.get("hours", 0) or 0)
@@ -95,9 +98,9 @@ def reason_text(item: Mapping[str, Any] | str, *, reader: Reader, mentee: str = 
             return f"{amount}" + (f" ({windows} in {mentee}'s time)" if windows else "")
         return amount  # the pair: each person's own hours are listed separately
     if factor == Factor.FORMAT:
-        return f"{_both(reader)} like {str(item.get('format', '')).replace('_', '-')} meetings"
+        return f"{_both(reader)} like {escape(str(item.get('format', '')).replace('_', '-'))} meetings"
     if factor == Factor.LANGUAGE:
-        return f"{_both(reader)} speak {item.get('language')}"
+        return f"{_both(reader)} speak {escape(str(item.get('language')))}"
     return ""
 
 
@@ -122,7 +125,7 @@ def unmatched_text(stored: str, *, reader: Reader, who: str = "") -> str:
     """Why a mentee found no mentor, for the mentee ("you") or a coordinator (``who`` names the mentee)."""
     parsed = parse_unmatched(stored)
     if parsed is None:
-        return stored
+        return escape(stored)  # written before reasons were codes
     code, detail = parsed
     you = reader == Reader.MENTEE
     them, their = ("you", "your") if you else (who or "this mentee", "their")

@@ -13,6 +13,7 @@ from bot.taxonomy import Taxonomy
 from bot.views.blocks import (
     choice_list,
     context,
+    escape,
     external_select,
     header,
     input_block,
@@ -106,18 +107,13 @@ def skills_select(
 HR_LABELS = {"department": "Department", "industry": "Industry", "seniority": "Seniority"}
 
 
-def _plain(text: str) -> str:
-    """Text from a file shown in mrkdwn: its control characters stay text."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def _hr_or_input(locked: Mapping[str, str] | None, name: str, block: dict[str, Any]) -> list[dict[str, Any]]:
     """The question, or the value the HR records hold for it (which a profile edit does not change)."""
     if not locked or name not in locked:
         return [block]
     return [
         context(
-            f"*{HR_LABELS[name]}:* {_plain(locked[name]) or 'not set'} · from your HR record; "
+            f"*{HR_LABELS[name]}:* {escape(locked[name]) or 'not set'} · from your HR record; "
             "the program coordinators can change it."
         )
     ]
@@ -310,6 +306,12 @@ def signup_not_open_modal(text: str) -> dict[str, Any]:
     )
 
 
+LEFT_IN_SLACK = (
+    "Messages mentorbot already sent (your DMs with it, your pair's group DM) stay in Slack: Slack keeps them, "
+    "not mentorbot. You can delete your own messages there."
+)
+
+
 def build_leave_modal() -> dict[str, Any]:
     """Confirmation before deleting someone's data."""
     return modal(
@@ -319,12 +321,26 @@ def build_leave_modal() -> dict[str, Any]:
         close="Keep me in",
         blocks=[
             section(
-                "*Leave the mentorship program?*\n"
-                "Your profile and answers will be deleted. The program keeps only an anonymous count "
-                "that someone left. You can join again any time with `/mentor join`."
-            )
+                "*Leave the mentorship program and delete your data?*\n"
+                "Your profile, answers, lists and requests are deleted; your open pair ends. Your partner keeps "
+                "the pair's history without your name. The program keeps only an anonymous count that someone "
+                "left. You can join again any time with `/mentor join`."
+            ),
+            context(LEFT_IN_SLACK),
         ],
     )
+
+
+def leave_confirmation(*, was_participant: bool) -> dict[str, Any]:
+    """The DM after ``/mentor leave`` erased a person's data."""
+    if was_participant:
+        text = (
+            "You've left the mentorship program and your mentorbot data is deleted. Thank you for taking part! "
+            "`/mentor join` brings you back any time."
+        )
+    else:
+        text = "Your mentorbot data is deleted."
+    return {"text": f"{text} {LEFT_IN_SLACK}", "blocks": [section(text), context(LEFT_IN_SLACK)]}
 
 
 def signup_confirmation(
@@ -340,11 +356,14 @@ def signup_confirmation(
         text = f":tada: You're in the mentorship program {what}! We'll message you here when you're matched."
     else:
         text = f":white_check_mark: Your mentoring profile is updated ({what})."
-    detail = ", ".join(label(s) for s in list(skills)[:6])
+    detail = escape(", ".join(label(s) for s in list(skills)[:6]))
     blocks = [section(text)]
     if created and late_for:
         blocks.append(
-            context(f"Signups for {late_for} have closed, so you'll be matched in the next round: you're on the list.")
+            context(
+                f"Signups for {escape(late_for)} have closed, so you'll be matched in the next round: "
+                "you're on the list."
+            )
         )
     if detail:
         blocks.append(context(f"Matching will use your skills and goals: {detail}"))
@@ -352,8 +371,18 @@ def signup_confirmation(
     return {"text": text, "blocks": blocks}
 
 
-def help_message(lines: list[tuple[str, str]], *, unknown: str | None = None) -> dict[str, Any]:
-    """Every command with one line each; ``unknown`` explains a mistyped subcommand first."""
+def help_message(
+    lines: list[tuple[str, str]], *, unknown: str | None = None, notice: str | None = None
+) -> dict[str, Any]:
+    """Every command with one line each; ``unknown`` explains a mistyped subcommand first; ``notice`` warns
+    coordinators about their configuration (a public coordinator channel)."""
     body = "\n".join(f"`{usage}`  {desc}" for usage, desc in lines)
-    intro = f"I don't know `/mentor {unknown[:40]}`. Here is what I can do:" if unknown else "*mentorbot commands*"
-    return {"text": f"{intro}\n{body}", "blocks": [section(intro), section(body)]}
+    intro = (
+        f"I don't know `/mentor {escape(unknown[:40])}`. Here is what I can do:" if unknown else "*mentorbot commands*"
+    )
+    blocks = [section(intro), section(body)]
+    text = f"{intro}\n{body}"
+    if notice:
+        blocks.append(context(f":warning: {notice}"))
+        text += f"\n:warning: {notice}"
+    return {"text": text, "blocks": blocks}

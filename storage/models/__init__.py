@@ -1,6 +1,6 @@
 """All tables. Importing this package registers every table on ``SQLModel.metadata``."""
 
-from storage.models.coordination import AuditLog, CohortNotice, HrImport, RoundSkip
+from storage.models.coordination import AuditLog, CohortNotice, Coordinator, HrImport, RoundSkip
 from storage.models.core import AnonymousDeparture, Cohort, Participant, ProcessedEvent, Profile
 from storage.models.journey import Meeting, PairGoals, PairJourney, PrivateAnswer, Reflection
 from storage.models.knowledge import (
@@ -21,6 +21,7 @@ __all__ = [
     "AuditLog",
     "Cohort",
     "CohortNotice",
+    "Coordinator",
     "DoNotPair",
     "FeedbackRequest",
     "HrImport",

@@ -57,6 +57,19 @@ class CohortNotice(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
+class Coordinator(SQLModel, table=True):
+    """A coordinator of one workspace (the installer first; others added with ``/mentor coordinators add``)."""
+
+    __tablename__ = "coordinator"
+    __table_args__ = (UniqueConstraint("team_id", "user_id", name="uq_coordinator_team_user"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    user_id: str = Field(max_length=32)
+    added_by: str = Field(default="", max_length=32)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
 class HrImport(SQLModel, table=True):
     """An HR file uploaded by a coordinator, from receipt to decision.
 

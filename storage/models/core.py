@@ -33,6 +33,7 @@ class Participant(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("team_id", "user_id", name="uq_participant_team_user"),
         Index("ix_participant_team_cohort_status", "team_id", "cohort_id", "status"),
+        Index("ix_participant_team_person_key", "team_id", "person_key"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -49,6 +50,8 @@ class Participant(SQLModel, table=True):
     # first in line next round: left unmatched, or asked for a rematch
     priority: bool = Field(default=False)
     unmatched_reason: str = Field(default="", max_length=300)
+    # HMAC of team and user id (``bot.privacy.person_key``): links a rejoining person to keyed confidential rows
+    person_key: str = Field(default="", max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 

@@ -76,7 +76,8 @@ class DoNotPair(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     team_id: str = Field(max_length=32)
     user_id: str = Field(max_length=32, index=True)
-    other_user_id: str = Field(max_length=32)
+    other_user_id: str = Field(max_length=32)  # a pseudonym once that person left
+    other_key: str = Field(default="", max_length=64)  # ``bot.privacy.person_key`` of the other person: survives it
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 

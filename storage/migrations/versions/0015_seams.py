@@ -7,7 +7,7 @@
   suggestions rotate and never repeat while others fit.
 
 Revision ID: 0015
-Revises: 0007
+Revises: 0010
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from alembic import op
 import storage.types
 
 revision = "0015"
-down_revision = "0007"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
