@@ -400,7 +400,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
         def on_import_decided(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
             ack()
             actor, team_id = _user_id(body), _team_id(body)
-            if not services.is_coordinator(actor):
+            if not services.is_coordinator(actor, team_id):
                 log.warning("forged import decision refused user=%s", actor)
                 client.chat_postMessage(channel=actor, text=NOT_A_COORDINATOR)
                 return

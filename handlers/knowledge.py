@@ -187,7 +187,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
         team_id, user_id = _team_id(body), _user_id(body)
         form = knowledge.parse_share_form((view.get("state") or {}).get("values") or {})
         pair_id = _int(view.get("private_metadata"))
-        coordinator = services.is_coordinator(user_id)
+        coordinator = services.is_coordinator(user_id, team_id)
 
         def write(session: Session) -> tuple[knowledge.ShareResult, Pair | None]:
             pair = store.get_pair(session=session, team_id=team_id, pair_id=pair_id) if pair_id else None

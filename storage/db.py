@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 from sqlalchemy import event, text
@@ -38,7 +39,11 @@ def make_engine(database_url: str, *, pool_size: int = 10) -> Engine:
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn) -> None:  # type: ignore[no-untyped-def]
             options = conn.get_execution_options()
-            conn.exec_driver_sql(f"PRAGMA busy_timeout={int(options.get(_WAIT_MS, _SQLITE_WAIT_MS))}")
+            wait_ms = int(options.get(_WAIT_MS, _SQLITE_WAIT_MS))
+            bounded = _bounded_wait.get()
+            if bounded is not None:  # any session opened while a submission is stored waits no longer than it
+                wait_ms = min(wait_ms, bounded)
+            conn.exec_driver_sql(f"PRAGMA busy_timeout={wait_ms}")
             conn.exec_driver_sql("BEGIN" if options.get(_DEFERRED, False) else "BEGIN IMMEDIATE")
 
         @event.listens_for(engine, "connect")
@@ -53,6 +58,7 @@ def make_engine(database_url: str, *, pool_size: int = 10) -> Engine:
 
 _DEFERRED = "mentorbot_sqlite_deferred"
 _WAIT_MS = "mentorbot_wait_ms"
+_bounded_wait: ContextVar[int | None] = ContextVar("mentorbot_bounded_wait", default=None)
 _SQLITE_WAIT_MS = 30_000
 
 
@@ -94,6 +100,16 @@ def bounded_transaction(engine: Engine, *, seconds: float = 2.0) -> Iterator[Ses
     fails fast enough to answer Slack within its 3-second window instead of timing out.
     """
     wait_ms = max(1, int(seconds * 1000))
+    token = _bounded_wait.set(wait_ms)
+    try:
+        with _transaction(engine, wait_ms) as session:
+            yield session
+    finally:
+        _bounded_wait.reset(token)
+
+
+@contextmanager
+def _transaction(engine: Engine, wait_ms: int) -> Iterator[Session]:
     with engine.execution_options(**{_WAIT_MS: wait_ms}).connect() as connection:
         transaction = connection.begin()
         try:
