@@ -198,7 +198,8 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
                 now=services.now(),
             )
 
-        stored = store_then_ack(services, ack, body, view, write)
+        # leaving twice erases nothing more (and leaves no trace of the click): no double-submit claim needed
+        stored = store_then_ack(services, ack, body, view, write, dedupe=False)
         if stored is None:
             return
         departure = stored.value

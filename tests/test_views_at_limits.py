@@ -552,6 +552,11 @@ CASES = [
         ),
     ),
     Case("coordinator.import_report_message", "message", lambda: coordinator.import_report_message("Done.")),
+    *[
+        Case("signup.leave_confirmation", "message", lambda w=w: signup.leave_confirmation(was_participant=w))
+        for w in (True, False)
+    ],
+    Case("knowledge.intro_withdrawn_message", "message", knowledge.intro_withdrawn_message),
     Case(
         "knowledge.share_outcome_text",
         "message",
