@@ -4,6 +4,7 @@ weekly digest and the coordinator's App Home section. Every change is written to
 from __future__ import annotations
 
 import io
+import json
 import logging
 import re
 from dataclasses import dataclass, field, fields
@@ -81,6 +82,9 @@ class ProgramForm:
     digest_enabled: bool = False
     mentee_choice: bool = False
     choice_response_days: int | None = 3
+    choice_pick_days: int | None = 3
+    choice_auto_match: bool = False
+    carry_over: bool = True
     min_shared_hours: float | None = 1.0
     announce_channel: str = ""
     digest_channel: str = ""
@@ -137,8 +141,12 @@ def parse_program(values: dict[str, Any]) -> ProgramForm:
     form.same_team_excluded = "same_team_excluded" in chosen
     form.digest_enabled = "digest_enabled" in chosen
     form.mentee_choice = "mentee_choice" in chosen
+    form.choice_auto_match = "choice_auto_match" in chosen
+    form.carry_over = "carry_over" in chosen
     if ids.PROGRAM_CHOICE_DAYS in values:  # absent from views opened before the field existed: keep the default
         form.choice_response_days = _int(_value(values, ids.PROGRAM_CHOICE_DAYS).get("value"))
+    if ids.PROGRAM_CHOICE_PICK_DAYS in values:
+        form.choice_pick_days = _int(_value(values, ids.PROGRAM_CHOICE_PICK_DAYS).get("value"))
     form.min_shared_hours = _float(_value(values, ids.PROGRAM_MIN_HOURS).get("value"))
     form.announce_channel = str(_value(values, ids.PROGRAM_ANNOUNCE_CHANNEL).get("selected_conversation") or "")
     form.digest_channel = str(_value(values, ids.PROGRAM_DIGEST_CHANNEL).get("selected_conversation") or "")
@@ -173,6 +181,8 @@ def validate_program(form: ProgramForm, *, name_taken: bool) -> dict[str, str]:
         errors[ids.PROGRAM_MIN_HOURS] = "Hours per week from 0 to 40."
     if form.choice_response_days is None or not 1 <= form.choice_response_days <= 30:
         errors[ids.PROGRAM_CHOICE_DAYS] = "A whole number of days from 1 to 30."
+    if form.choice_pick_days is None or not 1 <= form.choice_pick_days <= 30:
+        errors[ids.PROGRAM_CHOICE_PICK_DAYS] = "A whole number of days from 1 to 30."
     known = set(default_weights())
     weights: dict[str, float] = {}
     for number, line in enumerate(form.weights_raw.splitlines(), start=1):
@@ -246,6 +256,9 @@ def program_settings(form: ProgramForm) -> dict[str, Any]:
         "digest_enabled": form.digest_enabled,
         "mentee_choice": form.mentee_choice,
         "choice_response_days": form.choice_response_days,
+        "choice_pick_days": form.choice_pick_days,
+        "choice_auto_match": form.choice_auto_match,
+        "carry_over": form.carry_over,
     }
     known = {f.name for f in fields(CohortSettings)}
     out = CohortSettings.from_json({k: v for k, v in values.items() if k in known}).to_json()
@@ -267,21 +280,59 @@ def open_program_view(*, session: Session, team_id: str, name: str) -> dict[str,
     )
 
 
+def settings_changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    """What a program save changed, for the audit log: each weight (old -> new), the taxonomy's added and removed
+    skills, and the other settings that moved."""
+    changes: dict[str, Any] = {}
+    old_weights = {**default_weights(), **{k: float(v) for k, v in (before.get("weights") or {}).items()}}
+    new_weights = {**default_weights(), **{k: float(v) for k, v in (after.get("weights") or {}).items()}}
+    weights = {k: [old_weights.get(k), new_weights.get(k)] for k in new_weights if old_weights.get(k) != new_weights[k]}
+    if weights:
+        changes["weights"] = weights
+    old_skills = list(before.get("skills_taxonomy") or [])
+    new_skills = list(after.get("skills_taxonomy") or [])
+    if old_skills != new_skills:
+        changes["taxonomy"] = {
+            "added": [s for s in new_skills if s not in old_skills][:50],
+            "removed": [s for s in old_skills if s not in new_skills][:50],
+            "skills": len(new_skills),
+        }
+    others = {
+        k: [before.get(k), after.get(k)]
+        for k in after
+        if k not in ("weights", "skills_taxonomy") and k in before and before.get(k) != after.get(k)
+    }
+    if others:
+        changes["settings"] = others
+    return changes
+
+
 def save_program(
     *, session: Session, team_id: str, actor: str, cohort_id: int | None, form: ProgramForm, now: datetime
 ) -> tuple[Cohort, bool]:
-    """Store a cohort from a validated form, audited; schedules its digest and pre-match notice."""
+    """Store a cohort from a validated form, audited (with the weights and taxonomy it changed); schedules its
+    digest and pre-match notice."""
     settings = program_settings(form)
+    existing = coordination.get_cohort(session=session, team_id=team_id, cohort_id=cohort_id) if cohort_id else None
+    before = dict(existing.settings or {}) if existing is not None else {}
     cohort, created = coordination.save_cohort(
         session=session, team_id=team_id, cohort_id=cohort_id, name=form.name, settings=settings, now=now
     )
+    detail: dict[str, Any] = {
+        "name": cohort.name,
+        "match_date": settings.get("match_date"),
+        "digest": form.digest_enabled,
+    }
+    detail.update(settings_changes(before, settings) if not created else {})
+    if created and (settings.get("weights") or settings.get("skills_taxonomy")):
+        detail.update(settings_changes({}, settings))
     coordination.record_audit(
         session=session,
         team_id=team_id,
         actor=actor,
         action="cohort.create" if created else "cohort.update",
         target=f"cohort:{cohort.id}",
-        detail={"name": cohort.name, "match_date": settings.get("match_date"), "digest": form.digest_enabled},
+        detail=detail,
         now=now,
         commit=False,
     )
@@ -589,6 +640,31 @@ def export_csv(*, session: Session, team_id: str, cohort_id: int | None, with_co
     return out.getvalue().encode("utf-8")
 
 
+def audit_csv(*, session: Session, team_id: str, person: str | None = None, action: str | None = None) -> bytes:
+    """The audit log (optionally about one person, or one action) as CSV: when, who, what, the people named, a
+    summary in words, the reason, and the raw detail."""
+    out = io.StringIO()
+    writer = csv_safety.writer(out)
+    writer.writerow(["when_utc", "actor", "action", "target", "people", "summary", "reason", "detail"])
+    for entry in coordination.all_audit(session=session, team_id=team_id, person=person, action=action):
+        detail = entry.detail or {}
+        named = sorted(set(re.findall(r"\b[UW][A-Z0-9]{6,}\b", json.dumps(detail))))
+        summary = re.sub(r"[*_]", "", views.describe_audit(entry.action, entry.target, detail))
+        writer.writerow(
+            [
+                f"{entry.created_at:%Y-%m-%d %H:%M:%S}",
+                entry.actor,
+                entry.action,
+                entry.target,
+                " ".join(named),
+                summary,
+                entry.reason,
+                json.dumps(detail, ensure_ascii=False, sort_keys=True),
+            ]
+        )
+    return out.getvalue().encode("utf-8")
+
+
 # ---------------------------------------------------------------------- digest and home
 
 
@@ -623,9 +699,13 @@ def build_weekly_digest(*, session: Session, team_id: str, now: datetime) -> lis
 
 
 def coordinator_home_blocks(*, session: Session, team_id: str, now: datetime) -> list[dict[str, Any]]:
-    """The coordinator's App Home section for the current cohort."""
-    cohorts = coordination.list_cohorts(session=session, team_id=team_id)
-    cohort = cohorts[-1] if cohorts else None  # the newest running cohort; nothing is created by looking
+    """The coordinator's App Home section: the cohort that has people (a new empty cohort does not take over), the
+    other open cohorts named, at-risk pairs, and every pending preview one click away."""
+    from bot.cohorts import open_cohorts, pick_reporting_cohort
+    from storage import rounds
+
+    cohorts = open_cohorts(session=session, team_id=team_id)
+    cohort = pick_reporting_cohort(session=session, team_id=team_id, cohorts=cohorts)  # nothing created by looking
     figures = compute_stats(
         session=session,
         team_id=team_id,
@@ -633,5 +713,13 @@ def coordinator_home_blocks(*, session: Session, team_id: str, now: datetime) ->
         now=now,
         cohort_name=cohort.name if cohort else "All cohorts",
     )
-    previews = coordination.pending_previews(session=session, team_id=team_id)
-    return views.home_section(figures, at_risk_list(session=session, team_id=team_id), previews)
+    previews = rounds.pending_previews(session=session, team_id=team_id)
+    names = {
+        int(c.id): c.name
+        for c in coordination.list_cohorts(session=session, team_id=team_id, include_closed=True)
+        if c.id
+    }
+    others = [c.name for c in cohorts if cohort is None or c.id != cohort.id]
+    return views.home_section(
+        figures, at_risk_list(session=session, team_id=team_id), previews, cohort_names=names, other_cohorts=others
+    )

@@ -163,6 +163,19 @@ PROGRAM_SKILLS_MORE = "program_skills_more"  # block ids program_skills_more_1..
 # Two paging buttons in one actions block need their own action ids (Slack refuses a repeated one)
 COORD_AUDIT_OLDER = "coord_audit_older"  # the Newer button keeps COORD_AUDIT_PAGE
 MATCH_PAGE_NEXT = "match_page_next"  # the Previous button keeps MATCH_PAGE
+# Match rounds at scale, cohort choice and lifecycle, audit export (coordinators)
+MATCH_TAB = "match_tab"  # the preview's "Show" select: pairs | unmatched | mentors | rules | carried
+MATCH_FILTER = "match_filter"  # the pair list's filter
+MATCH_DISCARD = "match_discard"
+MATCH_RULE_REMOVE = "match_rule_remove"  # "Remove pin" / "Allow again" in the preview's rules list
+MATCH_CARRY = "match_carry"  # carry earlier cohorts' waiting people over, or not
+MATCH_COHORT = "match_cohort"  # "which cohort?" buttons of /mentor match
+COORD_COHORT = "coord_cohort"  # "which cohort?" buttons of /mentor stats and export
+COHORT_CLOSE = "cohort_close"
+COHORT_REOPEN = "cohort_reopen"
+COHORT_CLOSE_VIEW = "cohort_close_confirm"
+AUDIT_EXPORT = "coord_audit_export"
+PROGRAM_CHOICE_PICK_DAYS = "coord_program_choice_pick_days"
 
 # Store before ack, HR import confirmation, signup window (the seams between stages)
 STORE_FAILED = "store_failed"

@@ -24,7 +24,7 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from bot import people
-from bot.cohorts import current_cohort
+from bot.cohorts import signup_cohort
 from bot.knowledge import goal_skills, pair_for
 from bot.privacy import is_pseudonym, pseudonym_of_key
 from bot.profiles import Profile, Role, Status
@@ -502,7 +502,7 @@ def join_alumni(*, session: Session, team_id: str, user_id: str, now: datetime, 
         if participant.role == Role.MENTEE.value:
             participant.role = Role.BOTH.value
         participant.status = Status.ACTIVE.value
-        participant.cohort_id = current_cohort(session=session, team_id=team_id).id
+        participant.cohort_id = signup_cohort(session=session, team_id=team_id).id
         participant.updated_at = now
         session.add(participant)
         session.commit()

@@ -6,6 +6,7 @@ from slack_bolt import App
 
 from bot.services import Services
 from handlers import (
+    cohorts,
     commands,
     coordinator,
     coordinators,
@@ -28,6 +29,7 @@ def register_handlers(app: App, services: Services) -> None:
     matching.register(app, services, router)
     coordinator.register(app, services, router)
     coordinators.register(app, services, router)
+    cohorts.register(app, services, router)
     pairs.register(app, services, router)
     knowledge.register(app, services, router)
     networking.register(app, services, router)

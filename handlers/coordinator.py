@@ -3,7 +3,9 @@ Home, and the participant's "Skip this round" button. Every coordinator click an
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 import urllib.parse
 import urllib.request
 from collections.abc import Callable
@@ -15,11 +17,12 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from bot import coordination, hr_import, ids
-from bot.cohorts import CohortSettings, current_cohort, settings_of
+from bot.cohorts import CohortSettings, current_cohort, reporting_choice, settings_of
 from bot.services import Services
 from bot.stats import post_stats
 from bot.views import coordinator as views
 from bot.views.blocks import escape
+from bot.views.matching import cohort_choice_message
 from handlers.commands import NOT_A_COORDINATOR, CommandContext, CommandRouter
 from handlers.home import publish_home
 from handlers.payload import team_id as _team_id
@@ -85,73 +88,222 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
             )
         ctx.reply(f"Announced *{escape(cohort.name)}*.")
 
-    def stats_command(ctx: CommandContext) -> None:
-        with services.sessions() as session:
-            if ctx.args.lower() == "all":
-                cohort_id = None
-            elif ctx.args:
-                found = store.find_cohort_by_name(session=session, team_id=ctx.team_id, name=ctx.args)
-                if found is None:
-                    ctx.reply(f"No cohort is called {escape(ctx.args)!r}. `/mentor stats all` covers every cohort.")
-                    return
-                cohort_id = found.id
-            else:
-                cohort_id = current_cohort(session=session, team_id=ctx.team_id, now=services.now()).id
-        ctx.reply(":hourglass_flowing_sand: Crunching the numbers… they'll appear in this channel.")
+    def post_stats_of(
+        client: WebClient, *, team_id: str, actor: str, channel_id: str, cohort_id: int | None, name: str
+    ) -> str | None:
+        """Post a cohort's (or every cohort's) figures in a channel, audited; returns an error to show, if any."""
         try:
             with services.sessions() as session:
                 post_stats(
                     session=session,
-                    client=ctx.client,
-                    team_id=ctx.team_id,
-                    channel_id=ctx.channel_id,
+                    client=client,
+                    team_id=team_id,
+                    channel_id=channel_id,
                     cohort_id=cohort_id,
+                    now=services.now(),
+                )
+                store.record_audit(
+                    session=session,
+                    team_id=team_id,
+                    actor=actor,
+                    action="stats.post",
+                    target=f"cohort:{cohort_id}" if cohort_id else "cohort:all",
+                    detail={"cohort": name, "channel": channel_id},
                     now=services.now(),
                 )
         except SlackApiError as exc:
             error = exc.response.get("error")
-            log.warning("stats post failed channel=%s error=%s", ctx.channel_id, error)
-            ctx.respond(
-                text=f"I couldn't post in this channel ({error}). Invite me with `/invite @mentorbot` and try again.",
-                response_type="ephemeral",
-            )
+            log.warning("stats post failed channel=%s error=%s", channel_id, error)
+            return f"I couldn't post in this channel ({error}). Invite me with `/invite @mentorbot` and try again."
+        return None
 
-    def export(ctx: CommandContext) -> None:
-        with_comments = ctx.args.lower().replace(" ", "-") in ("with-comments", "comments")
+    def stats_command(ctx: CommandContext) -> None:
+        with services.sessions() as session:
+            if ctx.args.lower() == "all":
+                cohort_id, name = None, "all cohorts"
+            else:
+                picked = reporting_choice(session=session, team_id=ctx.team_id, name=ctx.args)
+                if picked.error:
+                    ctx.reply(picked.error + " `/mentor stats all` covers every cohort.")
+                    return
+                if picked.cohort is None and picked.choices:
+                    choices = [(int(c.id or 0), c.name, c.status) for c in picked.choices]
+                    ctx.reply(**cohort_choice_message(purpose="stats", cohorts=choices, extra_all=True))
+                    return
+                cohort_id = picked.cohort.id if picked.cohort is not None else None
+                name = picked.cohort.name if picked.cohort is not None else "all cohorts"
+        ctx.reply(f":hourglass_flowing_sand: Crunching the numbers for *{name}*… they'll appear in this channel.")
+        error = post_stats_of(
+            ctx.client,
+            team_id=ctx.team_id,
+            actor=ctx.user_id,
+            channel_id=ctx.channel_id,
+            cohort_id=cohort_id,
+            name=name,
+        )
+        if error:
+            ctx.respond(text=error, response_type="ephemeral")
+
+    def send_export(
+        client: WebClient, *, team_id: str, user_id: str, cohort_id: int | None, name: str, with_comments: bool
+    ) -> None:
+        now = services.now()
         note = (
             " Free-text comments are included in a separate section; who wrote them and about which pair is removed."
             if with_comments
             else " No free-text answers are included (`/mentor export with-comments` adds them, without authors)."
         )
-        ctx.reply(":outbox_tray: Preparing your CSV; it will arrive in a DM." + note)
-        now = services.now()
         with services.sessions() as session:
-            cohort_id = current_cohort(session=session, team_id=ctx.team_id, now=now).id
             content = coordination.export_csv(
-                session=session, team_id=ctx.team_id, cohort_id=cohort_id, with_comments=with_comments
+                session=session, team_id=team_id, cohort_id=cohort_id, with_comments=with_comments
             )
             store.record_audit(
                 session=session,
-                team_id=ctx.team_id,
-                actor=ctx.user_id,
+                team_id=team_id,
+                actor=user_id,
                 action="export.csv",
                 target=f"cohort:{cohort_id}",
-                detail={"with_comments": with_comments},
+                detail={"with_comments": with_comments, "cohort": name},
                 now=now,
             )
-        ctx.client.files_upload_v2(
-            channel=_dm(ctx.client, ctx.user_id),
+        client.files_upload_v2(
+            channel=_dm(client, user_id),
             content=content,
             filename=f"mentorship-export-{now:%Y-%m-%d}.csv",
-            title="Mentorship export" + (" (with anonymous comments)" if with_comments else ""),
-            initial_comment="Here is your export." + note,
+            title=f"Mentorship export: {name}" + (" (with anonymous comments)" if with_comments else ""),
+            initial_comment=f"Here is your export of {name}." + note,
             request_file_info=False,
         )
 
-    def audit(ctx: CommandContext) -> None:
+    def export(ctx: CommandContext) -> None:
+        words = ctx.args.split()
+        with_comments = bool(words) and words[-1].lower().replace(" ", "-") in ("with-comments", "comments")
+        name = " ".join(words[:-1] if with_comments else words)
         with services.sessions() as session:
-            entries, more = store.list_audit(session=session, team_id=ctx.team_id, page=0)
-        ctx.reply(**views.audit_message(entries, page=0, more=more))
+            picked = reporting_choice(session=session, team_id=ctx.team_id, name=name)
+            if picked.error:
+                ctx.reply(picked.error)
+                return
+            if picked.cohort is None and picked.choices:
+                choices = [(int(c.id or 0), c.name, c.status) for c in picked.choices]
+                message = cohort_choice_message(purpose="export", cohorts=choices)
+                if with_comments:
+                    message = cohort_choice_message(purpose="export", cohorts=choices, comments=True)
+                ctx.reply(**message)
+                return
+            cohort_id = picked.cohort.id if picked.cohort is not None else None
+            cohort_name = picked.cohort.name if picked.cohort is not None else "all cohorts"
+        note = (
+            " Free-text comments are included in a separate section; who wrote them and about which pair is removed."
+            if with_comments
+            else " No free-text answers are included (`/mentor export with-comments` adds them, without authors)."
+        )
+        ctx.reply(f":outbox_tray: Preparing your CSV of *{cohort_name}*; it will arrive in a DM." + note)
+        send_export(
+            ctx.client,
+            team_id=ctx.team_id,
+            user_id=ctx.user_id,
+            cohort_id=cohort_id,
+            name=cohort_name,
+            with_comments=with_comments,
+        )
+
+    @app.action(ids.COORD_COHORT)
+    def on_cohort_chosen(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        ack()
+        actor, team_id = _user_id(body), _team_id(body)
+        if not services.is_coordinator(actor, team_id):
+            client.chat_postMessage(channel=actor, text=NOT_A_COORDINATOR)
+            return
+        try:
+            choice = json.loads(action.get("value") or "{}")
+            cohort_id = int(choice.get("cohort", 0)) or None
+        except (ValueError, TypeError, AttributeError):
+            return
+        with services.sessions() as session:
+            cohort = store.get_cohort(session=session, team_id=team_id, cohort_id=cohort_id) if cohort_id else None
+        if cohort_id and cohort is None:
+            client.chat_postMessage(channel=actor, text="That cohort no longer exists.")
+            return
+        name = cohort.name if cohort is not None else "all cohorts"
+        if choice.get("do") == "stats":
+            channel = str((body.get("channel") or {}).get("id") or actor)
+            error = post_stats_of(
+                client, team_id=team_id, actor=actor, channel_id=channel, cohort_id=cohort_id, name=name
+            )
+            if error:
+                client.chat_postMessage(channel=actor, text=error)
+        elif choice.get("do") == "export":
+            send_export(
+                client,
+                team_id=team_id,
+                user_id=actor,
+                cohort_id=cohort_id,
+                name=name,
+                with_comments=bool(choice.get("comments")),
+            )
+
+    def _audit_filters(args: str) -> tuple[str | None, str | None, bool]:
+        mentioned = re.findall(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>", args)
+        words = [w for w in re.sub(r"<@[^>]+>", " ", args).split() if w]
+        wants_export = any(w.lower() in ("export", "csv") for w in words)
+        actions = [w for w in words if w.lower() not in ("export", "csv")]
+        return (mentioned[0] if mentioned else None), (actions[0].lower() if actions else None), wants_export
+
+    def audit(ctx: CommandContext) -> None:
+        person, action, wants_export = _audit_filters(ctx.args)
+        if wants_export:
+            ctx.reply(":outbox_tray: Preparing the audit log as CSV; it will arrive in a DM.")
+            send_audit_csv(ctx.client, team_id=ctx.team_id, user_id=ctx.user_id, person=person, action=action)
+            return
+        with services.sessions() as session:
+            entries, more = store.list_audit(session=session, team_id=ctx.team_id, page=0, person=person, action=action)
+        ctx.reply(**views.audit_message(entries, page=0, more=more, person=person, action=action))
+
+    def send_audit_csv(
+        client: WebClient, *, team_id: str, user_id: str, person: str | None, action: str | None
+    ) -> None:
+        now = services.now()
+        with services.sessions() as session:
+            content = coordination.audit_csv(session=session, team_id=team_id, person=person, action=action)
+            store.record_audit(
+                session=session,
+                team_id=team_id,
+                actor=user_id,
+                action="audit.export",
+                detail={"person": person or "", "filter": action or ""},
+                now=now,
+            )
+        client.files_upload_v2(
+            channel=_dm(client, user_id),
+            content=content,
+            filename=f"mentorship-audit-{now:%Y-%m-%d}.csv",
+            title="Mentorship audit log",
+            initial_comment="Here is the audit log"
+            + (f" about <@{person}>" if person else "")
+            + (f" ({action})" if action else "")
+            + ", oldest first.",
+            request_file_info=False,
+        )
+
+    @app.action(ids.AUDIT_EXPORT)
+    def on_audit_export(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        ack()
+        actor = _user_id(body)
+        if not services.is_coordinator(actor, _team_id(body)):
+            client.chat_postMessage(channel=actor, text=NOT_A_COORDINATOR)
+            return
+        try:
+            filters = json.loads(action.get("value") or "{}")
+        except ValueError:
+            filters = {}
+        send_audit_csv(
+            client,
+            team_id=_team_id(body),
+            user_id=actor,
+            person=str(filters.get("person") or "") or None,
+            action=str(filters.get("action") or "") or None,
+        )
 
     def import_people(ctx: CommandContext) -> None:
         ctx.ack()
@@ -176,10 +328,16 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
         "export",
         export,
         help="a CSV of pairs, meetings, goals and survey aggregates by DM",
-        usage="/mentor export [with-comments]",
+        usage="/mentor export [cohort] [with-comments]",
         coordinator=True,
     )
-    router.add("audit", audit, help="the latest coordinator changes (20 a page)", coordinator=True)
+    router.add(
+        "audit",
+        audit,
+        help="coordinator changes, 20 a page; filter by person or action, or export as CSV",
+        usage="/mentor audit [@person] [action] [export]",
+        coordinator=True,
+    )
     router.add(
         "import",
         import_people,
@@ -312,10 +470,19 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
         if not services.is_coordinator(actor, _team_id(body)):
             respond(text=NOT_A_COORDINATOR, response_type="ephemeral", replace_original=False)
             return
-        page = int(action["value"]) if str(action.get("value", "")).isdigit() else 0
+        raw = str(action.get("value", ""))
+        try:
+            state = json.loads(raw) if not raw.isdigit() else {"page": int(raw)}
+        except ValueError:
+            state = {}
+        page = state.get("page") if isinstance(state.get("page"), int) else 0
+        person = str(state.get("person") or "") or None
+        kind = str(state.get("action") or "") or None
         with services.sessions() as session:
-            entries, more = store.list_audit(session=session, team_id=_team_id(body), page=page)
-        respond(replace_original=True, **views.audit_message(entries, page=page, more=more))
+            entries, more = store.list_audit(
+                session=session, team_id=_team_id(body), page=page, person=person, action=kind
+            )
+        respond(replace_original=True, **views.audit_message(entries, page=page, more=more, person=person, action=kind))
 
     # ------------------------------------------------------------------ skip a round (participants)
 

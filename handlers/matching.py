@@ -1,4 +1,6 @@
-"""Coordinator matching: /mentor match (preview, pin, forbid, re-run, publish) and /mentor pair."""
+"""Coordinator matching: /mentor match (preview, pin, forbid, re-run, discard, publish), /mentor pair, and the
+mentee-choice buttons. Every coordinator click and submission is checked again; a preview that is no longer live
+answers that it was replaced and changes nothing."""
 
 from __future__ import annotations
 
@@ -9,295 +11,102 @@ from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
-from sqlmodel import Session
 
-from bot import choice, ids, matchmaking
-from bot.cohorts import current_cohort, settings_of
-from bot.dispatch import Dispatcher
-from bot.lifecycle.plan import start_pair
-from bot.networking import schedule_people_to_meet
-from bot.outbox import Outgoing, register_prompt_kind, schedule_prompt
-from bot.privacy import is_pseudonym, person_key
+from bot import choice, hand_pairs, ids, matchmaking, round_runner
+from bot.cohorts import get_cohort, resolve_cohort, settings_of
+from bot.privacy import person_key
 from bot.services import Services
 from bot.views.matching import (
-    build_preview_modal,
+    PreviewState,
+    build_publish_failed_modal,
     build_published_modal,
     build_refusal_modal,
+    build_replaced_modal,
     build_running_modal,
-    choice_offer_message,
-    choice_request_message,
-    preview_ready_message,
-    unmatched_message,
+    cohort_choice_message,
 )
-from bot.views.words import counted
 from handlers.commands import NOT_A_COORDINATOR, CommandContext, CommandRouter
 from handlers.payload import team_id as _team
 from handlers.payload import user_id as _actor
 from handlers.payload import view_metadata as _metadata
-from handlers.submission import store_then_ack
-from storage.coordination import record_audit
-from storage.models import MatchRequest, MatchRound, Pair
-from storage.vocab import MatchRequestStatus, PromptKind, RoundStatus
+from storage import rounds as store
+from storage.coordination import record_audit, save_cohort
+from storage.models import MatchRound
+from storage.vocab import LIVE_ROUND_STATUSES, PairRuleKind
 
 log = logging.getLogger(__name__)
-CHOICE_DEADLINE = PromptKind.CHOICE_DEADLINE
 MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 
 
-def _preview_view(match_round: MatchRound, page: int = 0) -> dict[str, Any]:
-    assert match_round.id is not None
-    return build_preview_modal(
-        round_id=match_round.id,
-        revision=match_round.revision,
-        result=match_round.result,
-        pinned=match_round.pinned,
-        forbidden=match_round.forbidden,
-        page=page,
-    )
-
-
-def run_round(services: Services, client: WebClient, *, round_id: int, view_id: str | None, actor: str) -> None:
-    """Plan the round (after the ack) and show the preview in the modal and the coordinator's DM."""
-    try:
-        with services.sessions() as session:
-            match_round = matchmaking.compute_round(session=session, round_id=round_id, now=services.now())
-    except Exception:
-        log.exception("match round failed round=%s", round_id)
-        with services.sessions() as session:
-            failed = session.get(MatchRound, round_id)
-            if failed is not None:
-                failed.status, failed.error = RoundStatus.FAILED, "the matcher hit an error; see the logs"
-                session.add(failed)
-                session.commit()
-        client.chat_postMessage(channel=actor, text="Sorry, the match round failed. Please try `/mentor match` again.")
-        return
-    result = match_round.result
-    if view_id:
-        client.views_update(view_id=view_id, view=_preview_view(match_round))
-    client.chat_postMessage(
-        channel=actor,
-        **preview_ready_message(
-            round_id=round_id,
-            pairs=len(result.get("pairs", [])),
-            unmatched=len(result.get("unmatched", {})),
-            mean=float(result.get("mean_score", 0.0)),
-        ),
-    )
-
-
-def announce_publication(
-    services: Services, client: WebClient, pairs: list[Pair], unmatched: dict[str, str] | None = None
-) -> None:
-    """Start every new pair's journey and tell each unmatched mentee why, privately."""
-    for pair in pairs:
-        with services.sessions() as session:
-            start_pair(session=session, services=services, pair=pair, now=services.now())
-    for user_id, reason in (unmatched or {}).items():
-        client.chat_postMessage(channel=user_id, **unmatched_message(reason))
-    if pairs:
-        with services.sessions() as session:
-            schedule_people_to_meet(session=session, team_id=pairs[0].team_id, now=services.now())
-        # introduce the new pairs now rather than at the scheduler's next tick (claims are exclusive)
-        Dispatcher(services, owner=f"publish-{pairs[0].team_id}").tick(services.now())
-
-
-def offer_shortlists(services: Services, client: WebClient, *, team_id: str, actor: str, days: int) -> None:
-    """Mentee-choice mode: DM every waiting mentee their top mentors."""
-    with services.sessions() as session:
-        shortlists = choice.make_shortlists(session=session, team_id=team_id, now=services.now())
-        record_audit(
-            session=session,
-            team_id=team_id,
-            actor=actor,
-            action="match.shortlists",
-            detail={"mentees": len(shortlists)},
-        )
-    for shortlist in shortlists:
-        options = [
-            {"mentor": r.mentor_user_id, "score": r.score, "reasons": r.reasons, "request_id": r.id}
-            for r in shortlist.requests
-        ]
-        client.chat_postMessage(channel=shortlist.mentee, **choice_offer_message(options, days=days))
-    client.chat_postMessage(
-        channel=actor,
-        text=f"Sent shortlists to {counted(len(shortlists), 'mentee')}; mentors have {counted(days, 'day')} to answer "
-        "each request.",
-    )
-
-
-def _request_mentor(services: Services, session: Session, request: MatchRequest, days: int) -> Outgoing:
-    """Ask the mentor, and schedule the deadline that moves the request on if they don't answer."""
-    assert request.id is not None and request.respond_by is not None
-    schedule_prompt(
-        session=session,
-        team_id=request.team_id,
-        key=choice.deadline_key(request.id),
-        kind=CHOICE_DEADLINE,
-        due_at=request.respond_by,
-        recipient_user_id=request.mentee_user_id,
-        payload={"request": request.id},
-    )
-    session.commit()
-    message = choice_request_message(
-        mentee=request.mentee_user_id, reasons=request.reasons, request_id=request.id, days=days
-    )
-    return Outgoing(channel=request.mentor_user_id, text=message["text"], blocks=message["blocks"])
-
-
-def _after_answer(services: Services, session: Session, result: choice.Answer, days: int) -> list[Outgoing]:
-    """Messages that follow a mentor's answer or a missed deadline (the pair's journey starts on accept)."""
-    mentee = result.request.mentee_user_id
-    if result.pair is not None:
-        return [
-            Outgoing(
-                channel=mentee,
-                text=f":tada: <@{result.request.mentor_user_id}> accepted: you're a pair! Your group DM opens now.",
-            )
-        ]
-    messages = []
-    mentor = result.request.mentor_user_id
-    who = "The mentor you chose" if is_pseudonym(mentor) else f"<@{mentor}>"
-    if result.next_request is not None:
-        messages.append(
-            Outgoing(
-                channel=mentee,
-                text=f"{who} is not available right now, so we've asked your next choice, "
-                f"<@{result.next_request.mentor_user_id}>.",
-            )
-        )
-        messages.append(_request_mentor(services, session, result.next_request, days))
-    elif result.exhausted:
-        messages.append(
-            Outgoing(
-                channel=mentee,
-                text=f"{who} is not available right now, and your shortlist is used up. "
-                "You're first in line for the next round.",
-            )
-        )
-    return messages
-
-
-def _send(client: WebClient, messages: list[Outgoing]) -> None:
-    for message in messages:
-        client.chat_postMessage(channel=message.channel, text=message.text, blocks=message.blocks)
-
-
 def register(app: App, services: Services, router: CommandRouter) -> None:
-    """Attach the coordinator's matching surfaces."""
+    """Attach the coordinator's matching surfaces and the mentee-choice buttons."""
+    round_runner.register_prompt_kinds()
 
-    def days_for(team_id: str, session: Session | None = None) -> int:
-        if session is not None:
-            return settings_of(current_cohort(session=session, team_id=team_id)).choice_response_days
-        with services.sessions() as own:
-            return days_for(team_id, own)
+    # ------------------------------------------------------------------ /mentor match [cohort]
 
-    def on_deadline(svc: Services, session: Session, prompt: Any, now: Any) -> list[Outgoing] | None:
-        days = days_for(prompt.team_id, session)
-        result = choice.answer(
-            session=session,
-            team_id=prompt.team_id,
-            request_id=int(prompt.payload["request"]),
-            actor=None,
-            accept=False,
-            now=now,
-            days=days,
-        )
-        return _after_answer(svc, session, result, days) if result else None
-
-    register_prompt_kind(CHOICE_DEADLINE, on_deadline)
-
-    @app.action(ids.CHOICE_PICK)
-    def on_choice_picked(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
-        ack()
-        actor, team_id = _actor(body), _team(body)
-        days = days_for(team_id)
+    def start(client: WebClient, *, team_id: str, cohort_id: int, actor: str, channel_id: str, trigger_id: str) -> None:
         with services.sessions() as session:
-            request = choice.choose(
-                session=session,
-                team_id=team_id,
-                request_id=int(action.get("value") or 0),
-                actor=actor,
-                days=days,
-                now=services.now(),
-            )
-            if request is None:
-                client.chat_postMessage(
-                    channel=actor,
-                    text="That choice is no longer open (you may have picked already; we'll keep you posted here).",
-                )
-                return
-            _send(client, [_request_mentor(services, session, request, days)])
-        client.chat_postMessage(
-            channel=actor,
-            text=f"We've asked <@{request.mentor_user_id}>. They have {days} "
-            "days to answer; if they can't, we ask your next choice.",
+            cohort = get_cohort(session=session, team_id=team_id, cohort_id=cohort_id)
+            choice_mode = cohort is not None and settings_of(cohort).mentee_choice
+            name = cohort.name if cohort is not None else ""
+        view_id = None
+        if not choice_mode:
+            opened = client.views_open(trigger_id=trigger_id, view=build_running_modal(cohort=name))
+            view_id = opened["view"]["id"]
+        round_runner.begin_round(
+            services, client, team_id=team_id, cohort_id=cohort_id, actor=actor, channel_id=channel_id, view_id=view_id
         )
-
-    @app.action(ids.CHOICE_ACCEPT)
-    @app.action(ids.CHOICE_DECLINE)
-    def on_choice_answered(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
-        ack()
-        actor, team_id = _actor(body), _team(body)
-        days = days_for(team_id)
-        accept = action.get("action_id") == ids.CHOICE_ACCEPT
-        with services.sessions() as session:
-            result = choice.answer(
-                session=session,
-                team_id=team_id,
-                request_id=int(action.get("value") or 0),
-                actor=actor,
-                accept=accept,
-                now=services.now(),
-                days=days,
-            )
-            if result is None:
-                client.chat_postMessage(channel=actor, text="That request is no longer open.")
-                return
-            messages = _after_answer(services, session, result, days)
-        _send(client, messages)
-        if result.pair is not None:
-            client.chat_postMessage(
-                channel=actor,
-                text=f"Thanks! You and <@{result.request.mentee_user_id}> are now a pair; your group DM opens now.",
-            )
-            announce_publication(services, client, [result.pair])
-        elif not accept:
-            client.chat_postMessage(
-                channel=actor,
-                text="Thanks for letting us know. When the answer window closes they'll hear you're not available "
-                "right now, exactly as if it had run out: nobody is told you declined.",
-            )
-        elif result.request.status == MatchRequestStatus.DECLINED:
-            client.chat_postMessage(channel=actor, text="Thanks! You're full already, so we've moved the request on.")
 
     def match(ctx: CommandContext) -> None:
         with services.sessions() as session:
-            cohort_settings = settings_of(current_cohort(session=session, team_id=ctx.team_id, now=services.now()))
-        if cohort_settings.mentee_choice:
-            ctx.reply(":busybee: Mentee-choice round: sending each waiting mentee their shortlist…")
-            offer_shortlists(
-                services, ctx.client, team_id=ctx.team_id, actor=ctx.user_id, days=cohort_settings.choice_response_days
-            )
+            picked = resolve_cohort(session=session, team_id=ctx.team_id, name=ctx.args, now=services.now())
+            choices = [(int(c.id or 0), c.name, c.status) for c in picked.choices]
+            cohort = picked.cohort
+            choice_mode = cohort is not None and settings_of(cohort).mentee_choice
+        if picked.error:
+            ctx.reply(picked.error)
             return
-        ctx.ack()
-        opened = ctx.client.views_open(trigger_id=ctx.trigger_id, view=build_running_modal())
+        if cohort is None:
+            ctx.reply(**cohort_choice_message(purpose="match", cohorts=choices))
+            return
+        assert cohort.id is not None
+        if choice_mode:
+            ctx.reply(f":busybee: Mentee-choice round of *{cohort.name}*: sending each waiting mentee their shortlist…")
+        else:
+            ctx.ack()
+        start(
+            ctx.client,
+            team_id=ctx.team_id,
+            cohort_id=cohort.id,
+            actor=ctx.user_id,
+            channel_id=ctx.channel_id,
+            trigger_id=ctx.trigger_id,
+        )
+
+    @app.action(ids.MATCH_COHORT)
+    def on_cohort_chosen(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        ack()
+        actor, team_id = _actor(body), _team(body)
+        if not services.is_coordinator(actor, team_id):
+            client.chat_postMessage(channel=actor, text=NOT_A_COORDINATOR)
+            return
+        try:
+            cohort_id = int(json.loads(action.get("value") or "{}").get("cohort", 0))
+        except (ValueError, TypeError, AttributeError):
+            return
         with services.sessions() as session:
-            match_round = matchmaking.start_round(
-                session=session,
-                team_id=ctx.team_id,
-                requested_by=ctx.user_id,
-                channel_id=ctx.channel_id,
-                now=services.now(),
-            )
-            record_audit(
-                session=session,
-                team_id=ctx.team_id,
-                actor=ctx.user_id,
-                action="match.run",
-                target=f"round:{match_round.id}",
-            )
-        assert match_round.id is not None
-        run_round(services, ctx.client, round_id=match_round.id, view_id=opened["view"]["id"], actor=ctx.user_id)
+            cohort = get_cohort(session=session, team_id=team_id, cohort_id=cohort_id)
+        if cohort is None or cohort.status == "closed" or cohort.id is None:
+            client.chat_postMessage(channel=actor, text="That cohort is closed or no longer exists.")
+            return
+        if settings_of(cohort).mentee_choice:
+            client.chat_postMessage(channel=actor, text=f":busybee: Sending {cohort.name}'s shortlists…")
+        channel = str((body.get("channel") or {}).get("id") or "")
+        start(
+            client, team_id=team_id, cohort_id=cohort.id, actor=actor, channel_id=channel, trigger_id=body["trigger_id"]
+        )
+
+    # ------------------------------------------------------------------ /mentor pair
 
     def pair(ctx: CommandContext) -> None:
         users = MENTION.findall(ctx.args)
@@ -307,43 +116,37 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
         reason = MENTION.sub("", ctx.args).strip()
         mentee_id, mentor_id = users
         with services.sessions() as session:
-            check = matchmaking.check_manual_pair(
-                session=session, team_id=ctx.team_id, mentee_id=mentee_id, mentor_id=mentor_id, now=services.now()
-            )
-            if check.blocking:
-                ctx.reply(f":warning: Can't pair them: {check.blocking}.")
-                return
-            if check.problems and not reason:
-                problems = "\n".join(f"• {p}" for p in check.problems)
-                ctx.reply(
-                    f":warning: This pair breaks the program's rules:\n{problems}\n"
-                    f"To pair them anyway, give a reason: `/mentor pair <@{mentee_id}> <@{mentor_id}> because …` "
-                    "(it is recorded in the audit log)."
-                )
-                return
-            created = matchmaking.create_manual_pair(
+            made = hand_pairs.create_manual_pair(
                 session=session,
                 team_id=ctx.team_id,
-                check=check,
+                mentee_id=mentee_id,
+                mentor_id=mentor_id,
                 actor=ctx.user_id,
                 reason=reason,
                 now=services.now(),
             )
-            record_audit(
-                session=session,
-                team_id=ctx.team_id,
-                actor=ctx.user_id,
-                action="pair.manual",
-                target=f"pair:{created.id}",
-                detail={"mentee": mentee_id, "mentor": mentor_id, "violations": check.problems},
-                reason=reason,
+        check = made.check
+        if check.blocking:
+            ctx.reply(f":warning: Can't pair them: {check.blocking}.")
+            return
+        problems = "\n".join(f"• {p}" for p in check.problems)
+        where = f" in *{check.cohort_name}*" if check.cohort_name else ""
+        if made.pair is None:
+            ctx.reply(
+                f":warning: Pairing <@{mentee_id}> with <@{mentor_id}>{where} would break the program's rules:\n"
+                f"{problems}\nTo pair them anyway, give a reason: `/mentor pair <@{mentee_id}> <@{mentor_id}> "
+                "because …` (the rules you override and your reason go into the audit log)."
             )
+            return
         assert check.score is not None
-        ctx.reply(
-            f":handshake: Paired <@{mentee_id}> with <@{mentor_id}> (score {check.score.total:.2f}). "
+        text = (
+            f":handshake: Paired <@{mentee_id}> with <@{mentor_id}>{where} (score {check.score.total:.2f}). "
             "Their group DM opens now."
         )
-        announce_publication(services, ctx.client, [created])
+        if check.problems:
+            text += f"\nYou overrode:\n{problems}\nYour reason, in the audit log: _{reason[:300]}_"
+        ctx.reply(text)
+        round_runner.start_pairs(services, ctx.client, [made.pair])
 
     def avoid(ctx: CommandContext) -> None:
         users = MENTION.findall(ctx.args)
@@ -372,57 +175,106 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
         help="privately never be matched with someone (confidential; they aren't told)",
         usage="/mentor avoid [remove] @person",
     )
-    router.add("match", match, help="run a match round and preview it before publishing", coordinator=True)
+    router.add(
+        "match",
+        match,
+        help="run a cohort's match round and preview it before publishing",
+        usage="/mentor match [cohort]",
+        coordinator=True,
+    )
     router.add(
         "pair", pair, help="pair two people by hand", usage="/mentor pair @mentee @mentor [reason]", coordinator=True
     )
 
-    def refuse_view(ack: Ack) -> None:
-        ack(response_action="update", view=build_refusal_modal(NOT_A_COORDINATOR))
+    # ------------------------------------------------------------------ the preview modal
+
+    def live_or_replaced(team_id: str, meta: dict[str, Any]) -> tuple[MatchRound | None, dict[str, Any] | None]:
+        """The modal's round when it is live; else the view that says it was replaced (and changes nothing)."""
+        round_id = meta.get("round")
+        if not isinstance(round_id, int):
+            return None, build_replaced_modal(latest_round=None, text="That preview is no longer available.")
+        with services.sessions() as session:
+            match_round = store.get_round(session=session, team_id=team_id, round_id=round_id)
+            if match_round is None:
+                return None, build_replaced_modal(latest_round=None, text="That preview is no longer available.")
+            if match_round.status not in LIVE_ROUND_STATUSES:
+                return None, round_runner.replaced_view(session, match_round)
+        return match_round, None
+
+    def show(client: WebClient, view_id: str, match_round: MatchRound, state: PreviewState) -> None:
+        with services.sessions() as session:
+            view = round_runner.preview_view(session, match_round, state)
+        client.views_update(view_id=view_id, view=view)
+
+    def replan(client: WebClient, *, view_id: str, match_round: MatchRound, actor: str, state: PreviewState) -> None:
+        assert match_round.id is not None
+        round_runner.plan_and_show(
+            services, client, round_id=match_round.id, view_id=view_id, actor=actor, state=state, notify=False
+        )
 
     @app.view(ids.MATCH_PREVIEW_VIEW)
     def on_publish_submitted(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        actor = _actor(body)
-        if not services.is_coordinator(actor, _team(body)):
+        actor, team_id = _actor(body), _team(body)
+        if not services.is_coordinator(actor, team_id):
             log.warning("publish refused user=%s", actor)
-            refuse_view(ack)
+            ack(response_action="update", view=build_refusal_modal(NOT_A_COORDINATOR))
             return
-        round_id = _metadata(body.get("view")).get("round")
+        meta = _metadata(body.get("view"))
+        round_id, revision = meta.get("round"), meta.get("revision")
         if not isinstance(round_id, int):
             ack(response_action="update", view=build_refusal_modal("That preview is no longer available."))
             return
-
-        def write(session: Session) -> Any:
-            publication = matchmaking.publish_round(session=session, round_id=round_id, actor=actor, now=services.now())
-            if not publication.already_published:
-                record_audit(
-                    session=session,
-                    team_id=_team(body),
-                    actor=actor,
-                    action="match.publish",
-                    target=f"round:{round_id}",
-                    detail={"pairs": len(publication.pairs), "unmatched": len(publication.unmatched)},
-                )
-            return publication
-
-        def published(publication: Any) -> dict[str, Any]:
-            view = build_published_modal(
-                pairs=len(publication.pairs),
-                unmatched=len(publication.unmatched),
-                already=publication.already_published,
+        with services.sessions() as session:
+            if store.get_round(session=session, team_id=team_id, round_id=round_id) is None:
+                ack(response_action="update", view=build_refusal_modal("That preview is no longer available."))
+                return
+            publication = matchmaking.publish_round(
+                session=session,
+                round_id=round_id,
+                actor=actor,
+                now=services.now(),
+                revision=revision if isinstance(revision, int) else None,
             )
-            return {"response_action": "update", "view": view}
-
-        stored = store_then_ack(services, ack, body, body.get("view") or {}, write, ack_with=published, dedupe=False)
-        if stored is not None and not stored.value.already_published:
-            stored.announce()
-            announce_publication(services, client, stored.value.pairs, stored.value.unmatched)
+            status = publication.status
+            if status in ("replaced", "planning"):
+                view = round_runner.replaced_view(session, publication.round)
+                if status == "planning":
+                    view = build_replaced_modal(
+                        latest_round=round_id, text="This round is still being planned; nothing was published yet."
+                    )
+            elif status == "outdated":
+                current = store.get_round(session=session, team_id=team_id, round_id=round_id)
+                text = (
+                    ":information_source: This preview was replaced by a newer revision (the cohort's pins or the "
+                    "people changed since), so nothing was published. Review the latest preview, then publish."
+                )
+                view = build_replaced_modal(latest_round=current.id if current else None, text=text)
+            elif status == "failed":
+                view = build_publish_failed_modal(error=publication.error, round_id=round_id)
+            else:
+                view = build_published_modal(
+                    pairs=len(publication.pairs),
+                    unmatched=len(publication.unmatched),
+                    cohort=publication.cohort_name,
+                    dropped=publication.dropped,
+                    resolved=publication.resolved,
+                    already=publication.already_published,
+                    published_by=publication.round.published_by,
+                )
+        ack(response_action="update", view=view)
+        if status == "outdated":
+            match_round, _ = live_or_replaced(team_id, meta)
+            if match_round is not None and match_round.revision == revision:  # pins changed: plan again
+                assert match_round.id is not None
+                round_runner.plan_and_show(services, client, round_id=match_round.id, view_id=None, actor=actor)
+        if status == "published":
+            round_runner.announce_publication(services, client, publication)
 
     @app.action(ids.MATCH_RULE)
     def on_rule_chosen(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
-        actor = _actor(body)
-        if not services.is_coordinator(actor, _team(body)):
+        actor, team_id = _actor(body), _team(body)
+        if not services.is_coordinator(actor, team_id):
             log.warning("match rule refused user=%s", actor)
             client.chat_postMessage(channel=actor, text=NOT_A_COORDINATOR)
             return
@@ -430,63 +282,254 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
             rule, mentee, mentor = json.loads((action.get("selected_option") or {}).get("value", ""))
         except (ValueError, TypeError):
             return
-        meta = _metadata(body.get("view"))
-        if rule not in ("pin", "forbid", "clear") or not isinstance(meta.get("round"), int):
+        if rule not in ("pin", "forbid", "clear") or not all(isinstance(x, str) for x in (mentee, mentor)):
             return
+        meta = _metadata(body.get("view"))
+        view_id = body["view"]["id"]
+        match_round, refusal = live_or_replaced(team_id, meta)
+        if match_round is None or match_round.cohort_id is None:
+            client.views_update(view_id=view_id, view=refusal)
+            return
+        now = services.now()
         with services.sessions() as session:
-            try:
-                match_round = matchmaking.set_pair_rule(
-                    session=session, round_id=meta["round"], mentee=mentee, mentor=mentor, rule=rule, now=services.now()
+            if rule == "clear":
+                rules = matchmaking.load_rules(session=session, team_id=team_id, cohort_id=match_round.cohort_id)
+                for row in rules.rows:
+                    if (row.mentee_user_id, row.mentor_user_id) == (mentee, mentor) and row.id is not None:
+                        matchmaking.remove_pair_rule(session=session, team_id=team_id, rule_id=row.id)
+            else:
+                matchmaking.set_pair_rule(
+                    session=session,
+                    team_id=team_id,
+                    cohort_id=match_round.cohort_id,
+                    mentee=mentee,
+                    mentor=mentor,
+                    rule=PairRuleKind(rule),
+                    actor=actor,
+                    now=now,
                 )
-            except LookupError:
-                return
             record_audit(
                 session=session,
-                team_id=_team(body),
+                team_id=team_id,
                 actor=actor,
-                action=f"match.{rule}",
-                target=f"round:{meta['round']}",
-                detail={"mentee": mentee, "mentor": mentor},
+                action=f"match.{'unrule' if rule == 'clear' else rule}",
+                target=f"cohort:{match_round.cohort_id}",
+                detail={"mentee": mentee, "mentor": mentor, "round": match_round.id},
+                now=now,
             )
-        client.views_update(view_id=body["view"]["id"], view=_preview_view(match_round, int(meta.get("page", 0))))
+        state = PreviewState.from_metadata(meta)
+        show(client, view_id, match_round, state)  # the rule shows at once; the new plan follows
+        replan(client, view_id=view_id, match_round=match_round, actor=actor, state=state)
+
+    @app.action(ids.MATCH_RULE_REMOVE)
+    def on_rule_removed(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        ack()
+        actor, team_id = _actor(body), _team(body)
+        if not services.is_coordinator(actor, team_id):
+            client.chat_postMessage(channel=actor, text=NOT_A_COORDINATOR)
+            return
+        meta = _metadata(body.get("view"))
+        view_id = body["view"]["id"]
+        match_round, refusal = live_or_replaced(team_id, meta)
+        if match_round is None:
+            client.views_update(view_id=view_id, view=refusal)
+            return
+        rule_id = int(action["value"]) if str(action.get("value", "")).isdigit() else 0
+        with services.sessions() as session:
+            removed = matchmaking.remove_pair_rule(session=session, team_id=team_id, rule_id=rule_id)
+            if removed is not None:
+                record_audit(
+                    session=session,
+                    team_id=team_id,
+                    actor=actor,
+                    action="match.unpin" if removed.rule == PairRuleKind.PIN else "match.allow",
+                    target=f"cohort:{removed.cohort_id}",
+                    detail={"mentee": removed.mentee_user_id, "mentor": removed.mentor_user_id},
+                    now=services.now(),
+                )
+        state = PreviewState.from_metadata(meta)
+        show(client, view_id, match_round, state)
+        if removed is not None:
+            replan(client, view_id=view_id, match_round=match_round, actor=actor, state=state)
 
     @app.action(ids.MATCH_RERUN)
     def on_rerun_clicked(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        actor = _actor(body)
-        if not services.is_coordinator(actor, _team(body)):
+        actor, team_id = _actor(body), _team(body)
+        if not services.is_coordinator(actor, team_id):
             client.chat_postMessage(channel=actor, text=NOT_A_COORDINATOR)
             return
         meta = _metadata(body.get("view"))
-        if not isinstance(meta.get("round"), int):
+        view_id = body["view"]["id"]
+        match_round, refusal = live_or_replaced(team_id, meta)
+        if match_round is None:
+            client.views_update(view_id=view_id, view=refusal)
+            return
+        cohort = (match_round.result.get("cohort") or {}).get("name", "")
+        client.views_update(view_id=view_id, view=build_running_modal(rerun=True, cohort=cohort))
+        replan(client, view_id=view_id, match_round=match_round, actor=actor, state=PreviewState.from_metadata(meta))
+
+    @app.action(ids.MATCH_DISCARD)
+    def on_discard_clicked(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        actor, team_id = _actor(body), _team(body)
+        if not services.is_coordinator(actor, team_id):
+            client.chat_postMessage(channel=actor, text=NOT_A_COORDINATOR)
             return
         view_id = body["view"]["id"]
-        client.views_update(view_id=view_id, view=build_running_modal(rerun=True))
-        run_round(services, client, round_id=meta["round"], view_id=view_id, actor=actor)
+        match_round, refusal = live_or_replaced(team_id, _metadata(body.get("view")))
+        if match_round is None or match_round.id is None:
+            client.views_update(view_id=view_id, view=refusal)
+            return
+        with services.sessions() as session:
+            discarded = matchmaking.discard_round(session=session, round_id=match_round.id, now=services.now())
+            if discarded:
+                record_audit(
+                    session=session,
+                    team_id=team_id,
+                    actor=actor,
+                    action="match.discard",
+                    target=f"round:{match_round.id}",
+                    detail={"cohort": (match_round.result.get("cohort") or {}).get("name", "")},
+                    now=services.now(),
+                )
+            gone = store.get_round(session=session, team_id=team_id, round_id=match_round.id)
+            view = round_runner.replaced_view(session, gone) if gone is not None else refusal
+        client.views_update(view_id=view_id, view=view or build_replaced_modal(latest_round=None))
+
+    def on_view_state(body: dict[str, Any], client: WebClient, **changes: Any) -> None:
+        actor, team_id = _actor(body), _team(body)
+        if not services.is_coordinator(actor, team_id):
+            return
+        meta = _metadata(body.get("view"))
+        view_id = body["view"]["id"]
+        match_round, refusal = live_or_replaced(team_id, meta)
+        if match_round is None:
+            client.views_update(view_id=view_id, view=refusal)
+            return
+        state = PreviewState.from_metadata({**meta, **changes})
+        show(client, view_id, match_round, state)
 
     @app.action(ids.MATCH_PAGE)
     @app.action(ids.MATCH_PAGE_NEXT)
     def on_page_clicked(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
-        if not services.is_coordinator(_actor(body), _team(body)):
+        value = str(action.get("value", ""))
+        if value.isdigit():
+            on_view_state(body, client, page=int(value))
+
+    @app.action(ids.MATCH_TAB)
+    def on_tab_chosen(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        ack()
+        tab = str((action.get("selected_option") or {}).get("value") or "pairs")
+        on_view_state(body, client, tab=tab, page=0)
+
+    @app.action(ids.MATCH_FILTER)
+    def on_filter_chosen(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        ack()
+        flt = str((action.get("selected_option") or {}).get("value") or "all")
+        on_view_state(body, client, filter=flt, page=0)
+
+    @app.action(ids.MATCH_CARRY)
+    def on_carry_toggled(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        ack()
+        actor, team_id = _actor(body), _team(body)
+        if not services.is_coordinator(actor, team_id):
+            client.chat_postMessage(channel=actor, text=NOT_A_COORDINATOR)
             return
         meta = _metadata(body.get("view"))
-        with services.sessions() as session:
-            match_round = session.get(MatchRound, meta.get("round", -1))
-        if match_round is None or not str(action.get("value", "")).isdigit():
+        view_id = body["view"]["id"]
+        match_round, refusal = live_or_replaced(team_id, meta)
+        if match_round is None or match_round.cohort_id is None:
+            client.views_update(view_id=view_id, view=refusal)
             return
-        client.views_update(view_id=body["view"]["id"], view=_preview_view(match_round, int(action["value"])))
+        carry = action.get("value") == "on"
+        with services.sessions() as session:
+            cohort = get_cohort(session=session, team_id=team_id, cohort_id=match_round.cohort_id)
+            if cohort is None:
+                return
+            save_cohort(
+                session=session,
+                team_id=team_id,
+                cohort_id=cohort.id,
+                name=cohort.name,
+                settings={"carry_over": carry},
+                now=services.now(),
+            )
+            record_audit(
+                session=session,
+                team_id=team_id,
+                actor=actor,
+                action="cohort.carry_over",
+                target=f"cohort:{cohort.id}",
+                detail={"cohort": cohort.name, "carry_over": carry},
+                now=services.now(),
+            )
+        cohort_name = (match_round.result.get("cohort") or {}).get("name", "")
+        client.views_update(view_id=view_id, view=build_running_modal(rerun=True, cohort=cohort_name))
+        replan(client, view_id=view_id, match_round=match_round, actor=actor, state=PreviewState.from_metadata(meta))
 
     @app.action(ids.MATCH_OPEN_PREVIEW)
     def on_open_preview_clicked(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
-        actor = _actor(body)
-        if not services.is_coordinator(actor, _team(body)):
+        actor, team_id = _actor(body), _team(body)
+        if not services.is_coordinator(actor, team_id):
             client.chat_postMessage(channel=actor, text=NOT_A_COORDINATOR)
             return
+        round_id = int(action["value"]) if str(action.get("value", "")).isdigit() else 0
         with services.sessions() as session:
-            match_round = session.get(MatchRound, int(action.get("value") or 0))
-        if match_round is None or match_round.status != RoundStatus.PREVIEW:
-            client.chat_postMessage(channel=actor, text="That preview was published or replaced by a newer round.")
+            match_round = store.get_round(session=session, team_id=team_id, round_id=round_id)
+            if match_round is not None and match_round.status not in LIVE_ROUND_STATUSES and match_round.cohort_id:
+                match_round = (
+                    store.live_round(session=session, team_id=team_id, cohort_id=match_round.cohort_id) or match_round
+                )
+            view = round_runner.preview_view(session, match_round) if match_round is not None else None
+        if view is None:
+            client.chat_postMessage(
+                channel=actor, text="That preview no longer exists. `/mentor match` starts a round."
+            )
             return
-        client.views_open(trigger_id=body["trigger_id"], view=_preview_view(match_round))
+        if body.get("view") and (body["view"].get("type") == "modal"):
+            client.views_update(view_id=body["view"]["id"], view=view)
+        else:
+            client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    # ------------------------------------------------------------------ mentee choice: pick, accept, decline
+
+    @app.action(ids.CHOICE_PICK)
+    def on_choice_picked(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        ack()
+        actor, team_id = _actor(body), _team(body)
+        value = str(action.get("value") or "")
+        with services.sessions() as session:
+            step = choice.choose(
+                session=session,
+                team_id=team_id,
+                request_id=int(value) if value.isdigit() else 0,
+                actor=actor,
+                now=services.now(),
+            )
+        if step.refused:
+            client.chat_postMessage(channel=actor, text=step.refused)
+            return
+        round_runner.after_step(services, client, step)
+
+    @app.action(ids.CHOICE_ACCEPT)
+    @app.action(ids.CHOICE_DECLINE)
+    def on_choice_answered(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        ack()
+        actor, team_id = _actor(body), _team(body)
+        value = str(action.get("value") or "")
+        with services.sessions() as session:
+            step = choice.answer(
+                session=session,
+                team_id=team_id,
+                request_id=int(value) if value.isdigit() else 0,
+                actor=actor,
+                accept=action.get("action_id") == ids.CHOICE_ACCEPT,
+                now=services.now(),
+            )
+        if step.refused:
+            client.chat_postMessage(channel=actor, text=step.refused)
+            return
+        round_runner.after_step(services, client, step)

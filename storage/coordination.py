@@ -6,24 +6,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import Text, cast, func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from storage.models import (
-    AuditLog,
-    Cohort,
-    CohortNotice,
-    HrImport,
-    MatchRound,
-    Pair,
-    Participant,
-    Profile,
-    RoundSkip,
-)
+from storage.models import AuditLog, Cohort, CohortNotice, HrImport, Pair, Participant, Profile, RoundSkip
 from storage.models.journey import PairJourney
 from storage.types import utcnow
-from storage.vocab import CohortStatus, PairStatus, ParticipantStatus, Role, RoundStatus
+from storage.vocab import CohortStatus, PairStatus, ParticipantStatus, Role
 
 OPEN_PAIR_STATUSES = (PairStatus.ACTIVE, PairStatus.PAUSED, PairStatus.AT_RISK)
 HR_FIELDS = ("manager_id", "department", "email", "industry", "seniority")
@@ -76,20 +66,61 @@ def record_audit(
     return entry
 
 
-def list_audit(*, session: Session, team_id: str, page: int = 0, per_page: int = 20) -> tuple[list[AuditLog], bool]:
-    """The newest audit entries first, one page at a time.
+def _audit_filters(team_id: str, person: str | None, action: str | None) -> list[Any]:
+    where: list[Any] = [AuditLog.team_id == team_id]
+    if person:
+        where.append(
+            or_(
+                AuditLog.actor == person,
+                AuditLog.target.contains(person),  # type: ignore[attr-defined]
+                cast(AuditLog.detail, Text).contains(person),
+            )
+        )
+    if action:
+        where.append(or_(AuditLog.action == action, AuditLog.action.startswith(action + ".")))  # type: ignore[attr-defined]
+    return where
+
+
+def list_audit(
+    *,
+    session: Session,
+    team_id: str,
+    page: int = 0,
+    per_page: int = 20,
+    person: str | None = None,
+    action: str | None = None,
+) -> tuple[list[AuditLog], bool]:
+    """The newest audit entries first, one page at a time, optionally about one person or of one action.
+
+    Args:
+        person: Only entries by this user, or naming them (in the target or the detail).
+        action: Only this action (``match.publish``) or family (``match`` matches ``match.*``).
 
     Returns:
         The entries of ``page`` (0 = newest) and whether an older page exists.
     """
     rows = session.exec(
         select(AuditLog)
-        .where(AuditLog.team_id == team_id)
+        .where(*_audit_filters(team_id, person, action))
         .order_by(AuditLog.created_at.desc(), AuditLog.id.desc())  # type: ignore[attr-defined,union-attr]
         .offset(max(0, page) * per_page)
         .limit(per_page + 1)
     ).all()
     return list(rows[:per_page]), len(rows) > per_page
+
+
+def all_audit(
+    *, session: Session, team_id: str, person: str | None = None, action: str | None = None, limit: int = 100_000
+) -> list[AuditLog]:
+    """Every audit entry matching the filters, oldest first (the CSV export)."""
+    return list(
+        session.exec(
+            select(AuditLog)
+            .where(*_audit_filters(team_id, person, action))
+            .order_by(AuditLog.created_at, AuditLog.id)  # type: ignore[arg-type]
+            .limit(limit)
+        ).all()
+    )
 
 
 # ---------------------------------------------------------------------- cohorts
@@ -238,17 +269,6 @@ def release_notice(*, session: Session, team_id: str, key: str) -> None:
     if row is not None:
         session.delete(row)
         session.commit()
-
-
-def pending_previews(*, session: Session, team_id: str) -> list[MatchRound]:
-    """Match rounds waiting for a coordinator to publish them, newest first."""
-    return list(
-        session.exec(
-            select(MatchRound)
-            .where(MatchRound.team_id == team_id, MatchRound.status == RoundStatus.PREVIEW)
-            .order_by(MatchRound.id.desc())  # type: ignore[union-attr]
-        ).all()
-    )
 
 
 # ---------------------------------------------------------------------- pairs

@@ -220,7 +220,11 @@ def delete_person(
     from storage import privacy
 
     now = now or utcnow()
-    participant = get_participant(session=session, team_id=team_id, user_id=user_id)
+    # lock the person first (as publishing a round and a mentor's Accept do), so a pair being created for them
+    # right now is either seen and closed here, or not created at all
+    participant = session.exec(
+        select(Participant).where(Participant.team_id == team_id, Participant.user_id == user_id).with_for_update()
+    ).first()
     if participant is None:
         return False
     profile = session.get(Profile, participant.id)

@@ -32,6 +32,9 @@ class PromptKind(StrEnum):
     PREMATCH_NOTICE = "prematch_notice"
     CHOICE_DEADLINE = "choice_deadline"
     WORKSPACE_PURGE = "workspace_purge"  # a workspace that uninstalled: its data goes after the retention window
+    CHOICE_PICK_REMINDER = "choice_pick_reminder"  # half-way through the mentee's window to pick
+    CHOICE_PICK_DEADLINE = "choice_pick_deadline"  # the shortlist expires
+    CHOICE_ANSWER_REMINDER = "choice_answer_reminder"  # half-way through the mentor's window to answer
 
 
 class PairStatus(StrEnum):
@@ -125,34 +128,49 @@ class CloseReason(StrEnum):
 
 
 class CohortStatus(StrEnum):
-    """``cohort.status``."""
+    """``cohort.status``: a cohort's place in its lifecycle (open -> matching -> running -> closed)."""
 
-    OPEN = "open"
-    MATCHING = "matching"
-    RUNNING = "running"
-    CLOSED = "closed"
+    OPEN = "open"  # taking signups, not matched yet
+    MATCHING = "matching"  # a round is being previewed, or mentees are choosing
+    RUNNING = "running"  # pairs were made
+    CLOSED = "closed"  # over: no signups, no rounds; its waiting people carry over to the next cohort
 
 
 class RoundStatus(StrEnum):
     """``match_round.status``."""
 
-    RUNNING = "running"
-    PREVIEW = "preview"
+    RUNNING = "running"  # the matcher is planning it
+    PREVIEW = "preview"  # waiting for a coordinator to publish it
     PUBLISHED = "published"
     FAILED = "failed"
-    DISCARDED = "discarded"
+    DISCARDED = "discarded"  # a coordinator threw it away
+    SUPERSEDED = "superseded"  # a newer preview of the same cohort replaced it
+
+
+# A cohort has at most one round in these states (a partial unique index holds it in the database).
+LIVE_ROUND_STATUSES = (RoundStatus.RUNNING, RoundStatus.PREVIEW)
+
+
+class PairRuleKind(StrEnum):
+    """``cohort_pair_rule.rule``: a coordinator's standing decision about one mentee and one mentor."""
+
+    PIN = "pin"  # always pair them (while both are available)
+    FORBID = "forbid"  # never pair them
 
 
 class MatchRequestStatus(StrEnum):
-    """``match_request.status`` (mentee choice: a mentee's request to a mentor)."""
+    """``match_request.status`` (mentee-choice mode)."""
 
     OFFERED = "offered"  # on the mentee's shortlist
-    REQUESTED = "requested"
+    REQUESTED = "requested"  # the mentee chose this mentor; the mentor has until ``respond_by``
     ACCEPTED = "accepted"
     DECLINED = "declined"  # the mentee hears it at the deadline, exactly like an expiry
-    EXPIRED = "expired"
-    CLOSED = "closed"  # another of the mentee's requests was accepted
+    EXPIRED = "expired"  # nobody answered in time
+    CLOSED = "closed"  # no longer needed (the mentee was paired, left, or the mentor is full or away)
     WITHDRAWN = "withdrawn"  # the mentee or the mentor left the program
+
+
+OPEN_REQUEST_STATUSES = (MatchRequestStatus.OFFERED, MatchRequestStatus.REQUESTED)
 
 
 class IntroStatus(StrEnum):
@@ -293,6 +311,7 @@ class UnmatchedReason(StrEnum):
     ALL_PAST = "all_past"
     DO_NOT_PAIR = "do_not_pair"
     FORBIDDEN = "forbidden"
+    FORBIDDEN_AND_CAPACITY = "forbidden_capacity"  # one fit was forbidden, the others were taken
     LANGUAGE = "language"
     AVAILABILITY = "availability"
     DEPARTMENT = "department"

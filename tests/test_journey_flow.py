@@ -639,7 +639,8 @@ def test_pause_without_a_date_parks_prompts_until_resume(world: World) -> None:
     w.advance(60)
     assert not [m for m in w.dm() if "since last time" in m["text"].lower()]
     assert not [p for p in w.sent if p.kind == PromptKind.SURVEY]
-    click(w, MENTEE, ids.PAIR_RESUME, last_with(w.dm(), ids.PAIR_RESUME))
+    resume = eventually(lambda: [m for m in w.dm() if ids.PAIR_RESUME in json.dumps(m.get("blocks") or [])])
+    click(w, MENTEE, ids.PAIR_RESUME, resume[-1])
     eventually(lambda: w.pair().status == PairStatus.ACTIVE)
     after = {p.idempotency_key: p.due_at for p in w.pending(PromptKind.SURVEY)}
     for key, due in before.items():  # every survey moved by exactly the 60 days of the pause

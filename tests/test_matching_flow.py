@@ -10,10 +10,11 @@ from sqlmodel import select
 
 from bot import ids
 from bot.profiles import Profile, Role
-from storage.models import DoNotPair, MatchRound, Pair, Participant
+from storage.models import CohortPairRule, DoNotPair, MatchRound, Pair, Participant
 from storage.vocab import PairSource, RoundStatus
 from tests.conftest import COORDINATOR, RunningApp
 from tests.helpers import ALICE, BOB, sign_up
+from tests.round_steps import preview_at_revision, show_tab
 
 CAROL = replace(
     BOB,
@@ -57,7 +58,10 @@ def _preview(app: RunningApp, *, after: float) -> dict:
     """The modal once it shows the preview (views.update after the background run)."""
     call = app.sandbox.wait_for(
         "views.update",
-        lambda c: "Match preview · revision" in json.dumps(c.args.get("view"), ensure_ascii=False),
+        lambda c: (
+            "Match preview · " in json.dumps(c.args.get("view"), ensure_ascii=False)
+            and "revision" in json.dumps(c.args.get("view"), ensure_ascii=False)
+        ),
         after=after,
         timeout=20,
     )
@@ -80,11 +84,14 @@ def test_match_previews_with_reasons_then_publishes_once(app: RunningApp) -> Non
     assert f"<@{ALICE.user_id}> → <@{BOB.user_id}>" in text
     assert f"<@{DAN.user_id}> → <@{CAROL.user_id}>" in text
     assert "python" in text  # a reason shown with the pair
-    assert f"<@{ERIN.user_id}>: no mentor speaks a language <@{ERIN.user_id}> listed" in text
+    view = show_tab(app, view, "unmatched")
+    assert f"<@{ERIN.user_id}>: no mentor speaks a language <@{ERIN.user_id}> listed" in json.dumps(
+        view, ensure_ascii=False
+    )
     # the coordinator also gets the preview in their DM
     app.sandbox.wait_for(
         "chat.postMessage",
-        lambda c: c.args.get("channel") == COORDINATOR and "Match preview ready: 2 pairs" in c.args.get("text", ""),
+        lambda c: c.args.get("channel") == COORDINATOR and "ready: 2 pairs" in c.args.get("text", ""),
     )
 
     first = app.driver.view_submission(COORDINATOR, view, {})
@@ -123,17 +130,16 @@ def test_forbid_and_rerun_shows_what_changed(app: RunningApp) -> None:
         selected_option={"text": {"type": "plain_text", "text": "Forbid"}, "value": forbid},
     )
     assert response.status == 200
-    app.sandbox.wait_for("views.update", after=before)
+    # the forbid is the cohort's, and the preview is planned again with it at once
+    replanned = preview_at_revision(app, view["id"], 2, after=before)
     assert _round(app).forbidden == [[ALICE.user_id, BOB.user_id]]
-    view = app.sandbox.view(view["id"])
-    before = time.time()
-    app.driver.block_action(COORDINATOR, ids.MATCH_RERUN, view=view)
-    rerun = _preview(app, after=before)
-    text = json.dumps(rerun, ensure_ascii=False)
-    assert "revision 2" in text
+    text = json.dumps(replanned, ensure_ascii=False)
     assert "What changed since the last run" in text
-    assert f"<@{ALICE.user_id}> → <@{BOB.user_id}>" not in text.split("What changed")[1].split("divider")[1]
-    assert f"<@{ALICE.user_id}>" in text  # now unmatched or with another mentor
+    assert f"<@{ALICE.user_id}> → <@{BOB.user_id}>" not in text.split("Pairs, weakest first")[-1]
+    before = time.time()
+    app.driver.block_action(COORDINATOR, ids.MATCH_RERUN, view=replanned)
+    rerun = preview_at_revision(app, view["id"], 3, after=before)
+    assert "revision 3" in json.dumps(rerun, ensure_ascii=False)
 
 
 def test_non_coordinator_match_and_forged_publish_are_refused(app: RunningApp) -> None:
@@ -164,6 +170,7 @@ def test_non_coordinator_match_and_forged_publish_are_refused(app: RunningApp) -
     time.sleep(0.3)
     with app.sessions() as session:
         assert session.exec(select(Pair)).all() == []
+        assert session.exec(select(CohortPairRule)).all() == []
     assert _round(app).status == RoundStatus.PREVIEW and _round(app).pinned == []
 
 
@@ -213,8 +220,9 @@ def test_a_confidential_do_not_pair_entry_keeps_two_people_apart_and_tells_nobod
     assert "avoid" not in json.dumps(app.sandbox.messages_to(BOB.user_id))  # Bob is never told
     started = time.time()
     app.driver.slash_command(COORDINATOR, "match")
-    text = json.dumps(_preview(app, after=started), ensure_ascii=False)
-    assert "*0 pairs*" in text and "do-not-pair" in text
+    view = _preview(app, after=started)
+    assert "*0 pairs*" in json.dumps(view, ensure_ascii=False)
+    assert "do-not-pair" in json.dumps(show_tab(app, view, "unmatched"), ensure_ascii=False)
     # taken back: the next round pairs them
     assert "again" in app.driver.slash_command(ALICE.user_id, f"avoid remove <@{BOB.user_id}>").json()["text"]
     started = time.time()

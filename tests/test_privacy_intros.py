@@ -18,9 +18,11 @@ from bot.clock import SimulatedClock
 from bot.dispatch import Dispatcher
 from bot.lifecycle import simulate
 from bot.privacy import NOT_AVAILABLE
-from tests.conftest import COORDINATOR, RunningApp
+from storage.models import MatchRequest
+from storage.vocab import MatchRequestStatus
+from tests.conftest import RunningApp
 from tests.helpers import ALICE, BOB
-from tests.test_matching_choice import _choice_cohort, _click, _request
+from tests.test_mentee_choice import _choice_cohort, _click, _pick, _request_to, _start
 from tests.test_privacy_leave import command, join
 
 CAROL = replace(BOB, user_id="U0CAROL003", name="Carol")
@@ -122,17 +124,18 @@ def test_my_data_never_tells_a_decline_from_an_expiry(app: RunningApp) -> None:
 
 
 def test_a_mentors_decline_in_mentee_choice_reads_like_an_expiry_in_my_data(app: RunningApp) -> None:
-    clock = _choice_cohort(app, days=3)
-    app.driver.slash_command(COORDINATOR, "match")
-    app.sandbox.wait_for("chat.postMessage", lambda c: "Sent shortlists" in c.args.get("text", ""))
-    first = _request(app, ALICE.user_id, BOB.user_id)
-    _click(app, ALICE.user_id, ids.CHOICE_PICK, str(first.id))
-    app.sandbox.wait_for("chat.postMessage", lambda c: "would like you as their mentor" in c.args.get("text", ""))
-    _click(app, BOB.user_id, ids.CHOICE_DECLINE, str(first.id))
-    simulate.wait(lambda: _request(app, ALICE.user_id, BOB.user_id).status == "declined")
+    clock = _choice_cohort(app)
+    _start(app)
+    request_id = _pick(app, ALICE.user_id, BOB.user_id)
+    _click(app, BOB.user_id, ids.CHOICE_DECLINE, request_id, _request_to(app, BOB.user_id, request_id))
+
+    def status() -> str:
+        with app.sessions() as session:
+            return str(session.get(MatchRequest, int(request_id)).status)
+
+    simulate.wait(lambda: status() == MatchRequestStatus.DECLINED)
     mine = {r["mentor_user_id"]: r["status"] for r in my_data(app, ALICE.user_id)["match_request"]}
-    assert mine[BOB.user_id] == "requested"
-    clock.advance(timedelta(days=3, hours=1))
-    Dispatcher(app.services).tick(clock())
+    assert mine[BOB.user_id] == MatchRequestStatus.REQUESTED
+    Dispatcher(app.services).run_until_idle(clock.advance(timedelta(days=4, hours=1)))
     mine = {r["mentor_user_id"]: r["status"] for r in my_data(app, ALICE.user_id)["match_request"]}
     assert mine[BOB.user_id] == NOT_AVAILABLE

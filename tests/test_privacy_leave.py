@@ -25,8 +25,8 @@ from storage.models import DoNotPair, Introduction, MatchRequest, NetworkingPref
 from storage.vocab import IntroStatus, PairStatus
 from tests.conftest import COORDINATOR, TEAM_ID, RunningApp
 from tests.helpers import ALICE, BOB, open_modal
-from tests.test_matching_choice import _choice_cohort, _click, _request
 from tests.test_matching_flow import _preview
+from tests.test_mentee_choice import _choice_cohort, _pick, _request_to, _start
 
 COMMON_WORDS = ("active", "pending", "Will", "closed", "good")
 OTHERS_TEXT = "I will lead; the active, pending and closed items are good to go"
@@ -277,24 +277,21 @@ def test_intros_of_a_leaver_are_withdrawn_and_a_late_accept_gets_a_clear_answer(
 
 
 def test_mentee_choice_requests_of_a_leaver_are_withdrawn_and_never_become_a_pair(app: RunningApp) -> None:
-    clock = _choice_cohort(app, days=3)
-    app.driver.slash_command(COORDINATOR, "match")
-    app.sandbox.wait_for("chat.postMessage", lambda c: "Sent shortlists" in c.args.get("text", ""))
-    first = _request(app, ALICE.user_id, BOB.user_id)
-    _click(app, ALICE.user_id, ids.CHOICE_PICK, str(first.id))
-    app.sandbox.wait_for(
-        "chat.postMessage",
-        lambda c: c.args.get("channel") == BOB.user_id and "would like you as their mentor" in c.args.get("text", ""),
-    )
+    clock = _choice_cohort(app)
+    _start(app)
+    request_id = _pick(app, ALICE.user_id, BOB.user_id)
+    to_bob = _request_to(app, BOB.user_id, request_id)
     leave(app, ALICE.user_id)
     with app.sessions() as session:
         assert session.exec(select(MatchRequest).where(MatchRequest.mentee_user_id == ALICE.user_id)).all() == []
-    _click(app, BOB.user_id, ids.CHOICE_ACCEPT, str(first.id))
+    response = app.driver.block_action(
+        BOB.user_id, ids.CHOICE_ACCEPT, value=request_id, message=to_bob, channel_id=to_bob["channel"]
+    )
+    assert response.status == 200
     app.sandbox.wait_for(
         "chat.postMessage",
-        lambda c: c.args.get("channel") == BOB.user_id and "no longer open" in c.args.get("text", ""),
+        lambda c: c.args.get("channel") == BOB.user_id and "That request no longer exists" in c.args.get("text", ""),
     )
-    clock.advance(timedelta(days=4))
-    Dispatcher(app.services).tick(clock())
+    Dispatcher(app.services).run_until_idle(clock.advance(timedelta(days=5)))
     with app.sessions() as session:
         assert session.exec(select(Pair)).all() == []

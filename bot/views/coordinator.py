@@ -103,27 +103,135 @@ def stats_message(current: ProgramStats, previous: ProgramStats | None) -> dict[
     return {"text": text, "blocks": blocks}
 
 
-def audit_message(entries: Sequence[Any], *, page: int, more: bool) -> dict[str, Any]:
-    """The latest audit entries (20 a page), with Older/Newer buttons."""
+def _who(user_id: Any) -> str:
+    text = str(user_id or "")
+    if text.startswith("gone:"):
+        return "someone who left"
+    return f"<@{text}>" if text.startswith(("U", "W")) else text
+
+
+def _pairs_text(items: Sequence[Any], limit: int = 3) -> str:
+    shown = [
+        f"{_who(i.get('mentee'))}→{_who(i.get('mentor'))}" + (f" ({i['reason']})" if i.get("reason") else "")
+        for i in items[:limit]
+        if isinstance(i, dict)
+    ]
+    more = f" and {len(items) - limit} more" if len(items) > limit else ""
+    return ", ".join(shown) + more
+
+
+def describe_audit(action: str, target: str, detail: dict[str, Any] | None) -> str:
+    """One audit entry in words: the people it names, the rules it overrode, the counts."""
+    d = detail or {}
+    cohort = f" of *{escape(str(d['cohort']))}*" if d.get("cohort") else ""
+    if action == "match.publish":
+        text = (
+            f"published {target.replace('round:', 'round #')}{cohort}: {d.get('pairs', 0)} pairs, "
+            f"{d.get('unmatched', 0)} unmatched"
+        )
+        if d.get("dropped_count"):
+            text += f", {d['dropped_count']} dropped ({_pairs_text(d.get('dropped') or [])})"
+        if d.get("resolved"):
+            text += f", {d['resolved']} re-solved"
+        if d.get("carried_in"):
+            text += f", {d['carried_in']} carried over"
+        return text
+    if action == "match.run":
+        replaced = d.get("superseded") or []
+        return f"ran {target.replace('round:', 'round #')}{cohort}" + (
+            f" (replacing round #{', #'.join(str(r) for r in replaced)})" if replaced else ""
+        )
+    if action in ("match.pin", "match.forbid", "match.unpin", "match.allow", "match.unrule"):
+        verb = {
+            "match.pin": "pinned",
+            "match.forbid": "forbade",
+            "match.unpin": "removed the pin",
+            "match.allow": "allowed again",
+            "match.unrule": "cleared the rule",
+        }[action]
+        return f"{verb} {_who(d.get('mentee'))} → {_who(d.get('mentor'))}"
+    if action == "pair.manual":
+        text = f"paired {_who(d.get('mentee'))} with {_who(d.get('mentor'))} by hand{cohort.replace(' of ', ' in ')}"
+        if d.get("overrode") or d.get("violations"):
+            text += "; overrode: " + "; ".join(d.get("overrode") or d.get("violations") or [])
+        return text
+    if action.startswith("pair."):
+        return f"{target.replace('pair:', 'pair #')} of {_who(d.get('mentee'))} and {_who(d.get('mentor'))}"
+    if action in ("cohort.create", "cohort.update"):
+        parts = [f"{'created' if action == 'cohort.create' else 'changed'} cohort *{escape(str(d.get('name', '')))}*"]
+        weights = d.get("weights") or {}
+        if weights:
+            parts.append("weights " + ", ".join(f"{k} {v[0]:g}→{v[1]:g}" for k, v in weights.items()))
+        taxonomy = d.get("taxonomy") or {}
+        if taxonomy:
+            parts.append(
+                f"taxonomy +{len(taxonomy.get('added') or [])} −{len(taxonomy.get('removed') or [])} "
+                f"({taxonomy.get('skills', 0)} skills)"
+            )
+        settings = d.get("settings") or {}
+        if settings:
+            parts.append(", ".join(f"{k} {v[0]}→{v[1]}" for k, v in list(settings.items())[:4]))
+        return "; ".join(parts)
+    if action == "stats.post":
+        return f"posted the stats of *{escape(str(d.get('cohort', 'all cohorts')))}* in <#{d.get('channel', '')}>"
+    if action == "match.shortlists":
+        return f"sent shortlists{cohort}: {d.get('mentees', 0)} mentees, {d.get('nobody_fits', 0)} with no fit"
+    if action in ("cohort.close", "cohort.reopen", "cohort.carry_over"):
+        extra = ""
+        if action == "cohort.close":
+            extra = f": {d.get('waiting_mentees', 0)} waiting mentees, {d.get('mentors_with_free_places', 0)} mentors"
+            extra += " with free places carry over"
+        if action == "cohort.carry_over":
+            extra = f": carry-over {'on' if d.get('carry_over') else 'off'}"
+        return f"{action.split('.', 1)[1].replace('_', '-')} *{escape(str(d.get('cohort', '')))}*{extra}"
+    facts = ", ".join(f"{k} {v}" for k, v in list(d.items())[:4] if isinstance(v, str | int | float | bool))
+    return escape(f"{action} {target}" + (f" ({facts})" if facts else ""))
+
+
+def audit_message(
+    entries: Sequence[Any], *, page: int, more: bool, person: str | None = None, action: str | None = None
+) -> dict[str, Any]:
+    """The latest audit entries (20 a page), in words, with Older / Newer and a CSV export of the same filter."""
+    scope = []
+    if person:
+        scope.append(f"about {_who(person)}")
+    if action:
+        scope.append(f"action {action}")
+    title = "Coordinator audit log" + (" · " + ", ".join(scope) if scope else "")
     if not entries:
-        return {"text": "The audit log is empty.", "blocks": [section("The audit log is empty.")]}
+        text = "Nothing in the audit log matches that filter." if scope else "The audit log is empty."
+        return {"text": text, "blocks": [section(text)]}
     lines = []
     for e in entries:
-        line = f"`{e.created_at:%Y-%m-%d %H:%M}` <@{e.actor}> *{e.action}*"
-        if e.target:
-            line += f" {escape(e.target)}"
+        line = (
+            f"`{e.created_at:%Y-%m-%d %H:%M}` <@{e.actor}> *{e.action}*: {describe_audit(e.action, e.target, e.detail)}"
+        )
         if e.reason:
-            line += f" _({escape(e.reason[:200])})_"
-        lines.append(line)
-    blocks: list[dict[str, Any]] = [header("Coordinator audit log"), section("\n".join(lines))]
+            line += f" _(reason: {escape(e.reason[:200])})_"
+        lines.append(line[:600])
+    blocks: list[dict[str, Any]] = [header(title[:150])]
+    chunk = ""
+    for line in lines:
+        if len(chunk) + len(line) + 1 > 2900:
+            blocks.append(section(chunk))
+            chunk = ""
+        chunk = f"{chunk}\n{line}" if chunk else line
+    if chunk:
+        blocks.append(section(chunk))
+    filters = {"person": person or "", "action": action or ""}
     buttons = []
     if page > 0:
-        buttons.append(button("Newer", ids.COORD_AUDIT_PAGE, value=str(page - 1)))
+        buttons.append(button("Newer", ids.COORD_AUDIT_PAGE, value=json.dumps({**filters, "page": page - 1})))
     if more:
-        buttons.append(button("Older", ids.COORD_AUDIT_OLDER, value=str(page + 1)))
-    if buttons:
-        blocks.append(actions(*buttons))
-    blocks.append(context(f"Page {page + 1}, newest first."))
+        buttons.append(button("Older", ids.COORD_AUDIT_OLDER, value=json.dumps({**filters, "page": page + 1})))
+    buttons.append(button("Export CSV", ids.AUDIT_EXPORT, value=json.dumps(filters)))
+    blocks.append(actions(*buttons))
+    blocks.append(
+        context(
+            f"Page {page + 1}, newest first. Filter: `/mentor audit @person`, `/mentor audit match.publish` "
+            "(or a family: `match`, `pair`, `cohort`); `/mentor audit export` sends a CSV."
+        )
+    )
     return {"text": f"Audit log, page {page + 1}", "blocks": blocks}
 
 
@@ -210,6 +318,8 @@ def program_modal(
         option("same_team_excluded", "Never pair people from the same team/department"),
         option("digest_enabled", "Weekly digest to the coordinators"),
         option("mentee_choice", "Mentee choice: each mentee picks from their top 3 mentors"),
+        option("choice_auto_match", "Mentee choice: match people whose choices ran out automatically"),
+        option("carry_over", "Carry over earlier cohorts' waiting people and mentors with free places"),
     ]
     chosen = [
         n
@@ -217,6 +327,8 @@ def program_modal(
             ("same_team_excluded", settings.same_department_excluded),
             ("digest_enabled", settings.digest_enabled),
             ("mentee_choice", settings.mentee_choice),
+            ("choice_auto_match", settings.choice_auto_match),
+            ("carry_over", settings.carry_over),
         )
         if on
     ]
@@ -290,6 +402,18 @@ def program_modal(
                 "max_value": "30",
             },
             hint="After that the request moves to the mentee's next choice.",
+        ),
+        input_block(
+            ids.PROGRAM_CHOICE_PICK_DAYS,
+            "Mentee choice: days a mentee has to pick",
+            {
+                "type": "number_input",
+                "is_decimal_allowed": False,
+                "initial_value": str(settings.choice_pick_days),
+                "min_value": "1",
+                "max_value": "30",
+            },
+            hint="They are reminded half-way; then the shortlist expires.",
         ),
         _channel_select(
             ids.PROGRAM_ANNOUNCE_CHANNEL,
@@ -384,9 +508,15 @@ def at_risk_blocks(items: Sequence[tuple[Any, str]], *, limit: int = 10) -> list
 
 
 def home_section(
-    figures: ProgramStats, at_risk: Sequence[tuple[Any, str]], previews: Sequence[Any]
+    figures: ProgramStats,
+    at_risk: Sequence[tuple[Any, str]],
+    previews: Sequence[Any],
+    *,
+    cohort_names: dict[int, str] | None = None,
+    other_cohorts: Sequence[str] = (),
 ) -> list[dict[str, Any]]:
-    """The coordinator's part of App Home: figures at a glance, at-risk pairs with actions, pending previews.
+    """The coordinator's part of App Home: figures at a glance (named cohort), at-risk pairs with actions, and each
+    pending match preview one click away.
 
     App Home is seen by the coordinator alone, who already sees each pair by name: figures here are exact.
     Hiding groups under 5 is for aggregates posted where others may read them (``stats_message``).
@@ -403,25 +533,38 @@ def home_section(
         f"{mean:.2f} / 5 ({counted(answers, 'person', 'people')})" if answers and mean is not None else "no answers yet"
     )
     glance = [
+        f"*Cohort:* {escape(figures.cohort_name)}",
         f"*Pairs:* {pairs}",
         f"*Match rate:* {rate}    *Waiting:* {counted(waiting, 'mentee')}",
         f"*Meetings per pair per month:* {per_month}    *Satisfaction:* {satisfaction}",
     ]
     blocks = [divider(), header("Coordinator: at a glance"), section("\n".join(glance))]
+    if other_cohorts:
+        blocks.append(
+            context(f"Also open: {', '.join(other_cohorts)}. `/mentor stats <cohort>` posts any cohort's figures.")
+        )
     blocks += [section(f"*Pairs at risk* ({len(at_risk)})"), *at_risk_blocks(at_risk)]
     if previews:
-        lines = []
+        blocks.append(section("*Match preview waiting to be published*"))
         for r in previews[:3]:
             result = r.result or {}
-            pairs = len(result.get("pairs") or [])
-            unmatched = len(result.get("unmatched") or {})
-            score = result.get("mean_score")
-            score_text = f", mean score {score:.2f}" if isinstance(score, int | float) else ""
-            lines.append(
-                f"Round #{r.id}: {counted(pairs, 'pair')} proposed, {unmatched} unmatched{score_text} "
-                f"(by <@{r.requested_by}>)"
+            cohort = (cohort_names or {}).get(r.cohort_id) or (result.get("cohort") or {}).get("name", "")
+            if r.status == "running":
+                line = f"Round #{r.id} of *{cohort}*: still planning (by <@{r.requested_by}>)"
+            else:
+                pairs = len(result.get("pairs") or [])
+                unmatched = len(result.get("unmatched") or {})
+                score = result.get("mean_score")
+                score_text = f", mean score {score:.2f}" if isinstance(score, int | float) else ""
+                line = (
+                    f"Round #{r.id} of *{cohort}*: {counted(pairs, 'pair')} proposed, {unmatched} unmatched"
+                    f"{score_text} (by <@{r.requested_by}>)"
+                )
+            blocks.append(
+                section(
+                    line, accessory=button("Open preview", ids.MATCH_OPEN_PREVIEW, value=str(r.id), style="primary")
+                )
             )
-        blocks += [section("*Match preview waiting to be published*\n" + "\n".join(lines))]
     else:
         blocks.append(context("No match preview is waiting. `/mentor stats` posts the full figures in a channel."))
     return blocks

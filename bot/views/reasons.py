@@ -137,7 +137,18 @@ def unmatched_text(stored: str, *, reader: Reader, who: str = "") -> str:
         UnmatchedReason.ONLY_MANAGER: f"the only mentors available are {their} manager or {their} reports",
         UnmatchedReason.ALL_PAST: f"{them} {'have' if you else 'has'} already been paired with every mentor who fits",
         UnmatchedReason.DO_NOT_PAIR: "the remaining mentors are on a confidential do-not-pair list",
-        UnmatchedReason.FORBIDDEN: "a coordinator excluded the remaining mentors",
+        UnmatchedReason.FORBIDDEN: (
+            f"a program coordinator decided against the mentors who fit {them} this round"
+            if you
+            else f"a coordinator's forbid removed every mentor who fits {them}"
+        ),
+        UnmatchedReason.FORBIDDEN_AND_CAPACITY: (
+            f"a program coordinator decided against one possible match for {them} this round, and the other "
+            f"mentors who fit {them} were needed by mentees with fewer options"
+            if you
+            else f"a coordinator's forbid removed one mentor who fits {them}; the others were needed by mentees "
+            "with fewer options"
+        ),
         UnmatchedReason.LANGUAGE: f"no mentor speaks a language {them} listed",
         UnmatchedReason.AVAILABILITY: (
             f"no mentor shares at least {detail or '1'} {word_for(float(detail or 1), 'hour')} a week with "

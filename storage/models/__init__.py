@@ -13,7 +13,7 @@ from storage.models.knowledge import (
     ResourceSeen,
     ResourceShare,
 )
-from storage.models.matching import DoNotPair, MatchRequest, MatchRound, Pair
+from storage.models.matching import CohortPairRule, DoNotPair, MatchRequest, MatchRound, Pair
 from storage.models.outbox import ScheduledPrompt
 
 __all__ = [
@@ -21,6 +21,7 @@ __all__ = [
     "AuditLog",
     "Cohort",
     "CohortNotice",
+    "CohortPairRule",
     "Coordinator",
     "DoNotPair",
     "FeedbackRequest",

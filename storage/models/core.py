@@ -24,6 +24,7 @@ class Cohort(SQLModel, table=True):
     status: str = Field(default=CohortStatus.OPEN, max_length=16)  # CohortStatus
     settings: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class Participant(SQLModel, table=True):

@@ -5,17 +5,34 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, UniqueConstraint
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime, utcnow
 from storage.vocab import MatchRequestStatus, PairSource, PairStatus, RoundStatus
 
+LIVE_ROUND = "status IN ('running', 'preview')"
+
 
 class MatchRound(SQLModel, table=True):
-    """One run of the matcher for a cohort: a preview until a coordinator publishes it."""
+    """One run of the matcher for a cohort: a preview until a coordinator publishes it.
+
+    A cohort has at most one live round (running or preview): the partial unique index
+    ``uq_match_round_live`` holds it on SQLite and PostgreSQL alike, so two ``/mentor match`` at once
+    cannot leave two previews.
+    """
 
     __tablename__ = "match_round"
+    __table_args__ = (
+        Index(
+            "uq_match_round_live",
+            "team_id",
+            "cohort_id",
+            unique=True,
+            sqlite_where=text(LIVE_ROUND),
+            postgresql_where=text(LIVE_ROUND),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     team_id: str = Field(max_length=32, index=True)
@@ -23,7 +40,7 @@ class MatchRound(SQLModel, table=True):
     status: str = Field(default=RoundStatus.RUNNING, max_length=16)  # RoundStatus
     requested_by: str = Field(max_length=32)
     channel_id: str = Field(default="", max_length=32)  # where the coordinator asked
-    # pinned / forbidden pairs as [[mentee_user_id, mentor_user_id], ...]
+    # the cohort's pins / forbids this plan applied, as [[mentee_user_id, mentor_user_id], ...]
     pinned: list[list[str]] = Field(default_factory=list, sa_type=JSON)
     forbidden: list[list[str]] = Field(default_factory=list, sa_type=JSON)
     # the preview: {"pairs": [...], "unmatched": {...}, "mean_score": x, "mentor_load": {...}, "changes": {...}}
@@ -33,6 +50,40 @@ class MatchRound(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     published_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    published_by: str = Field(default="", max_length=32)
+    # what publishing did: {"created": n, "dropped": [{"mentee", "mentor", "reason"}], "resolved": [...], ...}
+    outcome: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+
+
+class CohortPairRule(SQLModel, table=True):
+    """A coordinator's standing pin or forbid for one mentee and one mentor in a cohort.
+
+    Rules belong to the cohort, not to one preview: every round of the cohort applies them (and publishing
+    re-checks them) until a coordinator removes them. A mentee has at most one pin per cohort.
+    """
+
+    __tablename__ = "cohort_pair_rule"
+    __table_args__ = (
+        UniqueConstraint("team_id", "cohort_id", "mentee_user_id", "mentor_user_id", name="uq_cohort_pair_rule"),
+        Index(
+            "uq_cohort_pair_rule_one_pin",
+            "team_id",
+            "cohort_id",
+            "mentee_user_id",
+            unique=True,
+            sqlite_where=text("rule = 'pin'"),
+            postgresql_where=text("rule = 'pin'"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    cohort_id: int = Field(sa_column=Column(Integer, ForeignKey("cohort.id", ondelete="CASCADE"), nullable=False))
+    mentee_user_id: str = Field(max_length=32)
+    mentor_user_id: str = Field(max_length=32)
+    rule: str = Field(max_length=8)  # storage.vocab.PairRuleKind
+    created_by: str = Field(default="", max_length=32)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class Pair(SQLModel, table=True):
@@ -98,3 +149,5 @@ class MatchRequest(SQLModel, table=True):
     status: str = Field(default=MatchRequestStatus.OFFERED, max_length=16)  # MatchRequestStatus
     respond_by: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    batch: int = Field(default=1)  # 1 for the first shortlist, 2 for a new one after the first ran out...
+    close_reason: str = Field(default="", max_length=64)  # why it was declined, expired or closed

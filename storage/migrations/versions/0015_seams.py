@@ -7,7 +7,7 @@
   suggestions rotate and never repeat while others fit.
 
 Revision ID: 0015
-Revises: 0010
+Revises: 0009
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from alembic import op
 import storage.types
 
 revision = "0015"
-down_revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
