@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlmodel import select
 
 from bot import ids
@@ -105,8 +106,8 @@ def submit(app: RunningApp, user_id: str, view: dict[str, Any], states: dict[str
 def database_refuses(engine: Engine, pattern: str) -> Iterator[list[str]]:
     """While active, the database fails every statement matching ``pattern`` (a regex on the SQL text).
 
-    The failure is the driver's own ``OperationalError`` raised as the statement reaches the connection, so
-    SQLAlchemy and the app see exactly what a dropped or restarting database gives them. Yields the
+    The failure is the driver's own ``OperationalError``, wrapped as SQLAlchemy wraps it, raised as the statement
+    reaches the connection, so the app sees exactly what a dropped or restarting database gives it. Yields the
     statements refused.
     """
     rx = re.compile(pattern, re.IGNORECASE | re.DOTALL)
@@ -115,7 +116,9 @@ def database_refuses(engine: Engine, pattern: str) -> Iterator[list[str]]:
     def refuse(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
         if rx.search(statement):
             refused.append(statement)
-            raise conn.dialect.loaded_dbapi.OperationalError("server closed the connection unexpectedly")
+            driver_error = conn.dialect.loaded_dbapi.OperationalError("server closed the connection unexpectedly")
+            # wrapped as SQLAlchemy wraps a driver's error (its bulk-insert path calls this hook outside that wrap)
+            raise OperationalError(statement, parameters, driver_error)
 
     event.listen(engine, "before_cursor_execute", refuse)
     try:

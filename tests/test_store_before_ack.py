@@ -395,9 +395,10 @@ def test_publishing_a_round_failing_keeps_the_preview_and_creates_no_pair(app: R
     app.driver.slash_command(COORDINATOR, "match")
     view = _preview(app, after=started)
     with database_refuses(app.services.engine, r"^INSERT INTO pair\b"):
-        answer = app.driver.view_submission(COORDINATOR, view, {}).json()
-    assert answer["response_action"] == "update" and NOT_SAVED in str(answer["view"]["blocks"][0])
-    assert answer["view"]["submit"]  # still the preview, with its Publish button
+        response = app.driver.view_submission(COORDINATOR, view, {})
+    answer = response.json()
+    assert response.elapsed < 3 and answer["response_action"] == "update"
+    assert "Publishing failed, and nothing was created" in str(answer["view"]["blocks"])
     time.sleep(0.3)
     assert _rows(app, PairRow) == []
     assert not any("first in line" in m["text"] for m in app.sandbox.messages_to(ERIN_ID))

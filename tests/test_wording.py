@@ -17,8 +17,9 @@ from storage.vocab import PairStatus
 from tests.conftest import COORDINATOR, RunningApp
 from tests.flows import eventually, freeze, message_with, open_modal_from, pair_by_hand, run_until, submit
 from tests.helpers import ALICE, BOB, sign_up
-from tests.test_matching_choice import _choice_cohort, _click, _request
+from tests.round_steps import show_tab
 from tests.test_matching_flow import CAROL, ERIN, _preview, _signup_cohort
+from tests.test_mentee_choice import _choice_cohort, _pick, _request_to, _shortlist
 
 
 def _dump(value: Any) -> str:
@@ -36,14 +37,19 @@ def test_the_preview_and_the_pairs_dm_speak_of_both_people_not_to_the_mentee(app
     _signup_cohort(app)
     started = time.time()
     app.driver.slash_command(COORDINATOR, "match")
-    preview = _dump(_preview(app, after=started))
+    view = _preview(app, after=started)
+    preview = _dump(view)
     assert f"<@{ALICE.user_id}> wants to learn python and system design; <@{BOB.user_id}> offers them" in preview
     assert "you want" not in preview and "your time" not in preview
-    assert f"no mentor speaks a language <@{ERIN.user_id}> listed" in preview  # not "...with you"
-    view = _preview(app, after=started)
+    unmatched = _dump(show_tab(app, view, "unmatched"))
+    assert f"no mentor speaks a language <@{ERIN.user_id}> listed" in unmatched  # not "...with you"
     assert app.driver.view_submission(COORDINATOR, view, {}).status == 200
     kickoff = eventually(
-        lambda: [c for c in app.sandbox.calls_for("chat.postMessage") if "Meet your mentorship partner" in str(c.args)]
+        lambda: [
+            c
+            for c in app.sandbox.calls_for("chat.postMessage")
+            if "Meet your mentorship partner" in str(c.args) and ALICE.user_id in str(c.args)
+        ]
     )[0]
     text = _dump(kickoff.args["blocks"])
     assert f"<@{ALICE.user_id}> wants to learn python and system design; <@{BOB.user_id}> offers them" in text
@@ -53,18 +59,10 @@ def test_the_preview_and_the_pairs_dm_speak_of_both_people_not_to_the_mentee(app
 def test_a_shortlist_speaks_to_the_mentee_and_a_request_to_the_mentor(app: RunningApp) -> None:
     _choice_cohort(app)
     app.driver.slash_command(COORDINATOR, "match")
-    shortlist = app.sandbox.wait_for(
-        "chat.postMessage",
-        lambda c: c.args.get("channel") == ALICE.user_id and "Pick your mentor" in c.args.get("text", ""),
-    )
-    assert f"<@{BOB.user_id}> offers python and system design, which you want to learn" in _dump(shortlist.args)
-    request = _request(app, ALICE.user_id, BOB.user_id)
-    _click(app, ALICE.user_id, ids.CHOICE_PICK, str(request.id))
-    asked = app.sandbox.wait_for(
-        "chat.postMessage",
-        lambda c: c.args.get("channel") == BOB.user_id and "would like you as their mentor" in c.args.get("text", ""),
-    )
-    text = _dump(asked.args["blocks"])
+    shortlist = _shortlist(app, ALICE.user_id)
+    assert f"<@{BOB.user_id}> offers python and system design, which you want to learn" in _dump(shortlist)
+    request_id = _pick(app, ALICE.user_id, BOB.user_id)
+    text = _dump(_request_to(app, BOB.user_id, request_id)["blocks"])
     assert "They want to learn python and system design, which you offer" in text
     assert "you want" not in text
 
