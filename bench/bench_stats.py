@@ -1,5 +1,6 @@
 """Stats benchmark: a generated program of 20,000 participants and 8,000 pairs with two years of meetings,
-check-ins, goals and surveys, on SQLite and on PostgreSQL; times the /mentor stats figures and the chart.
+check-ins (each with its outcome), goals and surveys, on SQLite and on PostgreSQL; times the /mentor stats figures
+and the chart.
 
     python bench/bench_stats.py                 # both databases (PostgreSQL skipped if unreachable)
     python bench/bench_stats.py --sqlite-only
@@ -31,11 +32,12 @@ from bot.stats import chart_series, compute_with_previous, render_chart  # noqa:
 from storage.db import make_engine  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
 from storage.models import Cohort, Pair, Participant, Profile  # noqa: E402
-from storage.models.journey import Meeting, PairGoals, PairJourney, PrivateAnswer  # noqa: E402
+from storage.models.journey import CheckinRecord, Meeting, PairGoals, PairJourney, PrivateAnswer  # noqa: E402
 from storage.models.outbox import ScheduledPrompt  # noqa: E402
 from storage.vocab import (
     AnswerKind,
     Cadence,
+    CheckinOutcome,
     CloseReason,
     CohortStatus,
     GoalProgress,
@@ -187,7 +189,7 @@ def generate(engine: Engine, seed: int = 7) -> dict[str, int]:
         pair_rows = session.execute(
             text("SELECT id, mentee_user_id, mentor_user_id, created_at, closed_at FROM pair ORDER BY id")
         ).all()
-        meetings, answers, goals, journeys, prompts = [], [], [], [], []
+        meetings, answers, goals, journeys, prompts, records = [], [], [], [], [], []
         for pid, mentee, mentor, created, _closed in pair_rows:
             created = created if isinstance(created, datetime) else datetime.fromisoformat(str(created))
             created = created.replace(tzinfo=UTC) if created.tzinfo is None else created
@@ -231,6 +233,18 @@ def generate(engine: Engine, seed: int = 7) -> dict[str, int]:
                         "last_error": "",
                         "created_at": day,
                         "updated_at": day,
+                    }
+                )
+                outcome = rng.choices(list(CheckinOutcome), [70, 15, 15])[0] if day + timedelta(days=14) < end else ""
+                records.append(
+                    {
+                        "team_id": TEAM,
+                        "pair_id": pid,
+                        "seq": seq,
+                        "sent_at": day,
+                        "outcome": outcome,
+                        "answered_by": mentee if outcome in (CheckinOutcome.MET, CheckinOutcome.NOT_YET) else "",
+                        "answered_at": day if outcome in (CheckinOutcome.MET, CheckinOutcome.NOT_YET) else None,
                     }
                 )
                 day += timedelta(days=14)
@@ -308,6 +322,7 @@ def generate(engine: Engine, seed: int = 7) -> dict[str, int]:
             (PairJourney, journeys),
             (PairGoals, goals),
             (PrivateAnswer, answers),
+            (CheckinRecord, records),
         ):
             for chunk in _chunks(rows):
                 session.execute(insert(model), chunk)

@@ -58,8 +58,10 @@ def build_client(settings: Settings, *, token: str | None = None, timeout: int =
     )
 
 
-def build_app(services: Services, *, verify_token: bool = True) -> App:
-    """The Bolt app with every listener registered."""
+def build_app(
+    services: Services, *, verify_token: bool = True, listener_executor: ContextExecutor | None = None
+) -> App:
+    """The Bolt app with every listener registered (``listener_executor``: the pool running work after acks)."""
     settings = services.settings
     oauth: dict[str, Any] = {}
     if settings.multi_workspace:  # OAuth installs: each request is authorized from the installation store
@@ -78,7 +80,8 @@ def build_app(services: Services, *, verify_token: bool = True) -> App:
         token_verification_enabled=verify_token,
         logger=logging.getLogger("slack_bolt"),
         **oauth,
-        listener_executor=ContextExecutor(max_workers=12, thread_name_prefix="listener"),  # carries the request id
+        # carries the request id into the work that follows each ack
+        listener_executor=listener_executor or ContextExecutor(max_workers=12, thread_name_prefix="listener"),
     )
     install_bolt_hooks(app)  # first: payload guard, metered client, friendly error handler
 

@@ -31,11 +31,13 @@ from sqlmodel import Session, select
 
 from bot import people
 from bot.cohorts import get_cohort, mark_matching, mark_running, settings_of
+from bot.learning import active_model
 from bot.matching import Score, plan_round, score, score_matrix
 from bot.matching.rounds import CAPACITY_REASON
 from bot.matching.solver import assign_from_matrix
 from bot.matchmaking import do_not_pair_lists, load_pool, load_rules, past_pairs_of, round_settings
 from bot.outbox import Outgoing, schedule_prompt
+from bot.outcomes import record_snapshots
 from bot.privacy import is_pseudonym
 from bot.profiles import Profile, Status
 from bot.views.matching import choice_offer_message, choice_request_message, plural
@@ -78,6 +80,7 @@ def draw_shortlists(
     forbidden: set[tuple[str, str]] | frozenset[tuple[str, str]] = frozenset(),
     priority: set[str] | frozenset[str] = frozenset(),
     size: int = SHORTLIST,
+    model: Any = None,
 ) -> tuple[dict[str, list[str]], dict[str, str]]:
     """Capacity-aware shortlists: place k of every list comes from one optimal assignment.
 
@@ -97,6 +100,7 @@ def draw_shortlists(
         forbidden: Pairs a coordinator forbade (or a mentor already declined).
         priority: Mentees first in line (boosted as in a normal round).
         size: At most this many mentors each.
+        model: The cohort's learned scoring model (None: its weights).
 
     Returns:
         Mentee id -> mentor ids best first (rank order), and mentee id -> why they got nobody.
@@ -105,7 +109,7 @@ def draw_shortlists(
     if not mentees:
         return lists, {}
     matrix = score_matrix(
-        mentees, mentors, weights, settings, week_of=week_of, past_pairs=past_pairs, forbidden=forbidden
+        mentees, mentors, weights, settings, week_of=week_of, past_pairs=past_pairs, forbidden=forbidden, model=model
     )
     allowed = matrix.allowed.copy()
     capacities = np.array([max(m.capacity, 0) for m in mentors], dtype=np.int64)
@@ -241,6 +245,7 @@ def offer_shortlists(
     for mentee, mentors_out in (exclude or {}).items():
         forbidden |= {(mentee, m) for m in mentors_out}
     pins = {e: m for e, m in rules.pins.items() if any(p.user_id == m for p in mentors)}
+    model = active_model(session=session, team_id=team_id, cohort_id=cohort_id)
     lists, why = draw_shortlists(
         mentees,
         mentors,
@@ -250,6 +255,7 @@ def offer_shortlists(
         past_pairs=pool.past_pairs,
         forbidden=frozenset(forbidden),
         priority=pool.priority,
+        model=model,
     )
     mentor_by_id = {m.user_id: m for m in mentors}
     days = cohort_settings.choice_pick_days
@@ -266,7 +272,7 @@ def offer_shortlists(
         deadline = _schedule_pick_prompts(session, cohort, mentee.user_id, batch, now, days)
         requests = []
         for rank, mentor_id in enumerate(chosen, start=1):
-            detail = score(mentee, mentor_by_id[mentor_id], weights, week_of=now.date())
+            detail = score(mentee, mentor_by_id[mentor_id], weights, week_of=now.date(), model=model)
             request = MatchRequest(
                 team_id=team_id,
                 cohort_id=cohort_id,
@@ -660,6 +666,7 @@ def _make_pair(session: Session, request: MatchRequest, now: datetime, *, create
         created_at=now,
     )
     session.add(pair)
+    record_snapshots(session=session, pairs=[pair], now=now)
     session.execute(
         update(MatchRequest)
         .where(
@@ -827,6 +834,7 @@ def auto_match(
         forbidden=forbidden,
         priority=pool.priority,
         week_of=now.date(),
+        model=active_model(session=session, team_id=cohort.team_id, cohort_id=cohort.id),
     )
     made = []
     for planned in result.pairs:

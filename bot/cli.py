@@ -1,4 +1,4 @@
-"""The `mentorbot` command: run | demo | db upgrade | match."""
+"""The `mentorbot` command: run | demo | db upgrade | import | match | learn | score | outcomes."""
 
 from __future__ import annotations
 
@@ -43,6 +43,23 @@ def _parser() -> argparse.ArgumentParser:
     match = sub.add_parser("match", help="match people from a CSV file, without Slack")
     match.add_argument("--input", type=Path, required=True, help="people.csv (format: see README)")
     match.add_argument("--output", type=Path, required=True, help="where to write pairs.csv")
+
+    learn = sub.add_parser("learn", help="fit a pair-scoring model to past outcomes (grouped cross-validation)")
+    learn.add_argument("--outcomes", type=Path, required=True, help="outcomes.csv (format: see README)")
+    learn.add_argument("--output", type=Path, required=True, help="where to write model.json")
+    learn.add_argument("--seed", type=int, default=0, help="random seed of the folds and intervals (default 0)")
+    learn.add_argument("--folds", type=int, default=5, help="cross-validation folds (default 5)")
+    learn.add_argument("--chart", type=Path, default=None, help="also draw each factor's learned effect to a PNG")
+
+    score = sub.add_parser("score", help="score pairs from a CSV file with the default weights or a model")
+    score.add_argument("--pairs", type=Path, required=True, help="pairs.csv (outcomes.csv format, outcome optional)")
+    score.add_argument("--model", type=Path, default=None, help="model.json from `mentorbot learn`")
+    score.add_argument("--output", type=Path, required=True, help="where to write scored.csv")
+
+    outcomes = sub.add_parser("outcomes", help="export the program's closed, labelled pairs as outcomes.csv")
+    outcomes.add_argument("--output", type=Path, required=True, help="where to write outcomes.csv")
+    outcomes.add_argument("--team", default=None, help="workspace id (default: the only one in the database)")
+    outcomes.add_argument("--cohort", default=None, help="only this cohort (default: every cohort)")
     return parser
 
 
@@ -218,6 +235,57 @@ def cmd_match(args: argparse.Namespace) -> int:
     return run_offline(args.input, args.output, stream=sys.stdout)
 
 
+def cmd_learn(args: argparse.Namespace) -> int:
+    from bot.matching.outcome_files import run_learn
+
+    if not 2 <= args.folds <= 20:
+        print("mentorbot: --folds must be from 2 to 20", file=sys.stderr)
+        return 2
+    return run_learn(
+        args.outcomes, args.output, stream=sys.stdout, seed=args.seed, folds=args.folds, chart_path=args.chart
+    )
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    from bot.matching.outcome_files import run_score
+
+    return run_score(args.pairs, args.output, stream=sys.stdout, model_path=args.model)
+
+
+def cmd_outcomes(env: dict[str, str], args: argparse.Namespace) -> int:
+    from bot.outcomes import export_outcomes
+    from storage import coordination
+    from storage.db import make_engine, session_factory
+    from storage.migrate import upgrade
+
+    settings = _database_settings(env)
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    with session_factory(engine)() as session:
+        team = args.team
+        if team is None:
+            teams = coordination.known_teams(session=session)
+            if len(teams) != 1:
+                print(
+                    f"mentorbot: pass --team (workspaces in the database: {', '.join(teams) or 'none'})",
+                    file=sys.stderr,
+                )
+                return 2
+            team = teams[0]
+        cohort_id = None
+        if args.cohort:
+            cohort = coordination.find_cohort_by_name(session=session, team_id=team, name=args.cohort)
+            if cohort is None:
+                print(f"mentorbot: no cohort is called {args.cohort!r}", file=sys.stderr)
+                return 2
+            cohort_id = cohort.id
+        export = export_outcomes(session=session, team_id=team, cohort_id=cohort_id)
+    args.output.write_text(export.csv, encoding="utf-8")
+    print(export.summary())
+    print(f"wrote {args.output}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script."""
     args = _parser().parse_args(argv)
@@ -235,6 +303,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_import(env, args)
         if args.command == "match":
             return cmd_match(args)
+        if args.command == "learn":
+            return cmd_learn(args)
+        if args.command == "score":
+            return cmd_score(args)
+        if args.command == "outcomes":
+            return cmd_outcomes(env, args)
     except ConfigError as exc:
         print(f"mentorbot: {exc}", file=sys.stderr)
         return 2

@@ -38,6 +38,8 @@ PAIR_ACTIONS = {
     ids.COORD_PAIR_END: "end",
     ids.COORD_PAIR_REMATCH: "rematch",
 }
+EXPORT_UNMATCHED = "unmatched people"
+EXPORT_REFLECTIONS = "closing reflections"
 DIGEST_KIND = PromptKind.WEEKLY_DIGEST
 PREMATCH_ROUND_KIND = PromptKind.PREMATCH_ROUND
 PREMATCH_NOTICE_KIND = PromptKind.PREMATCH_NOTICE
@@ -373,6 +375,15 @@ def schedule_cohort_prompts(*, session: Session, cohort: Cohort, now: datetime) 
         return
     settings = settings_of(cohort)
     if settings.match_date and _match_moment(settings.match_date) > now:
+        outbox.schedule_prompt(
+            session=session,
+            team_id=cohort.team_id,
+            key=f"match_round:{cohort.id}:{settings.match_date.isoformat()}",
+            kind=PromptKind.MATCH_ROUND,
+            due_at=_match_moment(settings.match_date),
+            payload={"cohort_id": cohort.id, "match_date": settings.match_date.isoformat()},
+            reschedule=True,
+        )
         due = max(now, _match_moment(settings.match_date) - timedelta(hours=24))
         outbox.schedule_prompt(
             session=session,
@@ -432,6 +443,32 @@ def _render_prematch_notice(services: Services, session: Session, prompt: Schedu
     return Outgoing(channel=prompt.recipient_user_id, text=message["text"], blocks=message["blocks"])
 
 
+def _render_match_round(services: Services, session: Session, prompt: ScheduledPrompt, now: datetime) -> Any:
+    """On the match date the round runs by itself; its preview lands with each coordinator, who still publishes.
+
+    The round is started and planned by the same code as ``/mentor match`` (in a mentee-choice cohort the
+    shortlists go out); its messages are posted by that code, so nothing is left for the outbox to send.
+    """
+    from bot import round_runner
+
+    payload = prompt.payload or {}
+    cohort = coordination.get_cohort(session=session, team_id=prompt.team_id, cohort_id=int(payload["cohort_id"]))
+    if cohort is None or cohort.id is None:
+        return None
+    settings = settings_of(cohort)
+    if settings.match_date is None or settings.match_date.isoformat() != payload.get("match_date"):
+        return None  # the match date moved: the new date has its own prompt
+    session.rollback()  # end this session's read before the round writes in its own sessions (SQLite: one writer)
+    round_runner.begin_round(
+        services,
+        services.client_for(prompt.team_id),
+        team_id=prompt.team_id,
+        cohort_id=int(payload["cohort_id"]),
+        actor=round_runner.SCHEDULE,
+    )
+    return None
+
+
 def _render_digest(services: Services, session: Session, prompt: ScheduledPrompt, now: datetime) -> Any:
     from bot.outbox import Outgoing
 
@@ -454,6 +491,7 @@ def register_prompt_kinds() -> None:
 
     register_prompt_kind(DIGEST_KIND, _render_digest, after_send=_after_digest)
     register_prompt_kind(PREMATCH_ROUND_KIND, _render_prematch_round)
+    register_prompt_kind(PromptKind.MATCH_ROUND, _render_match_round)
     register_prompt_kind(PREMATCH_NOTICE_KIND, _render_prematch_notice)
 
 
@@ -609,29 +647,45 @@ def _cancel_prompts(*, session: Session, team_id: str, pair_id: int, now: dateti
 # ---------------------------------------------------------------------- export
 
 
+def cohort_reflections(*, session: Session, team_id: str, cohort_id: int | None) -> list[dict[str, Any]]:
+    """A cohort's closing reflections for coordinators (what people achieved and learned, by pair and role)."""
+    return stats.reflections(session=session, team_id=team_id, cohort_id=cohort_id)
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d")
+    return "" if value is None else value
+
+
 def export_csv(*, session: Session, team_id: str, cohort_id: int | None, with_comments: bool) -> bytes:
-    """The coordinator's CSV: one row per pair (no answer text); with comments, a second section of free-text
-    answers with nothing that says who wrote them or about which pair."""
+    """The coordinator's CSV: one row per pair (no answer text); then the unmatched people (the waiting list, with
+    why) and the closing reflections, each a titled section; with comments, the free-text survey answers with
+    nothing that says who wrote them or about which pair."""
     rows = stats.export_rows(session=session, team_id=team_id, cohort_id=cohort_id)
     out = io.StringIO()
     columns = list(rows[0]) if rows else ["pair_id"]
     writer = csv_safety.writer(out)
     writer.writerow(columns)
     for row in rows:
-        writer.writerow(
-            [
-                (
-                    f"{v:.2f}"
-                    if isinstance(v, float)
-                    else v.strftime("%Y-%m-%d")
-                    if isinstance(v, datetime)
-                    else ""
-                    if v is None
-                    else v
-                )
-                for v in (row[c] for c in columns)
-            ]
-        )
+        writer.writerow([_cell(row[c]) for c in columns])
+    waiting = stats.waiting(session=session, team_id=team_id, cohort_id=cohort_id)
+    reasons = coordination.unmatched_reasons(
+        session=session, team_id=team_id, user_ids=[*waiting["mentees"], *waiting["mentors"]]
+    )
+    writer.writerow([])
+    writer.writerow([EXPORT_UNMATCHED])
+    writer.writerow(["user", "waiting for", "why"])
+    for side, wants in (("mentees", "a mentor"), ("mentors", "a mentee")):
+        for user_id in waiting[side]:
+            writer.writerow([user_id, wants, reasons.get(user_id, "")])
+    writer.writerow([])
+    writer.writerow([EXPORT_REFLECTIONS])
+    writer.writerow(["pair_id", "role", "achieved", "learned"])
+    for reflection in stats.reflections(session=session, team_id=team_id, cohort_id=cohort_id):
+        writer.writerow([reflection[k] for k in ("pair_id", "role", "achieved", "learned")])
     if with_comments:
         writer.writerow([])
         writer.writerow(["survey", "question", "comment (author and pair removed)"])

@@ -12,11 +12,13 @@ from sqlmodel import Session
 
 from bot import people
 from bot.cohorts import get_cohort, mark_running, resolve_cohort, settings_of
+from bot.learning import active_model
 from bot.matching import score
 from bot.matching.availability import shared_hours
 from bot.matching.matrix import AVAILABILITY, DEPARTMENT, DO_NOT_PAIR, FLOOR, FORBIDDEN, LANGUAGE, MANAGER, PAST
 from bot.matching.scoring import Score
 from bot.matchmaking import PAIR_PROBLEMS, do_not_pair_lists, load_rules, past_pairs_of, round_settings
+from bot.outcomes import record_snapshots
 from bot.profiles import Profile, Status
 from storage import rounds as store
 from storage.coordination import record_audit
@@ -61,7 +63,8 @@ def _manual_check(
     mentor = replace(mentor, do_not_pair=frozenset(blocked.get(mentor_id, set())))
     past = past_pairs_of(session, team_id, (mentee_id, mentor_id))  # either may have left and come back
     rules = load_rules(session=session, team_id=team_id, cohort_id=int(cohort.id or 0))
-    pair_score = score(mentee, mentor, weights, week_of=now.date())
+    model = active_model(session=session, team_id=team_id, cohort_id=cohort.id)
+    pair_score = score(mentee, mentor, weights, week_of=now.date(), model=model)
     hours, _ = shared_hours(mentee, mentor, now.date())
     # every violated rule, not just the first one (the solver only needs the first)
     violated = {
@@ -152,6 +155,7 @@ def create_manual_pair(
         created_at=now,
     )
     session.add(pair)
+    record_snapshots(session=session, pairs=[pair], now=now)
     session.execute(
         update(Participant)
         .where(Participant.team_id == team_id, Participant.user_id == mentee_id)

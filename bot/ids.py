@@ -177,6 +177,12 @@ COHORT_CLOSE_VIEW = "cohort_close_confirm"
 AUDIT_EXPORT = "coord_audit_export"
 PROGRAM_CHOICE_PICK_DAYS = "coord_program_choice_pick_days"
 
+# Learning from past cohorts (the program modal's offer, the results modal, apply and revert)
+LEARN_OPEN = "coord_learn_open"
+LEARN_VIEW = "coord_learn"
+LEARN_REVERT = "coord_learn_revert"
+LEARN_DONE_VIEW = "coord_learn_done"
+
 # Store before ack, HR import confirmation, signup window (the seams between stages)
 STORE_FAILED = "store_failed"
 IMPORT_CONFIRM = "coord_import_confirm"

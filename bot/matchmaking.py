@@ -32,6 +32,7 @@ from sqlmodel import Session, select
 
 from bot import people
 from bot.cohorts import carry_over_sources, get_cohort, mark_matching, mark_running, settings_of
+from bot.learning import active_model
 from bot.matching import MatchSettings, RoundResult, Weights, diff_rounds, plan_round, score
 from bot.matching.availability import shared_hours
 from bot.matching.matrix import (
@@ -51,6 +52,7 @@ from bot.matching.matrix import (
 from bot.matching.reasons import unmatched as stored_reason
 from bot.matching.rounds import MatchedPair
 from bot.matching.scoring import Score
+from bot.outcomes import record_snapshots
 from bot.privacy import is_pseudonym, pseudonym_of_key
 from bot.profiles import Profile, Status
 from storage import rounds as store
@@ -584,6 +586,7 @@ def plan_cohort(*, session: Session, team_id: str, cohort_id: int, now: datetime
         forbidden=rules.forbids,
         priority=pool.priority,
         week_of=week,
+        model=active_model(session=session, team_id=team_id, cohort_id=cohort_id),
     )
     mentee_by_id = {p.user_id: p for p in pool.mentees}
     mentor_by_id = {p.user_id: p for p in pool.mentors}
@@ -837,6 +840,7 @@ def _publish(*, session: Session, round_id: int, actor: str, now: datetime, revi
     cohort = get_cohort(session=session, team_id=team_id, cohort_id=cohort_id)
     assert cohort is not None
     rules = load_rules(session=session, team_id=team_id, cohort_id=cohort_id)
+    model = active_model(session=session, team_id=team_id, cohort_id=cohort_id)
     if rules_changed_since_plan(match_round, rules):
         session.rollback()
         return Publication("outdated", match_round, latest=match_round.id, cohort_name=cohort.name)
@@ -865,7 +869,7 @@ def _publish(*, session: Session, round_id: int, actor: str, now: datetime, revi
             reason = PAIR_PROBLEMS[FORBIDDEN]
         if not reason:
             mentee, mentor = mentee_by_id[mentee_id], mentor_by_id[mentor_id]
-            detail = score(mentee, mentor, weights, week_of=week)
+            detail = score(mentee, mentor, weights, week_of=week, model=model)
             hours, _ = shared_hours(mentee, mentor, week)
             code = pair_block(mentee, mentor, detail.total, hours, constraints, past_pairs=pool.past_pairs)
             pinned_now = rules.pins.get(mentee_id) == mentor_id
@@ -899,6 +903,7 @@ def _publish(*, session: Session, round_id: int, actor: str, now: datetime, revi
             forbidden=rules.forbids,
             priority=pool.priority,
             week_of=week,
+            model=model,
         )
         resolved = [(p.mentee_id, p.mentor_id, p.score) for p in again.pairs]
         _true_reasons(again.unmatched, mentee_by_id, pool, rules, weights, constraints, week)
@@ -930,6 +935,7 @@ def _publish(*, session: Session, round_id: int, actor: str, now: datetime, revi
         )
         session.add(pair_row)
         created.append(pair_row)
+    record_snapshots(session=session, pairs=created, now=now)
     if matched:
         session.execute(
             update(Participant)

@@ -70,11 +70,35 @@ class RequestIdFilter(logging.Filter):
 
 
 class ContextExecutor(ThreadPoolExecutor):
-    """A thread pool that runs each task in a copy of the submitter's context, so the request id follows."""
+    """A thread pool that runs each task in a copy of the submitter's context, so the request id follows.
+
+    It counts the tasks not yet finished, so a simulation can wait for the work that follows each ack
+    (``wait_idle``) instead of sleeping a guessed time.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._busy = 0
+        self._idle = threading.Condition()
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:  # type: ignore[override]
         context = contextvars.copy_context()
-        return super().submit(context.run, fn, *args, **kwargs)
+        with self._idle:
+            self._busy += 1
+        future = super().submit(context.run, fn, *args, **kwargs)
+        future.add_done_callback(self._finished)
+        return future
+
+    def _finished(self, _future: Future[Any]) -> None:
+        with self._idle:
+            self._busy -= 1
+            if self._busy == 0:
+                self._idle.notify_all()
+
+    def wait_idle(self, timeout: float = 30.0) -> bool:
+        """Block until no submitted task is running or queued; False on timeout."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._busy == 0, timeout=timeout)
 
 
 # ---------------------------------------------------------------------------------------------- JSON logs

@@ -17,6 +17,7 @@ from bot.profiles import Profile, Role, Status
 from storage import participants
 from storage.models import Participant
 from storage.models import Profile as ProfileRow
+from storage.vocab import ParticipantStatus
 
 log = logging.getLogger(__name__)
 
@@ -95,8 +96,9 @@ def save_signup(
     email: str | None = None,
     cohort_id: int | None = None,
     person_key: str = "",
+    now: datetime | None = None,
 ) -> tuple[Participant, bool]:
-    """Store a validated signup; returns the participant and whether it is new.
+    """Store a validated signup (stamped ``now``, the app's clock); returns the participant and whether it is new.
 
     ``display_name`` names a new participant; an existing one keeps the name Slack gave earlier
     (:func:`remember_slack_identity` refreshes it after the signup is acknowledged). ``person_key`` is the
@@ -119,7 +121,33 @@ def save_signup(
         timezone=form.timezone,
         fields=fields,
         person_key=person_key,
+        now=now,
     )
+
+
+def set_paused(
+    *, session: Session, services: Any, team_id: str, user_id: str, paused: bool, now: datetime
+) -> Participant | None:
+    """A person pauses themselves (no matching, and their pairs' prompts hold) or comes back. Commits.
+
+    Returns:
+        Their participant row, or None when they never signed up.
+    """
+    from bot.lifecycle import pause
+
+    participant = participants.set_status(
+        session=session,
+        team_id=team_id,
+        user_id=user_id,
+        status=ParticipantStatus.PAUSED if paused else ParticipantStatus.ACTIVE,
+    )
+    if participant is None:
+        return None
+    if paused:
+        pause.hold_pairs_of(session=session, services=services, team_id=team_id, user_id=user_id, now=now)
+    else:
+        pause.release_pairs_of(session=session, services=services, team_id=team_id, user_id=user_id, now=now)
+    return participant
 
 
 def remember_slack_identity(

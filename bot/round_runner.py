@@ -17,7 +17,9 @@ from sqlmodel import Session
 
 from bot import choice, matchmaking
 from bot.cohorts import get_cohort, settings_of
+from bot.coordinators import coordinator_targets
 from bot.outbox import Outgoing
+from bot.views.blocks import escape, section
 from bot.views.matching import (
     PreviewData,
     PreviewState,
@@ -38,6 +40,7 @@ if TYPE_CHECKING:
     from bot.services import Services
 
 log = logging.getLogger(__name__)
+SCHEDULE = "schedule"  # the actor of a round that ran by itself on its cohort's match date
 
 
 def preview_data(session: Session, match_round: MatchRound) -> PreviewData:
@@ -148,12 +151,12 @@ def begin_round(
             now=now,
         )
     for old in replaced:
-        if old is not None and old.requested_by and old.requested_by != actor and old.requested_by != "schedule":
+        if old is not None and old.requested_by and old.requested_by != actor and old.requested_by != SCHEDULE:
             _safe_post(
                 client,
                 old.requested_by,
                 f"Your match preview of {cohort.name} (round #{old.id}) was replaced by a newer one that "
-                f"{'the schedule' if actor == 'schedule' else f'<@{actor}>'} started. Its buttons no longer change "
+                f"{'the schedule' if actor == SCHEDULE else f'<@{actor}>'} started. Its buttons no longer change "
                 "anything; the new preview is on App Home.",
             )
     plan_and_show(services, client, round_id=started.round.id, view_id=view_id, actor=actor)
@@ -183,7 +186,7 @@ def plan_and_show(
             store.fail_round(
                 session=session, round_id=round_id, error="the matcher hit an error; see the logs", now=services.now()
             )
-        if actor != "schedule":
+        if actor != SCHEDULE:
             _safe_post(client, actor, "Sorry, the match round failed. Please try `/mentor match` again.")
         if view_id:
             _safe_update(
@@ -209,8 +212,15 @@ def plan_and_show(
             mean=float(result.get("mean_score", 0.0)),
             cohort=cohort,
         )
-        for person in _coordinators_to_tell(services, actor):
-            _safe_post(client, person, message["text"], message["blocks"])
+        text, blocks = message["text"], message["blocks"]
+        if actor == SCHEDULE:
+            lead = (
+                f":calendar: Today is the match date of *{escape(cohort)}*, so I ran the round. "
+                "Nothing is published yet."
+            )
+            text, blocks = f"{lead} {text}", [section(lead), *blocks]
+        for person in _coordinators_to_tell(services, actor, match_round.team_id):
+            _safe_post(client, person, text, blocks)
     return match_round
 
 
@@ -219,11 +229,11 @@ def _team_of(session: Session, round_id: int) -> str:
     return row.team_id if row is not None else ""
 
 
-def _coordinators_to_tell(services: Services, actor: str) -> list[str]:
-    """The person who asked; for a scheduled round, every configured coordinator."""
-    if actor != "schedule":
+def _coordinators_to_tell(services: Services, actor: str, team_id: str) -> list[str]:
+    """The person who asked; for a scheduled round, every coordinator of the workspace."""
+    if actor != SCHEDULE:
         return [actor]
-    return sorted(services.settings.coordinator_ids)
+    return coordinator_targets(services, team_id)
 
 
 def _safe_post(client: WebClient, channel: str, text: str, blocks: list[dict[str, Any]] | None = None) -> None:

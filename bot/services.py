@@ -44,6 +44,8 @@ class Services:
     installations: Any = None
     # a workspace's bot token is read from the store at most this often (seconds)
     token_cache_seconds: float = 60.0
+    # labelled pairs (in all, and of each outcome) before "Learn from past cohorts" is offered
+    learn_minimum: tuple[int, int] = (200, 30)
     _clients: dict[str, tuple[float, WebClient]] = field(default_factory=dict, init=False, repr=False)
     _clients_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 

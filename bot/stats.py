@@ -1,7 +1,9 @@
-"""Program metrics: aggregates from storage, small groups hidden, a trend, and the chart.
+"""Program metrics: aggregates from storage, a trend, and the chart.
 
-Only aggregates leave this module, and any figure resting on fewer than :data:`MIN_GROUP` people (or
-pairs, or answers) is replaced by :data:`HIDDEN`.
+Each figure is defined once, in README ("Figures: what each number counts") and in the stats message's
+footnote, and computed that way here. Coordinators see exact figures; where the figures are posted for people
+who are not coordinators (``/mentor stats`` in a channel with other members), any figure resting on fewer than
+:data:`MIN_GROUP` people (or pairs, or answers) is replaced by :data:`HIDDEN`.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from sqlmodel import Session
 
 from bot import charts
 from storage import coordination, stats
-from storage.vocab import PairStatus
+from storage.vocab import CheckinOutcome, PairStatus
 
 log = logging.getLogger(__name__)
 
@@ -51,10 +53,13 @@ class ProgramStats:
     met_pairs: int = 0
     median_days_to_first_meeting: float | None = None
     meetings: dict[str, float] = field(default_factory=dict)
-    checkins: dict[str, int] = field(default_factory=dict)
     goals: dict[str, int] = field(default_factory=dict)
     surveys: dict[str, float] = field(default_factory=dict)
     departures: int = 0
+    sources: dict[str, int] = field(default_factory=dict)
+    checkin_outcomes: dict[str, int] = field(default_factory=dict)
+    flags: dict[str, int] = field(default_factory=dict)
+    waiting: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def total_pairs(self) -> int:
@@ -62,39 +67,47 @@ class ProgramStats:
 
     @property
     def match_rate(self) -> float | None:
-        """Share of mentees ever paired in the cohort; None when fewer than 5 mentees."""
+        """Mentees of the cohort ever paired in it ÷ mentees of the cohort (people who left not counted)."""
         n = self.mentees.get("mentees", 0)
-        return self.mentees.get("matched", 0) / n if n >= MIN_GROUP else None
+        return self.mentees.get("matched", 0) / n if n else None
 
     @property
     def meetings_per_pair_month(self) -> float | None:
+        """Meetings logged ÷ months the cohort's pairs were open."""
         months = self.meetings.get("pair_months", 0.0)
-        if self.total_pairs < MIN_GROUP or months <= 0:
-            return None
-        return self.meetings.get("meetings", 0) / months
+        return self.meetings.get("meetings", 0) / months if months > 0 else None
+
+    @property
+    def checkins_answered(self) -> int:
+        return self.checkin_outcomes.get(CheckinOutcome.MET, 0) + self.checkin_outcomes.get(CheckinOutcome.NOT_YET, 0)
+
+    @property
+    def checkins_sent(self) -> int:
+        return sum(self.checkin_outcomes.values())
 
     @property
     def checkin_rate(self) -> float | None:
-        sent = self.checkins.get("sent", 0)
-        if sent < MIN_GROUP or self.total_pairs < MIN_GROUP:
-            return None
-        return max(0.0, sent - self.checkins.get("unanswered", 0)) / sent
+        """Check-ins answered ÷ check-ins whose answer window closed (answered or ignored; open ones wait)."""
+        closed = self.checkins_answered + self.checkin_outcomes.get(CheckinOutcome.IGNORED, 0)
+        return self.checkins_answered / closed if closed else None
 
     @property
     def median_days(self) -> float | None:
-        return self.median_days_to_first_meeting if self.met_pairs >= MIN_GROUP else None
+        return self.median_days_to_first_meeting
 
     @property
     def satisfaction(self) -> float | None:
-        return self.surveys.get("mean") if self.surveys.get("respondents", 0) >= MIN_GROUP else None
+        """Mean of each respondent's latest satisfaction (1-5): one voice per person."""
+        return self.surveys.get("mean") if self.surveys.get("rated_people", 0) else None
 
     @property
     def nps(self) -> float | None:
-        """Net promoter score (-100..100); None when fewer than 5 people answered."""
-        answers = self.surveys.get("nps_answers", 0)
-        if self.surveys.get("nps_respondents", 0) < MIN_GROUP or not answers:
+        """Net promoter score over people (-100..100): each respondent's latest "would you recommend" answer,
+        % promoters (9-10) minus % detractors (0-6)."""
+        people = sum(self.surveys.get(k, 0) for k in ("promoters", "passives", "detractors"))
+        if not people:
             return None
-        return 100.0 * (self.surveys.get("promoters", 0) - self.surveys.get("detractors", 0)) / answers
+        return 100.0 * (self.surveys.get("promoters", 0) - self.surveys.get("detractors", 0)) / people
 
     @property
     def goals_visible(self) -> bool:
@@ -114,10 +127,13 @@ def compute_stats(
     result.closures = stats.closure_outcomes(**scope)
     result.met_pairs, result.median_days_to_first_meeting = stats.days_to_first_meeting(**scope)
     result.meetings = stats.meeting_rate(**scope, now=now)
-    result.checkins = stats.checkin_response(**scope)
+    result.checkin_outcomes = stats.checkin_outcomes(**scope)
     result.goals = stats.goals(**scope)
-    result.surveys = stats.satisfaction(**scope)
+    result.surveys = stats.surveys_by_person(**scope)
     result.departures = stats.departures(**scope)
+    result.sources = stats.pairs_by_source(**scope)
+    result.flags = stats.flag_counts(**scope)
+    result.waiting = stats.waiting(**scope)
     return result
 
 
@@ -171,16 +187,16 @@ def chart_series(*, session: Session, team_id: str, cohort_id: int | None, now: 
     return ChartSeries(weeks=weeks, meetings=meetings, open_pairs=open_pairs, closed_pairs=closed_pairs)
 
 
-def render_chart(series: ChartSeries, figures: ProgramStats) -> bytes:
-    """The PNG for ``/mentor stats``. Weekly totals below 5 still show as bars: they count meetings, not people,
-    but the at-risk marker is hidden for fewer than 5 pairs."""
+def render_chart(series: ChartSeries, figures: ProgramStats, *, hide_small: bool = False) -> bytes:
+    """The PNG for ``/mentor stats``. Weekly totals below 5 still show as bars: they count meetings, not people;
+    where people who are not coordinators read it, the at-risk marker is hidden for fewer than 5 pairs."""
     at_risk = figures.pairs.get(PairStatus.AT_RISK, 0)
     return charts.program_chart(
         weeks=[w.date() for w in series.weeks],
         meetings=series.meetings,
         open_pairs=series.open_pairs,
         closed_pairs=series.closed_pairs,
-        at_risk_now=at_risk if visible(at_risk) else None,
+        at_risk_now=at_risk if visible(at_risk) or not hide_small else None,
         title=f"{figures.cohort_name}: meetings and pair health",
     )
 
@@ -193,8 +209,10 @@ def post_stats(
     channel_id: str,
     cohort_id: int | None,
     now: datetime,
+    hide_small: bool = False,
 ) -> dict[str, Any]:
-    """Compute the figures, post them to ``channel_id`` and upload the chart there.
+    """Compute the figures, post them to ``channel_id`` and upload the chart there (``hide_small`` where people
+    who are not coordinators read them).
 
     Returns:
         The posted message payload (``text`` and ``blocks``).
@@ -202,9 +220,10 @@ def post_stats(
     from bot.views.coordinator import stats_message
 
     current, previous = compute_with_previous(session=session, team_id=team_id, cohort_id=cohort_id, now=now)
-    message = stats_message(current, previous)
+    message = stats_message(current, previous, hide_small=hide_small)
     client.chat_postMessage(channel=channel_id, **message)
-    png = render_chart(chart_series(session=session, team_id=team_id, cohort_id=cohort_id, now=now), current)
+    series = chart_series(session=session, team_id=team_id, cohort_id=cohort_id, now=now)
+    png = render_chart(series, current, hide_small=hide_small)
     client.files_upload_v2(
         channel=channel_id,
         content=png,

@@ -13,6 +13,7 @@ from handlers import (
     home,
     install,
     knowledge,
+    learning,
     matching,
     networking,
     pairs,
@@ -35,4 +36,5 @@ def register_handlers(app: App, services: Services) -> None:
     networking.register(app, services, router)
     install.register(app, services, router)
     privacy.register(app, services, router)
+    learning.register(app, services, router)
     commands.register(app, services, router)

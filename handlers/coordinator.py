@@ -25,6 +25,7 @@ from bot.views.blocks import escape
 from bot.views.matching import cohort_choice_message
 from handlers.commands import NOT_A_COORDINATOR, CommandContext, CommandRouter
 from handlers.home import publish_home
+from handlers.learning import add_learning_offer
 from handlers.payload import team_id as _team_id
 from handlers.payload import user_id as _user_id
 from handlers.payload import view_metadata as _metadata
@@ -61,7 +62,8 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
         ctx.ack()
         with services.sessions() as session:
             view = coordination.open_program_view(session=session, team_id=ctx.team_id, name=ctx.args)
-        ctx.client.views_open(trigger_id=ctx.trigger_id, view=view)
+        opened = ctx.client.views_open(trigger_id=ctx.trigger_id, view=view)
+        add_learning_offer(view, opened["view"], client=ctx.client, services=services, team_id=ctx.team_id)
 
     def announce(ctx: CommandContext) -> None:
         with services.sessions() as session:
@@ -93,6 +95,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
     ) -> str | None:
         """Post a cohort's (or every cohort's) figures in a channel, audited; returns an error to show, if any."""
         try:
+            hide_small = not _coordinators_only(client, channel_id, team_id)
             with services.sessions() as session:
                 post_stats(
                     session=session,
@@ -101,6 +104,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
                     channel_id=channel_id,
                     cohort_id=cohort_id,
                     now=services.now(),
+                    hide_small=hide_small,
                 )
                 store.record_audit(
                     session=session,
@@ -116,6 +120,18 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
             log.warning("stats post failed channel=%s error=%s", channel_id, error)
             return f"I couldn't post in this channel ({error}). Invite me with `/invite @mentorbot` and try again."
         return None
+
+    def _coordinators_only(client: WebClient, channel_id: str, team_id: str) -> bool:
+        """Whether only coordinators (and the app) read ``channel_id``: they get exact figures, others small groups
+        hidden. A DM with the app is the coordinator's own; a channel we cannot list counts as public."""
+        if channel_id.startswith("D"):
+            return True
+        try:
+            me = str(client.auth_test().get("user_id") or "")
+            members = client.conversations_members(channel=channel_id, limit=1000).get("members") or []
+        except SlackApiError:
+            return False
+        return all(m == me or services.is_coordinator(m, team_id) for m in members)
 
     def stats_command(ctx: CommandContext) -> None:
         with services.sessions() as session:
@@ -174,6 +190,12 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
             initial_comment=f"Here is your export of {name}." + note,
             request_file_info=False,
         )
+
+    def reflections(ctx: CommandContext) -> None:
+        with services.sessions() as session:
+            cohort = current_cohort(session=session, team_id=ctx.team_id, now=services.now())
+            rows = coordination.cohort_reflections(session=session, team_id=ctx.team_id, cohort_id=cohort.id)
+        ctx.reply(**views.reflections_message(cohort_name=cohort.name, rows=rows))
 
     def export(ctx: CommandContext) -> None:
         words = ctx.args.split()
@@ -314,6 +336,12 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
         program,
         help="create a cohort, or edit one: `/mentor program <name>`",
         usage="/mentor program [name]",
+        coordinator=True,
+    )
+    router.add(
+        "reflections",
+        reflections,
+        help="what the cohort's people wrote when their pair closed (achieved, learned); only you see it",
         coordinator=True,
     )
     router.add("announce", announce, help="post a cohort's signup announcement with a Join button", coordinator=True)

@@ -167,7 +167,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:  # no
     def on_checkin_yes_clicked(client: WebClient, body: dict[str, Any], pair: Pair, user_id: str) -> None:
         open_meeting(client, pair, user_id, str(body.get("trigger_id", "")))
         with services.sessions() as session:
-            checkins.note_activity(session=session, pair=pair, user_id=user_id, now=services.now())
+            checkins.answer_met(session=session, pair=pair, user_id=user_id, now=services.now())
 
     def on_pause_clicked(client: WebClient, body: dict[str, Any], pair: Pair, user_id: str) -> None:
         client.views_open(trigger_id=str(body.get("trigger_id", "")), view=views.pause_modal(pair_id=int(pair.id or 0)))
@@ -509,22 +509,30 @@ def register(app: App, services: Services, router: CommandRouter) -> None:  # no
 
     # ------------------------------------------------------------------ /mentor log | goals | schedule
 
-    def my_pair(ctx: CommandContext) -> Pair | None:
+    def my_pair(ctx: CommandContext, action_id: str, doing: str) -> Pair | None:
+        """The pair whose DM the command was typed in; the only pair; else ask which one (a button each)."""
         with services.sessions() as session:
             pairs = overview.pairs_of(session=session, team_id=ctx.team_id, user_id=ctx.user_id)
         if not pairs:
             ctx.reply("You don't have a mentorship pair yet. You'll hear from me when you're matched.")
             return None
-        return pairs[0]
+        here = [p for p in pairs if p.channel_id and p.channel_id == ctx.channel_id]
+        if here or len(pairs) == 1:
+            return (here or pairs)[0]
+        options = [
+            (int(p.id or 0), pair_info.partner_of(p, ctx.user_id), pair_info.role_in(p, ctx.user_id)) for p in pairs
+        ]
+        ctx.reply(**views.which_pair_message(action_id=action_id, doing=doing, options=options))
+        return None
 
     def log_command(ctx: CommandContext) -> None:
-        pair = my_pair(ctx)
+        pair = my_pair(ctx, ids.HOME_PAIR_LOG, "log a meeting")
         if pair is not None:
             ctx.ack()
             open_meeting(ctx.client, pair, ctx.user_id, ctx.trigger_id)
 
     def goals_command(ctx: CommandContext) -> None:
-        pair = my_pair(ctx)
+        pair = my_pair(ctx, ids.HOME_PAIR_GOALS, "set goals")
         if pair is not None:
             ctx.ack()
             open_goals(ctx.client, pair, ctx.user_id, ctx.trigger_id)

@@ -31,7 +31,6 @@ from handlers.payload import view_metadata
 from handlers.submission import Invalid, store_then_ack
 from storage import participants
 from storage.models import Cohort
-from storage.vocab import ParticipantStatus
 
 log = logging.getLogger(__name__)
 
@@ -101,11 +100,13 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
 
     def set_paused(ctx: CommandContext, paused: bool) -> None:
         with services.sessions() as session:
-            participant = participants.set_status(
+            participant = people.set_paused(
                 session=session,
+                services=services,
                 team_id=ctx.team_id,
                 user_id=ctx.user_id,
-                status=ParticipantStatus.PAUSED if paused else ParticipantStatus.ACTIVE,
+                paused=paused,
+                now=services.now(),
             )
         if participant is None:
             ctx.reply("You haven't joined yet: `/mentor join` opens the signup form.")
@@ -150,6 +151,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
                 display_name=slack_name,
                 cohort_id=cohort.id,
                 person_key=privacy.person_key(team_id=team_id, user_id=user_id, secret=services.settings.pseudonym_key),
+                now=services.now(),
             )
             return cohort, created
 
@@ -228,7 +230,9 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
     def on_pause_clicked(ack: Ack, body: dict[str, Any], client: WebClient, action: dict[str, Any]) -> None:
         ack()
         team_id, user_id = _team_id(body), str((body.get("user") or {}).get("id", ""))
-        status = ParticipantStatus.PAUSED if action.get("action_id") == ids.HOME_PAUSE else ParticipantStatus.ACTIVE
+        paused = action.get("action_id") == ids.HOME_PAUSE
         with services.sessions() as session:
-            participants.set_status(session=session, team_id=team_id, user_id=user_id, status=status)
+            people.set_paused(
+                session=session, services=services, team_id=team_id, user_id=user_id, paused=paused, now=services.now()
+            )
         publish_home(services, client, team_id=team_id, user_id=user_id)

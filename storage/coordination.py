@@ -297,6 +297,19 @@ def list_pairs(*, session: Session, team_id: str, statuses: Sequence[str], limit
     )
 
 
+def unmatched_reasons(*, session: Session, team_id: str, user_ids: Sequence[str]) -> dict[str, str]:
+    """Why each of these people is unmatched (what the last round said), by user id."""
+    if not user_ids:
+        return {}
+    rows = session.exec(
+        select(Participant.user_id, Participant.unmatched_reason).where(
+            Participant.team_id == team_id,
+            Participant.user_id.in_(list(user_ids)),  # type: ignore[attr-defined]
+        )
+    ).all()
+    return {str(user_id): str(reason or "") for user_id, reason in rows}
+
+
 def set_pair_status(
     *, session: Session, pair: Pair, status: str, now: datetime, close_reason: str = "", commit: bool = True
 ) -> Pair:

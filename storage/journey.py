@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_
+from sqlalchemy import func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from storage.models import Meeting, Pair, PairGoals, PairJourney, PrivateAnswer, Reflection
-from storage.vocab import GoalsStatus, PairStatus
+from storage.models import CheckinRecord, Meeting, Pair, PairGoals, PairJourney, PrivateAnswer, Reflection
+from storage.vocab import CheckinOutcome, GoalsStatus, PairStatus
 
 OPEN_STATUSES = (PairStatus.ACTIVE, PairStatus.PAUSED, PairStatus.AT_RISK)
 
@@ -188,6 +188,12 @@ def private_answers(
     return list(session.exec(query.order_by(col(PrivateAnswer.id))).all())
 
 
+def private_answers_of_pair(*, session: Session, pair_id: int, kind: str) -> list[PrivateAnswer]:
+    """One pair's private answers of one kind (the journey reads its fit answers to name how the pair ended)."""
+    query = select(PrivateAnswer).where(PrivateAnswer.pair_id == pair_id, PrivateAnswer.kind == kind)
+    return list(session.exec(query.order_by(col(PrivateAnswer.id))).all())
+
+
 def has_answered(*, session: Session, pair_id: int, user_id: str, survey_key: str) -> bool:
     """Whether a person already answered a survey / fit check."""
     return (
@@ -230,3 +236,46 @@ def save_reflection(
         return True
     except IntegrityError:
         return False
+
+
+# ---------------------------------------------------------------------- check-in outcomes
+
+
+def record_checkin_sent(*, session: Session, team_id: str, pair_id: int, seq: int, now: datetime) -> CheckinRecord:
+    """A check-in went out: the pair's previous one, if still open, was ignored. Idempotent on ``seq``."""
+    session.execute(
+        update(CheckinRecord)
+        .where(
+            col(CheckinRecord.pair_id) == pair_id,
+            col(CheckinRecord.outcome) == "",
+            col(CheckinRecord.seq) != seq,
+        )
+        .values(outcome=CheckinOutcome.IGNORED)
+    )
+    existing = session.exec(
+        select(CheckinRecord).where(CheckinRecord.pair_id == pair_id, CheckinRecord.seq == seq)
+    ).first()
+    if existing is not None:
+        return existing
+    record = CheckinRecord(team_id=team_id, pair_id=pair_id, seq=seq, sent_at=now)
+    session.add(record)
+    return record
+
+
+def answer_open_checkin(
+    *, session: Session, pair_id: int, outcome: CheckinOutcome, user_id: str, now: datetime
+) -> bool:
+    """Record the answer to the pair's open check-in (met or not yet); False when none is open."""
+    changed = session.execute(
+        update(CheckinRecord)
+        .where(col(CheckinRecord.pair_id) == pair_id, col(CheckinRecord.outcome) == "")
+        .values(outcome=outcome, answered_by=user_id, answered_at=now)
+    )
+    return bool(changed.rowcount)  # type: ignore[attr-defined]
+
+
+def checkin_records(*, session: Session, pair_id: int) -> list[CheckinRecord]:
+    """A pair's check-ins, first first."""
+    return list(
+        session.exec(select(CheckinRecord).where(CheckinRecord.pair_id == pair_id).order_by(col(CheckinRecord.seq)))
+    )

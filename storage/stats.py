@@ -13,10 +13,18 @@ from sqlalchemy import Float, Integer, and_, case, cast, func, literal, literal_
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
-from storage.models import AnonymousDeparture, Pair, Participant, Profile
-from storage.models.journey import Meeting, PairGoals, PairJourney, PrivateAnswer
-from storage.models.outbox import ScheduledPrompt
-from storage.vocab import AnswerKind, FitAnswer, Flag, PairStatus, ParticipantStatus, PromptKind, PromptStatus, Role
+from storage.models import AnonymousDeparture, Cohort, Pair, Participant, Profile
+from storage.models.journey import CheckinRecord, Meeting, PairGoals, PairJourney, PrivateAnswer, Reflection
+from storage.vocab import (
+    AnswerKind,
+    CheckinOutcome,
+    FitAnswer,
+    Flag,
+    PairRole,
+    PairStatus,
+    ParticipantStatus,
+    Role,
+)
 
 OPEN = (PairStatus.ACTIVE, PairStatus.PAUSED, PairStatus.AT_RISK)
 _CHOICE = re.compile(r"^[A-Za-z0-9_:.-]{1,40}$")  # a button/select value, not something a person wrote
@@ -98,31 +106,131 @@ def mentor_capacity(*, session: Session, team_id: str, cohort_id: int | None) ->
 
 
 def mentee_matching(*, session: Session, team_id: str, cohort_id: int | None) -> dict[str, int]:
-    """Mentees in the cohort, how many have ever been paired in it, and how many wait without an open pair."""
+    """Mentees in the cohort (people who left are gone from it) and how many of them were ever paired in it."""
     ever = select(Pair.mentee_user_id).where(*_pairs_where(team_id, cohort_id)).distinct().subquery()
-    open_now = (
-        select(Pair.mentee_user_id)
-        .where(Pair.team_id == team_id, Pair.status.in_(OPEN))  # type: ignore[attr-defined]
-        .distinct()
-        .subquery()
-    )
     row = session.execute(
-        select(
-            func.count(),
-            func.count(ever.c.mentee_user_id),
-            func.sum(
-                case(
-                    (and_(open_now.c.mentee_user_id.is_(None), Participant.status == ParticipantStatus.ACTIVE), 1),
-                    else_=0,
-                )
-            ),
-        )
+        select(func.count(), func.count(ever.c.mentee_user_id))
         .select_from(Participant)
         .outerjoin(ever, ever.c.mentee_user_id == Participant.user_id)
-        .outerjoin(open_now, open_now.c.mentee_user_id == Participant.user_id)
         .where(*_people_where(team_id, cohort_id), Participant.role.in_((Role.MENTEE, Role.BOTH)))  # type: ignore[attr-defined]
     ).one()
-    return {"mentees": int(row[0]), "matched": int(row[1] or 0), "waiting": int(row[2] or 0)}
+    return {"mentees": int(row[0]), "matched": int(row[1] or 0)}
+
+
+def waiting(*, session: Session, team_id: str, cohort_id: int | None) -> dict[str, list[str]]:
+    """The waiting list: active people with no open pair on a side they signed up for, who were never paired on
+    that side (in the cohort) or asked for a new partner. People who finished are not waiting."""
+
+    def pair_exists(column: Any, *, open_only: bool) -> Any:
+        query = select(Pair.id).where(Pair.team_id == team_id, column == Participant.user_id)
+        if open_only:
+            query = query.where(Pair.status.in_(OPEN))  # type: ignore[attr-defined]
+        elif cohort_id is not None:
+            query = query.where(Pair.cohort_id == cohort_id)
+        return query.exists()
+
+    out: dict[str, list[str]] = {}
+    for side, roles, column in (
+        ("mentees", (Role.MENTEE, Role.BOTH), Pair.mentee_user_id),
+        ("mentors", (Role.MENTOR, Role.BOTH), Pair.mentor_user_id),
+    ):
+        rows = session.execute(
+            select(Participant.user_id)
+            .where(
+                *_people_where(team_id, cohort_id),
+                Participant.status == ParticipantStatus.ACTIVE,
+                Participant.role.in_(roles),  # type: ignore[attr-defined]
+                ~pair_exists(column, open_only=True),
+                or_(~pair_exists(column, open_only=False), Participant.priority.is_(True)),  # type: ignore[attr-defined]
+            )
+            .order_by(Participant.user_id)
+        ).all()
+        out[side] = [str(u) for (u,) in rows]
+    return out
+
+
+def pairs_by_source(*, session: Session, team_id: str, cohort_id: int | None) -> dict[str, int]:
+    """Pairs per source (a round, by hand, mentee choice)."""
+    rows = session.execute(
+        select(Pair.source, func.count()).where(*_pairs_where(team_id, cohort_id)).group_by(Pair.source)
+    ).all()
+    return {str(source): int(n) for source, n in rows}
+
+
+def checkin_outcomes(*, session: Session, team_id: str, cohort_id: int | None) -> dict[str, int]:
+    """Check-ins sent per outcome: met, not yet, ignored (including one still open when its pair closed), open."""
+    outcome = case(
+        (and_(CheckinRecord.outcome == "", Pair.status == PairStatus.CLOSED), literal(CheckinOutcome.IGNORED.value)),
+        (CheckinRecord.outcome == "", literal("open")),
+        else_=CheckinRecord.outcome,
+    ).label("outcome")
+    rows = session.execute(
+        select(outcome, func.count())
+        .select_from(CheckinRecord)
+        .join(Pair, Pair.id == CheckinRecord.pair_id)
+        .where(*_pairs_where(team_id, cohort_id))
+        .group_by(outcome)
+    ).all()
+    return {str(o): int(n) for o, n in rows}
+
+
+def flag_counts(*, session: Session, team_id: str, cohort_id: int | None) -> dict[str, int]:
+    """How many fit checks said *not a fit*, and how many times someone asked for help from a check-in."""
+    fit = PrivateAnswer.answers["fit"].as_string()  # type: ignore[index]
+    row = session.execute(
+        select(
+            func.coalesce(
+                func.sum(case((and_(PrivateAnswer.kind == AnswerKind.FIT, fit == FitAnswer.NOT.value), 1), else_=0)), 0
+            ),
+            func.coalesce(func.sum(case((PrivateAnswer.kind == AnswerKind.HELP, 1), else_=0)), 0),
+        ).where(PrivateAnswer.team_id == team_id, *_in_pairs(PrivateAnswer.pair_id, team_id, cohort_id))
+    ).one()
+    return {Flag.NOT_A_FIT.value: int(row[0]), Flag.NEED_HELP.value: int(row[1])}
+
+
+def surveys_by_person(*, session: Session, team_id: str, cohort_id: int | None) -> dict[str, float]:
+    """Survey answers (pulse and closing) and the people who gave them; each person's latest satisfaction (mean)
+    and latest recommendation (promoters 9-10, passives 7-8, detractors 0-6): one voice per person."""
+    scope = [
+        PrivateAnswer.team_id == team_id,
+        PrivateAnswer.kind.in_((AnswerKind.PULSE, AnswerKind.CLOSING)),  # type: ignore[attr-defined]
+        *_in_pairs(PrivateAnswer.pair_id, team_id, cohort_id),
+    ]
+    totals = session.execute(
+        select(func.count(), func.count(func.distinct(PrivateAnswer.respondent_user_id))).where(*scope)
+    ).one()
+
+    def latest(column: Any) -> Any:
+        return (
+            select(func.max(PrivateAnswer.id).label("id"))
+            .where(*scope, column.is_not(None))
+            .group_by(PrivateAnswer.respondent_user_id)
+            .subquery()
+        )
+
+    rated = latest(PrivateAnswer.satisfaction)
+    mean = session.execute(
+        select(func.count(), func.avg(cast(PrivateAnswer.satisfaction, Float))).join(
+            rated, rated.c.id == PrivateAnswer.id
+        )
+    ).one()
+    scored = latest(PrivateAnswer.recommend)
+    nps = session.execute(
+        select(
+            func.coalesce(func.sum(case((PrivateAnswer.recommend >= 9, 1), else_=0)), 0),  # type: ignore[operator]
+            func.coalesce(func.sum(case((PrivateAnswer.recommend.between(7, 8), 1), else_=0)), 0),  # type: ignore[union-attr]
+            func.coalesce(func.sum(case((PrivateAnswer.recommend <= 6, 1), else_=0)), 0),  # type: ignore[operator]
+        ).join(scored, scored.c.id == PrivateAnswer.id)
+    ).one()
+    return {
+        "answers": int(totals[0]),
+        "people": int(totals[1]),
+        "rated_people": int(mean[0]),
+        "mean": float(mean[1]) if mean[1] is not None else 0.0,
+        "promoters": int(nps[0]),
+        "passives": int(nps[1]),
+        "detractors": int(nps[2]),
+    }
 
 
 def pairs_by_status(*, session: Session, team_id: str, cohort_id: int | None) -> dict[str, int]:
@@ -181,26 +289,6 @@ def meeting_rate(*, session: Session, team_id: str, cohort_id: int | None, now: 
     return {"meetings": int(meetings), "pair_months": max(0.0, float(days or 0.0)) / 30.44}
 
 
-def checkin_response(*, session: Session, team_id: str, cohort_id: int | None) -> dict[str, int]:
-    """Check-ins sent (outbox rows of kind ``pair.checkin`` marked sent) and check-ins still unanswered."""
-    sent = session.execute(
-        select(func.count())
-        .select_from(ScheduledPrompt)
-        .where(
-            ScheduledPrompt.team_id == team_id,
-            ScheduledPrompt.kind == PromptKind.CHECKIN,
-            ScheduledPrompt.status == PromptStatus.SENT,
-            *_in_pairs(ScheduledPrompt.pair_id, team_id, cohort_id),
-        )
-    ).scalar_one()
-    unanswered = session.execute(
-        select(func.coalesce(func.sum(PairJourney.unanswered_checkins), 0))
-        .select_from(PairJourney)
-        .where(PairJourney.team_id == team_id, *_in_pairs(PairJourney.pair_id, team_id, cohort_id))
-    ).scalar_one()
-    return {"sent": int(sent), "unanswered": int(unanswered or 0)}
-
-
 def goals(*, session: Session, team_id: str, cohort_id: int | None) -> dict[str, int]:
     """Pairs with goals, goals set, and goals marked done (counted inside the JSON list by the database)."""
     if _sqlite(session):
@@ -223,37 +311,6 @@ def goals(*, session: Session, team_id: str, cohort_id: int | None) -> dict[str,
         .where(PairGoals.team_id == team_id, *_in_pairs(PairGoals.pair_id, team_id, cohort_id))
     ).one()
     return {"pairs": int(row[0] or 0), "set": int(row[1] or 0), "done": int(row[2] or 0)}
-
-
-def satisfaction(*, session: Session, team_id: str, cohort_id: int | None) -> dict[str, float]:
-    """Survey aggregates: respondents and mean satisfaction (1-5); NPS respondents, promoters and detractors."""
-    who = PrivateAnswer.respondent_user_id
-    rated = case((PrivateAnswer.satisfaction.is_not(None), who))  # type: ignore[union-attr]
-    recommended = case((PrivateAnswer.recommend.is_not(None), who))  # type: ignore[union-attr]
-    row = session.execute(
-        select(
-            func.count(func.distinct(rated)),
-            func.avg(cast(PrivateAnswer.satisfaction, Float)),
-            func.count(func.distinct(recommended)),
-            func.count(PrivateAnswer.recommend),
-            func.sum(case((PrivateAnswer.recommend >= 9, 1), else_=0)),  # type: ignore[operator]
-            func.sum(case((PrivateAnswer.recommend <= 6, 1), else_=0)),  # type: ignore[operator]
-        )
-        .select_from(PrivateAnswer)
-        .where(
-            PrivateAnswer.team_id == team_id,
-            PrivateAnswer.kind.in_((AnswerKind.PULSE, AnswerKind.CLOSING)),  # type: ignore[attr-defined]
-            *_in_pairs(PrivateAnswer.pair_id, team_id, cohort_id),
-        )
-    ).one()
-    return {
-        "respondents": int(row[0] or 0),
-        "mean": float(row[1]) if row[1] is not None else 0.0,
-        "nps_respondents": int(row[2] or 0),
-        "nps_answers": int(row[3] or 0),
-        "promoters": int(row[4] or 0),
-        "detractors": int(row[5] or 0),
-    }
 
 
 def _week(session: Session, column: Any, origin: datetime) -> ColumnElement[int]:
@@ -357,23 +414,25 @@ def at_risk_pairs(
 def flagged_answers_since(
     *, session: Session, team_id: str, cohort_id: int | None, since: datetime
 ) -> list[tuple[int, str, str]]:
-    """(pair id, respondent role, flag) for fit checks answered *not a fit* since ``since`` (the week's few fit
-    answers are read and their stored answer compared, never a text search)."""
+    """(pair id, respondent role, flag) for each fit check answered *not a fit* and each *need help* since
+    ``since``, oldest first (the week's few such answers are read and compared, never a text search)."""
     rows = session.execute(
-        select(PrivateAnswer.pair_id, PrivateAnswer.respondent_role, PrivateAnswer.answers)
+        select(PrivateAnswer.pair_id, PrivateAnswer.respondent_role, PrivateAnswer.kind, PrivateAnswer.answers)
         .where(
             PrivateAnswer.team_id == team_id,
-            PrivateAnswer.kind == AnswerKind.FIT,
+            PrivateAnswer.kind.in_((AnswerKind.FIT, AnswerKind.HELP)),  # type: ignore[attr-defined]
             PrivateAnswer.submitted_at >= since,
             *_in_pairs(PrivateAnswer.pair_id, team_id, cohort_id),
         )
-        .order_by(PrivateAnswer.pair_id)
+        .order_by(PrivateAnswer.submitted_at, PrivateAnswer.id)
     ).all()
-    return [
-        (int(pid), str(role), Flag.NOT_A_FIT)
-        for pid, role, answers in rows
-        if (answers or {}).get("fit") == FitAnswer.NOT
-    ]
+    out = []
+    for pid, role, kind, answers in rows:
+        if kind == AnswerKind.HELP:
+            out.append((int(pid), str(role), str(Flag.NEED_HELP)))
+        elif (answers or {}).get("fit") == FitAnswer.NOT:
+            out.append((int(pid), str(role), str(Flag.NOT_A_FIT)))
+    return out
 
 
 def closures_between(
@@ -396,7 +455,8 @@ def closures_between(
 
 
 def export_rows(*, session: Session, team_id: str, cohort_id: int | None) -> list[dict[str, Any]]:
-    """One row per pair: status, meetings, goal progress and survey aggregates (no answer text)."""
+    """One row per pair: cohort, how it was made (and the hand pair's reason), status and how it ended, meetings,
+    check-ins sent and answered, goal progress and survey aggregates (no answer text)."""
     meetings = (
         select(
             Meeting.pair_id.label("pair_id"),
@@ -414,17 +474,33 @@ def export_rows(*, session: Session, team_id: str, cohort_id: int | None) -> lis
             func.avg(cast(PrivateAnswer.satisfaction, Float)).label("satisfaction"),
             func.avg(cast(PrivateAnswer.recommend, Float)).label("recommend"),
         )
-        .where(PrivateAnswer.team_id == team_id)
+        .where(
+            PrivateAnswer.team_id == team_id,
+            PrivateAnswer.kind.in_((AnswerKind.PULSE, AnswerKind.CLOSING)),  # type: ignore[attr-defined]
+        )
         .group_by(PrivateAnswer.pair_id)
+        .subquery()
+    )
+    answered = CheckinRecord.outcome.in_((CheckinOutcome.MET, CheckinOutcome.NOT_YET))  # type: ignore[attr-defined]
+    checkins = (
+        select(
+            CheckinRecord.pair_id.label("pair_id"),
+            func.count().label("sent"),
+            func.sum(case((answered, 1), else_=0)).label("answered"),
+        )
+        .where(CheckinRecord.team_id == team_id)
+        .group_by(CheckinRecord.pair_id)
         .subquery()
     )
     g = goals_per_pair_subquery(session, team_id)
     rows = session.execute(
         select(
             Pair.id,
-            Pair.cohort_id,
+            Cohort.name,
             Pair.mentee_user_id,
             Pair.mentor_user_id,
+            Pair.source,
+            Pair.manual_reason,
             Pair.status,
             Pair.score,
             Pair.created_at,
@@ -432,6 +508,8 @@ def export_rows(*, session: Session, team_id: str, cohort_id: int | None) -> lis
             Pair.close_reason,
             func.coalesce(meetings.c.meetings, 0),
             meetings.c.last_met,
+            func.coalesce(checkins.c.sent, 0),
+            func.coalesce(checkins.c.answered, 0),
             func.coalesce(g.c.goals_set, 0),
             func.coalesce(g.c.goals_done, 0),
             func.coalesce(surveys.c.responses, 0),
@@ -439,7 +517,9 @@ def export_rows(*, session: Session, team_id: str, cohort_id: int | None) -> lis
             surveys.c.recommend,
         )
         .select_from(Pair)
+        .outerjoin(Cohort, Cohort.id == Pair.cohort_id)
         .outerjoin(meetings, meetings.c.pair_id == Pair.id)
+        .outerjoin(checkins, checkins.c.pair_id == Pair.id)
         .outerjoin(g, g.c.pair_id == Pair.id)
         .outerjoin(surveys, surveys.c.pair_id == Pair.id)
         .where(*_pairs_where(team_id, cohort_id))
@@ -447,9 +527,11 @@ def export_rows(*, session: Session, team_id: str, cohort_id: int | None) -> lis
     ).all()
     keys = (
         "pair_id",
-        "cohort_id",
+        "cohort",
         "mentee",
         "mentor",
+        "source",
+        "hand_reason",
         "status",
         "match_score",
         "started",
@@ -457,6 +539,8 @@ def export_rows(*, session: Session, team_id: str, cohort_id: int | None) -> lis
         "close_reason",
         "meetings",
         "last_meeting",
+        "checkins_sent",
+        "checkins_answered",
         "goals_set",
         "goals_done",
         "survey_responses",
@@ -464,6 +548,26 @@ def export_rows(*, session: Session, team_id: str, cohort_id: int | None) -> lis
         "mean_recommend",
     )
     return [dict(zip(keys, row, strict=True)) for row in rows]
+
+
+def reflections(*, session: Session, team_id: str, cohort_id: int | None) -> list[dict[str, Any]]:
+    """Closing reflections (what people achieved and learned), for coordinators: the form tells people so. The
+    thank-you note is not included: it was written for the partner."""
+    rows = session.execute(
+        select(Reflection.pair_id, Reflection.user_id, Pair.mentee_user_id, Reflection.achieved, Reflection.learned)
+        .join(Pair, Pair.id == Reflection.pair_id)
+        .where(Reflection.team_id == team_id, *_pairs_where(team_id, cohort_id))
+        .order_by(Reflection.pair_id, Reflection.id)
+    ).all()
+    return [
+        {
+            "pair_id": int(pair_id),
+            "role": PairRole.MENTEE if user_id == mentee else PairRole.MENTOR,
+            "achieved": achieved,
+            "learned": learned,
+        }
+        for pair_id, user_id, mentee, achieved, learned in rows
+    ]
 
 
 def goals_per_pair_subquery(session: Session, team_id: str) -> Any:

@@ -35,6 +35,8 @@ class PromptKind(StrEnum):
     CHOICE_PICK_REMINDER = "choice_pick_reminder"  # half-way through the mentee's window to pick
     CHOICE_PICK_DEADLINE = "choice_pick_deadline"  # the shortlist expires
     CHOICE_ANSWER_REMINDER = "choice_answer_reminder"  # half-way through the mentor's window to answer
+    MATCH_ROUND = "match_round"  # the round that runs by itself on a cohort's match date
+    PAIR_END = "pair.end"  # a pair nobody closed is closed two weeks after its end date
 
 
 class PairStatus(StrEnum):
@@ -69,6 +71,7 @@ class AnswerKind(StrEnum):
     CLOSING = "closing"
     FIT = "fit"
     CONCERN = "concern"  # "Something's not right": the person's words, for coordinators only
+    HELP = "help"  # "Need help" from a check-in (no answers stored, only that they asked)
 
 
 class FitAnswer(StrEnum):
@@ -122,6 +125,7 @@ class CloseReason(StrEnum):
     COMPLETED = "completed"  # the pair closed it at the end (or early, goals reached)
     INFORMAL = "informal"  # the pair chose to carry on outside the program
     NOT_A_FIT = "not_a_fit"  # one of the two said the match did not fit
+    INACTIVE = "inactive"  # reached its end date after going quiet (no meeting, check-ins unanswered)
     LEFT_PROGRAM = "left_program"  # one of the two left the program
     COORDINATOR_END = "coordinator_end"
     COORDINATOR_REMATCH = "coordinator_rematch"
@@ -265,6 +269,27 @@ class IntroSource(StrEnum):
 
     COMMAND = "command"
     SUGGESTION = "suggestion"
+
+
+# ---------------------------------------------------------------------- learning from outcomes
+
+
+class Outcome(StrEnum):
+    """A closed pair's outcome label, computed from what happened (never stored by hand)."""
+
+    GOOD = "good"
+    POOR = "poor"
+    UNLABELLED = "unlabelled"
+
+
+class ScoringModelStatus(StrEnum):
+    """``scoring_model.status``."""
+
+    CANDIDATE = "candidate"
+    APPLIED = "applied"
+    REPLACED = "replaced"
+    REVERTED = "reverted"
+    DISCARDED = "discarded"
 
 
 # ---------------------------------------------------------------------- HR imports

@@ -1,4 +1,4 @@
-"""`mentorbot demo` runs signup, matching and the program on a simulated clock, and records every call."""
+"""`mentorbot demo` runs the program, prints what each person saw, and ends with the coordinator's view."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 from bot.demo import run_demo
 
 
-def test_demo_runs_every_stage_and_records_calls(tmp_path: Path) -> None:
+def test_demo_runs_every_stage_and_ends_with_the_coordinators_view(tmp_path: Path) -> None:
     out = io.StringIO()
     record = tmp_path / "calls.jsonl"
     assert (
@@ -17,12 +17,22 @@ def test_demo_runs_every_stage_and_records_calls(tmp_path: Path) -> None:
         == 0
     )
     transcript = out.getvalue()
-    for stage in ("== Signup: 10 people join", "== Matching:", "== The program:", "== Where the pairs ended up"):
+    for stage in (
+        "== The coordinator creates the program",
+        "== Signup: 9 people join",
+        "== The program:",
+        "== Where the pairs ended up",
+        "== The coordinator's view: /mentor stats",
+        "== The coordinator's view: the weekly digest",
+        "== The coordinator's view: /mentor export",
+        "== What each flag led to",
+    ):
         assert stage in transcript
-    assert "typed /mentor join" in transcript and "You're in the mentorship program" in transcript
-    assert "score" in transcript and "\u2022" in transcript  # pairs with reasons
+    assert "signed up as a mentee" in transcript and "You're in the mentorship program" in transcript
+    assert "Casey clicked Publish" in transcript and "\u2192" in transcript and "\u2022" in transcript  # pairs, reasons
     assert "(pair DM)" in transcript  # kickoff and check-ins reached the pairs
-    assert "silent" in transcript and "at_risk" in transcript  # the silent pair was flagged, not closed
+    assert "logged meeting #" in transcript
+    assert "the mentee said not a fit" in transcript  # what the flag led to
     calls = [json.loads(line) for line in record.read_text().splitlines()]
     methods = {c["method"] for c in calls}
     assert {"views.open", "chat.postMessage", "conversations.open", "views.publish"} <= methods

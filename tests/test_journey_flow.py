@@ -448,7 +448,7 @@ def test_checkins_and_surveys_land_in_working_hours_across_dst_changes(world: Wo
     assert len(set(texts)) >= 4
 
 
-def test_silent_pair_is_nudged_then_asked_privately_then_at_risk_never_closed(world: World) -> None:
+def test_silent_pair_is_nudged_then_asked_privately_then_at_risk_then_ends_inactive(world: World) -> None:
     w = world
     w.advance(30)  # two cycles without a meeting or an answer
     nudges = [m for m in w.dm() if "heard from you two" in m["text"] or "in a while" in m["text"]]
@@ -468,9 +468,13 @@ def test_silent_pair_is_nudged_then_asked_privately_then_at_risk_never_closed(wo
     click(w, MENTOR, ids.CONTINUE_YES, ask)
     eventually(lambda: [m for m in w.app.sandbox.messages_to(COORDINATOR) if "can continue" in m["text"]])
     assert not [m for m in w.app.sandbox.messages_to(MENTEE) + w.dm() if "can continue" in m["text"]]
-    w.advance(160)  # past the end date: a closure prompt, but nothing closes on its own
+    w.advance(150)  # past the end date: the closing summary, and nobody chooses what comes next
     assert any("reached its end date" in m["text"] for m in w.dm())
     assert w.pair().status in (PairStatus.AT_RISK, PairStatus.ACTIVE) and w.pair().closed_at is None
+    w.advance(20)  # two weeks after the end date it ends, saying what happened: it never met
+    pair = w.pair()
+    assert (pair.status, pair.close_reason) == (PairStatus.CLOSED, CloseReason.INACTIVE)
+    assert any("reached its end on" in m["text"] and "closed it" in m["text"] for m in w.dm())
 
 
 def test_logging_a_meeting_lifts_the_at_risk_mark(world_any_db: World) -> None:

@@ -11,6 +11,7 @@ from sqlalchemy import create_engine, text
 
 from bot import demo
 from bot.config import configure_logging
+from bot.sandbox import scenario
 
 NOISY = ("alembic", "apscheduler.executors.default", "urllib3", "slack_sdk", "slack_bolt")
 
@@ -57,7 +58,7 @@ def test_demo_logs_hold_no_secret_and_no_survey_answer(tmp_path: pytest.TempPath
             logging.getLogger(name).setLevel(level)
     log = "\n".join(capture.lines)
     assert len(capture.lines) > 100 and "DEBUG" in log  # the run really logged, at DEBUG
-    secrets = ["xoxb-demo-sandbox", demo.DEMO_SECRET, "xoxb-", "xapp-", "client_secret"]
+    secrets = ["xoxb-scenario-sandbox", scenario.SIGNING_SECRET, "xoxb-", "xapp-", "client_secret"]
     assert [s for s in secrets if s in log] == []
     answers = _survey_texts(database_url)
     assert answers, "the demo wrote no survey answers: the scan below would prove nothing"

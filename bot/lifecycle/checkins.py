@@ -31,7 +31,7 @@ from bot.views.blocks import escape
 from bot.views.words import counted
 from storage import journey as store
 from storage.models import Pair, PairJourney, ScheduledPrompt
-from storage.vocab import ContinueAnswer, GoalProgress, PairStatus, PromptKind
+from storage.vocab import AnswerKind, CheckinOutcome, ContinueAnswer, GoalProgress, PairStatus, PromptKind
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +112,8 @@ def after_checkin(services: Services, session: Session, prompt: ScheduledPrompt,
         )
     journey.unanswered_checkins += 1
     session.add(journey)
+    cycle = int((prompt.payload or {}).get("cycle", journey.checkin_seq))
+    store.record_checkin_sent(session=session, team_id=pair.team_id, pair_id=int(pair.id or 0), seq=cycle, now=now)
     schedule_next_checkin(session, pair, journey, now + timedelta(days=journey.cadence_days))
 
 
@@ -193,9 +195,17 @@ def render_coordinator_note(
 
 
 def note_activity(*, session: Session, pair: Pair, user_id: str, now: datetime, restore: bool = True) -> None:
-    """A check-in answered (or another sign of life). Commits."""
+    """A sign of life. Commits."""
     record_activity(session, pair, journey_of(session, pair), user_id, now, restore=restore)
     session.commit()
+
+
+def answer_met(*, session: Session, pair: Pair, user_id: str, now: datetime) -> None:
+    """'Yes, we met' on a check-in: the open check-in's outcome is *met* (the meeting modal follows). Commits."""
+    store.answer_open_checkin(
+        session=session, pair_id=int(pair.id or 0), outcome=CheckinOutcome.MET, user_id=user_id, now=now
+    )
+    note_activity(session=session, pair=pair, user_id=user_id, now=now)
 
 
 def log_meeting(
@@ -222,6 +232,7 @@ def log_meeting(
         now=now,
     )
     record_activity(session, pair, journey, user_id, now, restore=True)
+    store.answer_open_checkin(session=session, pair_id=pair_id, outcome=CheckinOutcome.MET, user_id=user_id, now=now)
     celebrations = []
     goals = store.get_goals(session=session, pair_id=pair_id)
     if goals is not None and form.progress:
@@ -270,7 +281,10 @@ def suggestion_lines(*, session: Session, pair: Pair, now: datetime) -> list[str
 
 
 def answer_not_yet(*, session: Session, services: Services, pair: Pair, user_id: str, now: datetime) -> list[str]:
-    """'Not yet': counts as an answer and posts suggested times in the DM. Commits."""
+    """'Not yet': the open check-in's outcome is *not yet*; suggested times go to the DM. Commits."""
+    store.answer_open_checkin(
+        session=session, pair_id=int(pair.id or 0), outcome=CheckinOutcome.NOT_YET, user_id=user_id, now=now
+    )
     note_activity(session=session, pair=pair, user_id=user_id, now=now)
     lines = suggestion_lines(session=session, pair=pair, now=now)
     post(services, pair.team_id, pair.channel_id, views.suggestions_message(lines=lines))
@@ -278,8 +292,22 @@ def answer_not_yet(*, session: Session, services: Services, pair: Pair, user_id:
 
 
 def ask_for_help(*, session: Session, services: Services, pair: Pair, user_id: str, now: datetime) -> None:
-    """'Need help': coordinators hear privately; the partner is not told. Commits."""
+    """'Need help': stored (coordinators count it, and the weekly digest lists it), coordinators hear privately;
+    the partner is not told. Once per check-in. Commits."""
+    records = store.checkin_records(session=session, pair_id=int(pair.id or 0))
+    saved = store.save_private_answer(
+        session=session,
+        team_id=pair.team_id,
+        pair_id=int(pair.id or 0),
+        respondent_user_id=user_id,
+        respondent_role=role_in(pair, user_id),
+        kind=AnswerKind.HELP,
+        survey_key=f"{AnswerKind.HELP}:{records[-1].seq if records else 0}",
+        now=now,
+    )
     note_activity(session=session, pair=pair, user_id=user_id, now=now, restore=False)
+    if not saved:
+        return
     tell_coordinators(
         services,
         pair.team_id,

@@ -9,9 +9,10 @@ from datetime import datetime, timedelta
 from sqlmodel import Session
 
 from bot.lifecycle import forms
+from bot.lifecycle.overview import meeting_notes
 from bot.lifecycle.pairs import cohort_settings, journey_of, pair_time, partner_of, post, record_activity
 from bot.lifecycle.plan import replan_checkins, schedule_closure
-from bot.outbox import Outgoing, cancel_prompts
+from bot.outbox import Outgoing, cancel_prompts, schedule_prompt
 from bot.services import Services
 from bot.views import journey as views
 from bot.views.blocks import quote
@@ -31,6 +32,8 @@ from storage.vocab import (
 )
 
 log = logging.getLogger(__name__)
+
+CLOSE_AFTER_END = timedelta(days=14)  # how long a pair has to choose (close, extend, continue) after its end date
 
 
 def render_closure(
@@ -53,6 +56,8 @@ def render_closure(
         goals=list(goals.goals) if goals else [],
         early=bool((prompt.payload or {}).get("early")),
         resources=[(r.title, r.url) for r in shared_in_pair(session=session, pair_id=pair_id)],
+        notes=meeting_notes(session=session, pair_id=pair_id),
+        extension_days=cohort_settings(session, pair).extension_days,
     )
     message = {**message, "blocks": [*(message.get("blocks") or []), *alumni_invite_blocks(pair_id)][:50]}
     out = [Outgoing(channel=pair.channel_id, **message)]
@@ -78,8 +83,23 @@ def _went_well(session: Session, pair: Pair, meetings: int) -> bool:
 
 
 def after_closure(services: Services, session: Session, prompt: ScheduledPrompt, now: datetime) -> None:
-    """No more check-ins or pulse surveys once the closure prompt is out."""
+    """No more check-ins or pulse surveys once the closure prompt is out; a pair nobody closes ends by itself
+    :data:`CLOSE_AFTER_END` after its end date."""
     if prompt.pair_id is not None and prompt.team_id:
+        pair = session.get(Pair, prompt.pair_id)
+        journey = store.get_journey(session=session, pair_id=prompt.pair_id)
+        if pair is not None and journey is not None:
+            schedule_prompt(
+                session=session,
+                team_id=pair.team_id,
+                key=f"end:{pair.id}:{journey.extensions}",
+                kind=PromptKind.PAIR_END,
+                due_at=max(journey.ends_at, now) + CLOSE_AFTER_END,
+                recipient_user_id=pair.mentee_user_id,
+                pair_id=pair.id,
+                channel_id=pair.channel_id or None,
+                reschedule=True,
+            )
         cancel_prompts(
             session=session,
             team_id=prompt.team_id,
@@ -150,19 +170,72 @@ def submit_reflection(
     return saved
 
 
-def close_pair(*, session: Session, services: Services, pair: Pair, reason: str, now: datetime, by: str = "") -> bool:
-    """Close the pair: prompts cancelled, mentor capacity freed, the row kept so the two are not paired again.
+def said_not_a_fit(session: Session, pair: Pair) -> bool:
+    """Whether either person answered the private fit check *not a fit*."""
+    answers = store.private_answers_of_pair(session=session, pair_id=int(pair.id or 0), kind=AnswerKind.FIT)
+    return any((a.answers or {}).get("fit") == FitAnswer.NOT for a in answers)
 
-    Commits. Returns False when it was already closed.
-    """
+
+def _close(session: Session, pair: Pair, reason: str, now: datetime) -> bool:
+    """Close without committing (the dispatcher's transaction, or a caller that commits)."""
     if pair.status == PairStatus.CLOSED:
         return False
     pair.status, pair.closed_at, pair.close_reason = PairStatus.CLOSED, now, reason[:64]
     session.add(pair)
     cancel_prompts(session=session, team_id=pair.team_id, pair_id=int(pair.id or 0), now=now)
-    session.commit()
     log.info("pair closed pair=%s reason=%s", pair.id, reason)
     return True
+
+
+def close_pair(*, session: Session, services: Services, pair: Pair, reason: str, now: datetime, by: str = "") -> bool:
+    """Close the pair: prompts cancelled, mentor capacity freed, the row kept so the two are not paired again.
+
+    Commits. Returns False when it was already closed.
+    """
+    closed = _close(session, pair, reason, now)
+    session.commit()
+    return closed
+
+
+def end_reason(session: Session, pair: Pair) -> CloseReason:
+    """Why a pair that reached its end without anyone closing it ended: not a fit (someone said so), inactive (it
+    was at risk, or never logged a meeting), else completed."""
+    if said_not_a_fit(session, pair):
+        return CloseReason.NOT_A_FIT
+    meetings, _ = store.meeting_totals(session=session, pair_id=int(pair.id or 0))
+    if pair.status == PairStatus.AT_RISK or meetings == 0:
+        return CloseReason.INACTIVE
+    return CloseReason.COMPLETED
+
+
+def _end_due(session: Session, prompt: ScheduledPrompt, now: datetime) -> Pair | None:
+    pair = session.get(Pair, prompt.pair_id)
+    if pair is None or pair.status == PairStatus.CLOSED:
+        return None
+    journey = store.get_journey(session=session, pair_id=int(pair.id or 0))
+    if journey is None or now < journey.ends_at + CLOSE_AFTER_END or pair.status == PairStatus.PAUSED:
+        return None  # extended, or on hold: a later end prompt (or the resume) takes over
+    return pair
+
+
+def render_end(services: Services, session: Session, prompt: ScheduledPrompt, now: datetime) -> Outgoing | None:
+    """Two weeks after the end date, a pair nobody closed is closed, and told so in its DM."""
+    pair = _end_due(session, prompt, now)
+    if pair is None:
+        return None
+    journey = journey_of(session, pair)
+    text = (
+        f":wave: Your mentorship reached its end on *{journey.ends_at:%d %B %Y}* and nobody chose what comes next, "
+        "so I've closed it. Thank you both for taking part! You can keep talking here any time."
+    )
+    return Outgoing(channel=pair.channel_id, **views.milestone_message(text))
+
+
+def after_end(services: Services, session: Session, prompt: ScheduledPrompt, now: datetime) -> None:
+    """Close the pair the end prompt announced, saying what happened to it."""
+    pair = _end_due(session, prompt, now)
+    if pair is not None:
+        _close(session, pair, end_reason(session, pair), now)
 
 
 def choose_closure(
@@ -194,7 +267,10 @@ def choose_closure(
             ),
         )
         return "extended"
-    reason = CloseReason.INFORMAL if choice == ClosureChoice.INFORMAL else CloseReason.COMPLETED
+    if choice == ClosureChoice.INFORMAL:
+        reason = CloseReason.INFORMAL
+    else:  # a pair that said "not a fit" did not complete the program, whoever closes it
+        reason = CloseReason.NOT_A_FIT if said_not_a_fit(session, pair) else CloseReason.COMPLETED
     close_pair(session=session, services=services, pair=pair, reason=reason, now=now, by=user_id)
     text = (
         f":handshake: <@{user_id}> chose to continue informally. The program steps back: no more check-ins. "

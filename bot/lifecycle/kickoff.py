@@ -88,6 +88,8 @@ def render_kickoff(services: Services, session: Session, prompt: ScheduledPrompt
         reasons=list(pair.reasons or []),
         overlap_lines=overlap_lines(mentee, mentor, pair.mentee_user_id, pair.mentor_user_id, now),
         ends_on=journey.ends_at.date(),
+        duration_days=(journey.ends_at - journey.started_at).days,
+        cadence_days=journey.cadence_days,
     )
     return Outgoing(channel=pair.channel_id, **with_library(services, session, pair, message, now, share=True))
 

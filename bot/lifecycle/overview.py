@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -29,11 +29,18 @@ class PairSummary:
     meetings: int
     next_checkin: datetime | None
     ends_at: datetime
+    notes: list[tuple[date, str]]
 
 
 def pairs_of(*, session: Session, team_id: str, user_id: str) -> list[Pair]:
     """The person's open pairs (as mentee or mentor)."""
     return store.open_pairs_of(session=session, team_id=team_id, user_id=user_id)
+
+
+def meeting_notes(*, session: Session, pair_id: int) -> list[tuple[date, str]]:
+    """The notes the pair wrote when logging meetings, newest first (the pair's own; never shown to others)."""
+    meetings = store.list_meetings(session=session, pair_id=pair_id)
+    return [(m.met_on.date(), m.notes.strip()) for m in reversed(meetings) if m.notes and m.notes.strip()]
 
 
 def summaries_for(*, session: Session, team_id: str, user_id: str) -> list[PairSummary]:
@@ -56,6 +63,7 @@ def summaries_for(*, session: Session, team_id: str, user_id: str) -> list[PairS
                 meetings=store.meeting_totals(session=session, pair_id=int(pair.id or 0))[0],
                 next_checkin=checkin,
                 ends_at=journey.ends_at,
+                notes=meeting_notes(session=session, pair_id=int(pair.id or 0)),
             )
         )
     return out
@@ -81,6 +89,7 @@ def home_blocks(*, session: Session, team_id: str, user_id: str, tz: str = "UTC"
             next_checkin=nxt,
             meetings=s.meetings,
             ends_on=s.ends_at.date(),
+            notes=s.notes,
         )
     return blocks
 

@@ -7,7 +7,7 @@ Every future message is a row in the outbox (:mod:`bot.outbox`) with an idempote
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
@@ -31,6 +31,7 @@ SHIFTABLE = (
     PromptKind.HALFWAY,
     PromptKind.CLOSURE,
     PromptKind.FIT_CHECK,
+    PromptKind.PAIR_END,
 )
 PARKED = timedelta(days=3650)  # a pause without a date parks prompts far away until resume
 
@@ -82,11 +83,20 @@ def schedule_closure(session: Session, pair: Pair, journey: PairJourney, due: da
     )
 
 
+def program_start(start_date: date | None, now: datetime) -> datetime:
+    """When a pair made ``now`` starts: the cohort's start date (09:00 UTC) while it is ahead, else now."""
+    if start_date is None:
+        return now
+    return max(now, datetime.combine(start_date, time(9, 0), tzinfo=UTC))
+
+
 def start_pair(*, session: Session, services: Services, pair: Pair, now: datetime) -> PairJourney:
     """Open the pair's group DM and plan their program; safe to call again (retries, restarts).
 
-    Schedules the kickoff (key ``kickoff:{pair_id}``, due now), a goals reminder, the first check-in,
-    the pulse surveys, the halfway milestone and the closure. Each is idempotent on its key. Commits.
+    The program starts now, or on the cohort's start date when that is still ahead (a pair published before it
+    waits: its kickoff is due on the start date). Schedules the kickoff (key ``kickoff:{pair_id}``), a goals
+    reminder, the first check-in, the pulse surveys, the halfway milestone and the closure, each relative to the
+    start and idempotent on its key. Commits.
 
     Args:
         session: Database session.
@@ -100,12 +110,13 @@ def start_pair(*, session: Session, services: Services, pair: Pair, now: datetim
     if pair.id is None:
         raise ValueError("start_pair needs a stored pair")
     cfg = cohort_settings(session, pair)
+    begins = program_start(cfg.start_date, now)
     journey = store.get_journey(session=session, pair_id=pair.id) or store.create_journey(
         session=session,
         team_id=pair.team_id,
         pair_id=pair.id,
-        started_at=now,
-        ends_at=now + timedelta(days=cfg.duration_days),
+        started_at=begins,
+        ends_at=begins + timedelta(days=cfg.duration_days),
         cadence_days=cfg.checkin_cadence_days,
     )
     if not pair.channel_id:
@@ -120,7 +131,7 @@ def start_pair(*, session: Session, services: Services, pair: Pair, now: datetim
         **common,
         key=f"kickoff:{pair.id}",
         kind=PromptKind.KICKOFF,
-        due_at=now,
+        due_at=max(journey.started_at, now),
         recipient_user_id=pair.mentee_user_id,
         channel_id=pair.channel_id or None,
     )

@@ -20,4 +20,5 @@ def register_prompt_kinds() -> None:
     register_prompt_kind(PromptKind.HALFWAY, milestones.render_halfway)
     register_prompt_kind(PromptKind.FIT_CHECK, milestones.render_fit_check)
     register_prompt_kind(PromptKind.CLOSURE, closure.render_closure, after_send=closure.after_closure)
+    register_prompt_kind(PromptKind.PAIR_END, closure.render_end, after_send=closure.after_end)
     register_prompt_kind(PromptKind.RESUME, pause.render_resume, after_send=pause.after_resume)

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
@@ -41,6 +42,9 @@ from bot.matching.scoring import (
 from bot.profiles import SENIORITY_RANK, Profile, Status
 from bot.taxonomy import Taxonomy, default_taxonomy
 from storage.vocab import UnmatchedReason
+
+if TYPE_CHECKING:
+    from bot.matching.model import PairModel
 
 # Blocking reasons, in priority order: a pair failing several is counted under the first.
 OK = 0
@@ -246,6 +250,7 @@ def score_matrix(
     taxonomy: Taxonomy | None = None,
     progress: Callable[[int, int], None] | None = None,
     threads: int | None = None,
+    model: PairModel | None = None,
 ) -> ScoreMatrix:
     """Score every mentee against every mentor and apply the hard constraints.
 
@@ -260,6 +265,8 @@ def score_matrix(
         taxonomy: Career goal -> skills map (default: the shipped taxonomy).
         progress: Called with (rows done, rows total) after each chunk.
         threads: Worker threads for the chunks (default: up to 2).
+        model: A learned model (:mod:`bot.matching.model`): totals are its probabilities of a good outcome
+            instead of the weighted score; the hard constraints are the same.
 
     Returns:
         A :class:`ScoreMatrix`.
@@ -299,6 +306,7 @@ def score_matrix(
         m_dept = _encode([p.department for p in mentors], dept_vocab)
 
     pair_codes = _pair_codes(mentees, mentors, past_pairs, forbidden)
+    prepared = model.prepare(mentees, mentors, week_of=week_of, taxonomy=taxonomy) if model is not None else None
 
     chunk = max(1, min(n, 4_000_000 // max(m, 1)))
     starts = list(range(0, n, chunk))
@@ -307,10 +315,13 @@ def score_matrix(
     def work(r0: int) -> None:
         r1 = min(n, r0 + chunk)
         block = total[r0:r1]
-        block[:] = mentee_features[r0:r1].toarray() @ mentor_t
-        block += cat_table[e_cat[r0:r1, None], m_cat[None, :]]
-        hours = hours_table[e_pat[r0:r1, None], m_pat[None, :]]
-        np.add(block, np.minimum(hours * availability_scale, availability_cap), out=block)
+        if prepared is not None:
+            block[:], hours = prepared.block(r0, r1)
+        else:
+            block[:] = mentee_features[r0:r1].toarray() @ mentor_t
+            block += cat_table[e_cat[r0:r1, None], m_cat[None, :]]
+            hours = hours_table[e_pat[r0:r1, None], m_pat[None, :]]
+            np.add(block, np.minimum(hours * availability_scale, availability_cap), out=block)
         np.clip(block, 0.0, 1.0, out=block)
         codes = np.zeros((r1 - r0, m), dtype=np.int8)
         codes[block < floor] = FLOOR

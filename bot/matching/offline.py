@@ -39,6 +39,7 @@ import csv
 import os
 import tempfile
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -84,8 +85,10 @@ COLUMNS: tuple[str, ...] = (
 )
 OUTPUT_COLUMNS: tuple[str, ...] = ("mentee_id", "mentee_name", "mentor_id", "mentor_name", "score", "reasons")
 PROGRESS_THRESHOLD = 2_000
+ROLES = frozenset(r.value for r in Role)
 
 
+@lru_cache(maxsize=65536)
 def _multi(value: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(t for t in (normalise_tag(v) for v in value.split(";")) if t))
 
@@ -105,7 +108,7 @@ def parse_row(row: dict[str, str]) -> tuple[Profile | None, list[str]]:
     if not user_id:
         problems.append("missing user_id")
     role_text = get.get("role", "").lower()
-    if role_text not in {r.value for r in Role}:
+    if role_text not in ROLES:
         problems.append(f"unknown role {role_text!r} (expected mentor, mentee or both)")
     seniority = get.get("seniority", "").lower() or "mid"
     if seniority not in SENIORITY_LEVELS:

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -25,6 +26,9 @@ from bot.matching.solver import assign_from_matrix, effective_capacities
 from bot.profiles import Profile, Status
 from bot.taxonomy import Taxonomy, default_taxonomy
 from storage.vocab import UnmatchedReason
+
+if TYPE_CHECKING:
+    from bot.matching.model import PairModel
 
 CAPACITY_REASON = stored_reason(UnmatchedReason.CAPACITY)  # every mentor who fits was needed by others
 
@@ -88,6 +92,7 @@ def plan_round(
     taxonomy: Taxonomy | None = None,
     progress: Callable[[int, int], None] | None = None,
     backend: str | None = None,
+    model: PairModel | None = None,
 ) -> RoundResult:
     """Plan one matching round.
 
@@ -104,6 +109,7 @@ def plan_round(
         taxonomy: Career goal -> skills map (default: the shipped taxonomy).
         progress: Called with (rows scored, rows total) while scoring.
         backend: Force a solver backend (see :mod:`bot.matching.solver`).
+        model: A learned model: pair weights are its probabilities of a good outcome (``weights`` unused).
 
     Returns:
         A :class:`RoundResult`.
@@ -129,7 +135,10 @@ def plan_round(
         assigned[mentor_id] += 1
         pairs.append(
             MatchedPair(
-                mentee_id, mentor_id, score(mentee, mentor, weights, week_of=week_of, taxonomy=taxonomy), pinned=True
+                mentee_id,
+                mentor_id,
+                score(mentee, mentor, weights, week_of=week_of, taxonomy=taxonomy, model=model),
+                pinned=True,
             )
         )
 
@@ -147,6 +156,7 @@ def plan_round(
             forbidden=forbidden,
             taxonomy=taxonomy,
             progress=progress,
+            model=model,
         )
         remaining = np.array([capacity[p.user_id] - assigned[p.user_id] for p in open_mentors], dtype=np.int64)
         priority_ids = set(priority)
@@ -163,7 +173,9 @@ def plan_round(
             assigned[mentor.user_id] += 1
             pairs.append(
                 MatchedPair(
-                    mentee.user_id, mentor.user_id, score(mentee, mentor, weights, week_of=week_of, taxonomy=taxonomy)
+                    mentee.user_id,
+                    mentor.user_id,
+                    score(mentee, mentor, weights, week_of=week_of, taxonomy=taxonomy, model=model),
                 )
             )
         for i, p in enumerate(pool):

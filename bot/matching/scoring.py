@@ -30,13 +30,16 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.matching.availability import shared_hours
 from bot.matching.reasons import Reason, reason, windows_data
 from bot.profiles import SENIORITY_RANK, Profile
 from bot.taxonomy import Taxonomy, default_taxonomy
 from storage.vocab import Factor
+
+if TYPE_CHECKING:
+    from bot.matching.model import PairModel
 
 FACTORS: tuple[str, ...] = (
     "skills",
@@ -145,15 +148,11 @@ class MatchSettings:
 
 @dataclass(frozen=True)
 class Score:
-    """A pair's score: ``total`` in [0, 1], each factor's contribution, and up to 3 reasons, best first.
-
-    Each reason is data (``bot.matching.reasons.reason``: a factor and its detail); ``bot.views.reasons`` words
-    it for the mentee, the mentor, the pair or a coordinator.
-    """
+    """A pair's score: ``total`` in [0, 1], each factor's contribution, and up to 3 reasons."""
 
     total: float
     factors: dict[str, float] = field(default_factory=dict)
-    reasons: list[Reason] = field(default_factory=list)
+    reasons: list[Reason] = field(default_factory=list)  # data: bot.matching.reasons, worded by bot.views.reasons
 
 
 # --- factor values (shared with the vectorised scorer, which tabulates the categorical ones) ----
@@ -218,29 +217,20 @@ def language_value(mentee_languages: list[str], mentor_languages: set[str]) -> f
     return primary + 0.5 * sum(1 for lang in mentee_languages if lang in mentor_languages) / len(mentee_languages)
 
 
-def score(
+def explain_factors(
     mentee: Profile,
     mentor: Profile,
-    weights: Weights,
     *,
-    week_of: date | None = None,
-    taxonomy: Taxonomy | None = None,
-) -> Score:
-    """Score one pair. Hard constraints are not applied here (see ``bot.matching.constraints``).
+    week_of: date,
+    taxonomy: Taxonomy,
+    ideal_gap: int = 2,
+    full_overlap_hours: float = 4.0,
+) -> tuple[dict[str, float], dict[str, Reason], float]:
+    """Each factor's value in [0, 1], the reason (as data) of each factor that applies, and the shared hours.
 
-    Args:
-        mentee: The person looking for a mentor.
-        mentor: The candidate mentor.
-        weights: Factor weights.
-        week_of: A day of the week whose daylight-saving offsets apply (default: today).
-        taxonomy: Career goal -> related skills map (default: the shipped taxonomy).
-
-    Returns:
-        A :class:`Score` with the total, each factor's contribution and up to 3 reasons, best first.
+    The reasons are what a pair's reasons are made of, whichever scoring (default weights or a learned model)
+    ranks them; ``bot.views.reasons`` words them for each reader.
     """
-    taxonomy = taxonomy or default_taxonomy()
-    week_of = week_of or date.today()
-    norm = weights.normalised()
     values: dict[str, float] = {}
     found: dict[str, Reason] = {}
 
@@ -277,11 +267,10 @@ def score(
 
     mentee_rank = SENIORITY_RANK.get(mentee.seniority, 2)
     mentor_rank = SENIORITY_RANK.get(mentor.seniority, 2)
-    values["seniority"] = seniority_value(mentee_rank, mentor_rank, weights.ideal_gap)
-    if values["seniority"] > 0:
-        found["seniority"] = reason(
-            Factor.SENIORITY, gap=mentor_rank - mentee_rank, mentor=mentor.seniority, mentee=mentee.seniority
-        )
+    values["seniority"] = seniority_value(mentee_rank, mentor_rank, ideal_gap)
+    gap = mentor_rank - mentee_rank
+    if gap > 0:
+        found["seniority"] = reason(Factor.SENIORITY, gap=gap, mentor=mentor.seniority, mentee=mentee.seniority)
 
     values["style"] = style_value(
         mentee.communication_style, mentor.communication_style, mentee.personality, mentor.personality
@@ -292,7 +281,7 @@ def score(
         found["style"] = reason(Factor.STYLE, personality=mentee.personality)
 
     hours, windows = shared_hours(mentee, mentor, week_of)
-    values["availability"] = min(1.0, hours / weights.full_overlap_hours)
+    values["availability"] = min(1.0, hours / full_overlap_hours)
     if hours > 0:
         _, mentor_windows = shared_hours(mentor, mentee, week_of)
         found["availability"] = reason(
@@ -310,7 +299,45 @@ def score(
     values["language"] = language_value(languages, set(mentor.languages))
     if languages and languages[0] in set(mentor.languages):
         found["language"] = reason(Factor.LANGUAGE, language=languages[0])
+    return values, found, hours
 
+
+def score(
+    mentee: Profile,
+    mentor: Profile,
+    weights: Weights,
+    *,
+    week_of: date | None = None,
+    taxonomy: Taxonomy | None = None,
+    model: PairModel | None = None,
+) -> Score:
+    """Score one pair. Hard constraints are not applied here (see ``bot.matching.constraints``).
+
+    Args:
+        mentee: The person looking for a mentor.
+        mentor: The candidate mentor.
+        weights: Factor weights.
+        week_of: A day of the week whose daylight-saving offsets apply (default: today).
+        taxonomy: Career goal -> related skills map (default: the shipped taxonomy).
+        model: A learned model (:mod:`bot.matching.model`); when given, the total is its predicted
+            probability of a good outcome and ``weights`` is not used.
+
+    Returns:
+        A :class:`Score` with the total, each factor's contribution and up to 3 reasons, best first.
+    """
+    taxonomy = taxonomy or default_taxonomy()
+    week_of = week_of or date.today()
+    if model is not None:
+        return model.score_pair(mentee, mentor, week_of=week_of, taxonomy=taxonomy)
+    norm = weights.normalised()
+    values, found, _ = explain_factors(
+        mentee,
+        mentor,
+        week_of=week_of,
+        taxonomy=taxonomy,
+        ideal_gap=weights.ideal_gap,
+        full_overlap_hours=weights.full_overlap_hours,
+    )
     factors = {f: norm[f] * values[f] for f in FACTORS}
     total = min(1.0, max(0.0, sum(factors.values())))
     ranked = sorted((f for f in FACTORS if f in found and factors[f] > 0), key=lambda f: -factors[f])

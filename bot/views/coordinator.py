@@ -26,8 +26,8 @@ from bot.views.blocks import (
     static_select,
     text_input,
 )
-from bot.views.words import counted, how_long, word_for
-from storage.vocab import Flag, PairStatus, Role
+from bot.views.words import counted, how_long
+from storage.vocab import CheckinOutcome, CloseReason, Flag, PairSource, PairStatus, Role
 
 ROLE_LABELS = {Role.MENTOR: "Mentors", Role.MENTEE: "Mentees", Role.BOTH: "Both"}
 STATUS_LABELS = {
@@ -55,33 +55,110 @@ def _delta(now: float | None, before: float | None, *, scale: float = 1.0, unit:
     return f"{arrow} {diff:+.1f}{unit}"
 
 
-def stats_message(current: ProgramStats, previous: ProgramStats | None) -> dict[str, Any]:
-    """The readable stats message (aggregates only; groups under 5 hidden)."""
-    roles = ", ".join(f"{ROLE_LABELS.get(r, r)}: {count_text(n)}" for r, n in sorted(current.roles.items())) or "none"
+def _n(count: int, word: str, plural: str = "") -> str:
+    return f"{count} {word if count == 1 else plural or word + 's'}"
+
+
+FIGURE_NOTES = (
+    "*How each figure is counted* (details in the README, section Figures):",
+    "*Pairs*: every pair made in the cohort, by how it was made and where it is now. *Closed pairs*: by what "
+    "happened; *completed* never counts a pair that said \u201cnot a fit\u201d; *inactive* reached its end date "
+    "after going quiet.",
+    "*Match rate*: mentees ever paired in the cohort \u00f7 mentees who signed up (people who left are not counted).",
+    "*Waiting list*: active people with no open pair on a side they signed up for, never paired on that side or "
+    "asking for a new partner; people who finished are not waiting.",
+    "*Check-ins*: each one sent to a pair; *answered* means Yes or Not yet, or a meeting logged before the next "
+    "one; *ignored* means the next one came (or the pair closed) first; *response rate* = answered \u00f7 "
+    "(answered + ignored); open ones are not in the rate yet.",
+    "*Surveys*: pulse and closing answers. *Satisfaction* and *NPS* count people, not answers: each person's "
+    "latest answer; NPS = % promoters (9-10) \u2212 % detractors (0-6).",
+    "*Flags*: fit checks answered \u201cnot a fit\u201d and \u201cneed help\u201d from check-ins.",
+)
+
+
+def stats_message(current: ProgramStats, previous: ProgramStats | None, *, hide_small: bool = False) -> dict[str, Any]:
+    """The stats message. Coordinators get exact figures; ``hide_small`` (the message is posted where people who
+    are not coordinators read it) replaces any figure resting on fewer than 5 people with a note."""
+
+    def count(n: int) -> str:
+        return count_text(n) if hide_small else str(n)
+
+    def rate(value: float | None, base: int) -> str:
+        if hide_small and not visible(base):
+            return HIDDEN
+        return "n/a" if value is None else _pct(value)
+
+    def number(value: float | None, base: int, digits: int = 1) -> str:
+        if hide_small and not visible(base):
+            return HIDDEN
+        return "n/a" if value is None else _num(value, digits)
+
+    roles = ", ".join(f"{ROLE_LABELS.get(r, r)}: {count(n)}" for r, n in sorted(current.roles.items())) or "none"
     cap = current.capacity
-    free = str(cap.get("free", 0)) if cap.get("mentors", 0) >= MIN_GROUP else HIDDEN
-    pairs = ", ".join(f"{STATUS_LABELS[s]}: {count_text(current.pairs.get(s, 0))}" for s in PairStatus)
-    closures = (
-        ", ".join(f"{reason.replace('_', ' ')}: {count_text(n)}" for reason, n in sorted(current.closures.items()))
-        or "none yet"
+    free = count(cap.get("free", 0)) if not hide_small or cap.get("mentors", 0) >= MIN_GROUP else HIDDEN
+    sources = current.sources
+    statuses = current.pairs
+    closures = current.closures
+    closed_line = (
+        " \u00b7 ".join(
+            f"{count(closures.get(r, 0))} {label}"
+            for r, label in (
+                (CloseReason.COMPLETED, "completed"),
+                (CloseReason.INFORMAL, "continued informally"),
+                (CloseReason.NOT_A_FIT, "not a fit"),
+                (CloseReason.INACTIVE, "inactive"),
+                (CloseReason.LEFT_PROGRAM, "left the program"),
+            )
+        )
+        + f" \u00b7 {count(sum(n for r, n in closures.items() if str(r).startswith('coordinator')))} ended by a "
+        "coordinator"
     )
-    if current.goals_visible:
-        g = current.goals
-        goals = f"{g.get('set', 0)} set by {counted(g.get('pairs', 0), 'pair')}, {g.get('done', 0)} completed"
-    else:
-        goals = HIDDEN
+    outcomes = current.checkin_outcomes
+    met, not_yet = outcomes.get(CheckinOutcome.MET, 0), outcomes.get(CheckinOutcome.NOT_YET, 0)
+    ignored, still_open = outcomes.get(CheckinOutcome.IGNORED, 0), outcomes.get("open", 0)
+    surveys = current.surveys
+    people = int(surveys.get("people", 0))
+    nps = current.nps
+    voters = int(surveys.get("promoters", 0) + surveys.get("passives", 0) + surveys.get("detractors", 0))
+    nps_text = HIDDEN if hide_small and not visible(voters) else "n/a" if nps is None else f"{nps:+.0f}"
     mean = current.satisfaction
+    goals = (
+        f"{current.goals.get('set', 0)} set by {_n(current.goals.get('pairs', 0), 'pair')}, "
+        f"{current.goals.get('done', 0)} done"
+        if current.goals_visible or not hide_small
+        else HIDDEN
+    )
+    waiting = current.waiting
+    mentees = current.mentees
     lines = [
         f"*Participants:* {roles}",
-        f"*Mentors' free capacity:* {free} {word_for(cap.get('free', 0), 'place')}",
-        f"*Match rate:* {_pct(current.match_rate)}    *Waiting list:* {count_text(current.mentees.get('waiting', 0))}",
-        f"*Pairs:* {pairs}",
-        f"*Median days to first meeting:* {_num(current.median_days)}",
-        f"*Meetings per pair per month:* {_num(current.meetings_per_pair_month, 2)}",
-        f"*Check-in response rate:* {_pct(current.checkin_rate)}",
+        f"*Pairs:* {count(current.total_pairs)} made ({count(sources.get(PairSource.ALGORITHM, 0))} by a round, "
+        f"{count(sources.get(PairSource.MANUAL, 0))} by hand, {count(sources.get(PairSource.CHOICE, 0))} by mentee "
+        f"choice) \u00b7 {count(statuses.get(PairStatus.ACTIVE, 0))} active \u00b7 "
+        f"{count(statuses.get(PairStatus.PAUSED, 0))} paused \u00b7 {count(statuses.get(PairStatus.AT_RISK, 0))} at "
+        f"risk \u00b7 {count(statuses.get(PairStatus.CLOSED, 0))} closed",
+        f"*Closed pairs:* {closed_line}",
+        f"*Match rate:* {rate(current.match_rate, mentees.get('mentees', 0))} ({count(mentees.get('matched', 0))} "
+        f"of {_n(mentees.get('mentees', 0), 'mentee')} paired)",
+        f"*Waiting list:* {count(len(waiting.get('mentees', [])))} "
+        f"{'mentee' if len(waiting.get('mentees', [])) == 1 else 'mentees'} without a mentor \u00b7 "
+        f"{count(len(waiting.get('mentors', [])))} "
+        f"{'mentor' if len(waiting.get('mentors', [])) == 1 else 'mentors'} without a mentee",
+        f"*Mentors' free capacity:* {free} places",
+        f"*Meetings:* {current.meetings.get('meetings', 0):.0f} logged \u00b7 "
+        f"{number(current.meetings_per_pair_month, current.total_pairs, 2)} per pair per month \u00b7 median "
+        f"{number(current.median_days, current.met_pairs)} days to the first",
+        f"*Check-ins:* {current.checkins_sent} sent \u00b7 {current.checkins_answered} answered ({met} met, "
+        f"{not_yet} not yet) \u00b7 {ignored} ignored \u00b7 {still_open} open \u00b7 response rate "
+        f"{rate(current.checkin_rate, current.total_pairs)}",
         f"*Goals:* {goals}",
-        f"*Satisfaction:* {_num(mean, 2) + ' / 5' if mean is not None else HIDDEN}    *NPS:* {_num(current.nps, 0)}",
-        f"*Closure outcomes:* {closures}",
+        f"*Surveys:* {_n(int(surveys.get('answers', 0)), 'answer')} from {count(people)} "
+        f"{'person' if people == 1 else 'people'} \u00b7 satisfaction "
+        f"{number(mean, int(surveys.get('rated_people', 0)), 2)}{' / 5' if mean is not None else ''} \u00b7 "
+        f"NPS {nps_text} ({count(int(surveys.get('promoters', 0)))} promoters, "
+        f"{count(int(surveys.get('passives', 0)))} passives, {count(int(surveys.get('detractors', 0)))} detractors)",
+        f"*Flags:* {count(current.flags.get(Flag.NOT_A_FIT, 0))} not a fit \u00b7 "
+        f"{count(current.flags.get(Flag.NEED_HELP, 0))} need help",
     ]
     blocks = [header(f"Mentorship stats: {current.cohort_name}"[:150]), section("\n".join(lines))]
     if previous is not None:
@@ -93,14 +170,38 @@ def stats_message(current: ProgramStats, previous: ProgramStats | None) -> dict[
             f"*NPS:* {_delta(current.nps, previous.nps)}",
         ]
         blocks += [divider(), section(f"*Trend against {escape(previous.cohort_name)}*\n" + "\n".join(trend))]
-    blocks.append(
-        context(
-            f"Aggregates only: any group smaller than {MIN_GROUP} people is shown as \u201c{HIDDEN}\u201d. "
-            f"As of {current.now:%Y-%m-%d %H:%M} UTC."
-        )
+    blocks.append(context("\n".join(FIGURE_NOTES)))
+    audience = (
+        f"Posted where people who are not coordinators read it: any group smaller than {MIN_GROUP} people is "
+        f"shown as \u201c{HIDDEN}\u201d."
+        if hide_small
+        else "Exact figures, for coordinators."
     )
+    blocks.append(context(f"{audience} As of {current.now:%Y-%m-%d %H:%M} UTC."))
     text = f"Mentorship stats for {escape(current.cohort_name)}: match rate {_pct(current.match_rate)}"
     return {"text": text, "blocks": blocks}
+
+
+def reflections_message(*, cohort_name: str, rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The cohort's closing reflections for a coordinator (what people achieved and learned; the form tells them
+    coordinators read it). The newest 30 are shown; ``/mentor export`` has them all."""
+    if not rows:
+        text = f"No closing reflections in {escape(cohort_name)} yet."
+        return {"text": text, "blocks": [section(text)]}
+    text = f"Closing reflections in {escape(cohort_name)}: {len(rows)}"
+    blocks: list[dict[str, Any]] = [header(f"Closing reflections: {cohort_name}"[:150])]
+    for row in list(rows)[-30:]:
+        learned = f"\n_Learned:_ {_clip(str(row['learned']))}" if row.get("learned") else ""
+        blocks.append(
+            section(f"*Pair #{row['pair_id']}, the {row['role']}*\n_Achieved:_ {_clip(str(row['achieved']))}{learned}")
+        )
+    blocks.append(context(f"{len(rows)} in all; every one is in `/mentor export`. Only you see this message."))
+    return {"text": text, "blocks": blocks[:50]}
+
+
+def _clip(text: str, limit: int = 1200) -> str:
+    text = escape(text)
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 
 def _who(user_id: Any) -> str:
@@ -521,22 +622,14 @@ def home_section(
     App Home is seen by the coordinator alone, who already sees each pair by name: figures here are exact.
     Hiding groups under 5 is for aggregates posted where others may read them (``stats_message``).
     """
-    pairs = ", ".join(f"{STATUS_LABELS[s]} {figures.pairs.get(s, 0)}" for s in STATUS_LABELS)
-    mentees, matched = figures.mentees.get("mentees", 0), figures.mentees.get("matched", 0)
-    rate = f"{matched / mentees:.0%} ({matched} of {counted(mentees, 'mentee')})" if mentees else "no mentees yet"
-    waiting = figures.mentees.get("waiting", 0)
-    months = figures.meetings.get("pair_months", 0.0)
-    per_month = f"{figures.meetings.get('meetings', 0) / months:.2f}" if months > 0 else "n/a"
-    answers = int(figures.surveys.get("respondents", 0) or 0)
-    mean = figures.surveys.get("mean")
-    satisfaction = (
-        f"{mean:.2f} / 5 ({counted(answers, 'person', 'people')})" if answers and mean is not None else "no answers yet"
-    )
     glance = [
         f"*Cohort:* {escape(figures.cohort_name)}",
-        f"*Pairs:* {pairs}",
-        f"*Match rate:* {rate}    *Waiting:* {counted(waiting, 'mentee')}",
-        f"*Meetings per pair per month:* {per_month}    *Satisfaction:* {satisfaction}",
+        "*Pairs:* " + ", ".join(f"{STATUS_LABELS[s]} {figures.pairs.get(s, 0)}" for s in STATUS_LABELS),
+        f"*Match rate:* {_pct(figures.match_rate)}    "
+        f"*Waiting:* {counted(len(figures.waiting.get('mentees', [])), 'mentee')}, "
+        f"{counted(len(figures.waiting.get('mentors', [])), 'mentor')}",
+        f"*Meetings per pair per month:* {_num(figures.meetings_per_pair_month, 2)}    "
+        f"*Satisfaction:* {_num(figures.satisfaction, 2)}",
     ]
     blocks = [divider(), header("Coordinator: at a glance"), section("\n".join(glance))]
     if other_cohorts:

@@ -40,12 +40,33 @@ PROGRESS_ICONS = {
     GoalProgress.DONE: ":white_check_mark:",
 }
 COORDINATORS_ONLY = "Who sees this: the program coordinators only. Your partner never does."
-FIRST_AGENDA = (
-    "1. Introductions: your roles, your paths so far, what you enjoy outside work.",
-    "2. What the mentee hopes to get out of the next six months.",
-    "3. How you like to work: cadence, channel, how to reach each other between meetings.",
-    "4. Agree on one to three goals (use *Set our goals* below).",
-)
+
+
+def months_text(days: int) -> str:
+    """A program length in words: "6 months", "1 month", "3 weeks"."""
+    months = round(days * 12 / 365)
+    if months >= 1:
+        return f"{months} month{'s' if months != 1 else ''}"
+    weeks = max(1, round(days / 7))
+    return f"{weeks} week{'s' if weeks != 1 else ''}"
+
+
+def every_text(days: int) -> str:
+    """A cadence in words: "every week", "every 2 weeks", "every 10 days"."""
+    if days % 7 == 0:
+        weeks = days // 7
+        return "every week" if weeks == 1 else f"every {weeks} weeks"
+    return f"every {days} days"
+
+
+def first_agenda(duration_days: int) -> tuple[str, ...]:
+    """The suggested agenda of the first meeting, for the program's own length."""
+    return (
+        "1. Introductions: your roles, your paths so far, what you enjoy outside work.",
+        f"2. What the mentee hopes to get out of the next {months_text(duration_days)}.",
+        "3. How you like to work: cadence, channel, how to reach each other between meetings.",
+        "4. Agree on one to three goals (use *Set our goals* below).",
+    )
 
 
 def _msg(text: str, blocks: list[dict[str, Any]]) -> dict[str, Any]:
@@ -72,8 +93,10 @@ def kickoff_message(
     reasons: Sequence[Mapping[str, Any] | str],
     overlap_lines: list[str],
     ends_on: date,
+    duration_days: int = 182,
+    cadence_days: int = 14,
 ) -> dict[str, Any]:
-    """The introduction in the pair's group DM."""
+    """The introduction in the pair's group DM (the program's length and check-in cadence are the cohort's)."""
     lines = reason_lines(reasons, reader=Reader.PAIR, mentee=f"<@{mentee_id}>", mentor=f"<@{mentor_id}>")
     reason_text = "\n".join(f"• {r}" for r in lines) or "• You both opted in and your profiles fit well."
     overlap = "\n".join(overlap_lines) or "_You share no regular hours: agree on a time that works for both._"
@@ -85,10 +108,10 @@ def kickoff_message(
         ),
         section(f"*Why you were matched*\n{reason_text}"),
         section(f"*Hours you both work* (each in your own time)\n{overlap}"),
-        section("*A suggested agenda for your first meeting*\n" + "\n".join(FIRST_AGENDA)),
+        section("*A suggested agenda for your first meeting*\n" + "\n".join(first_agenda(duration_days))),
         pair_buttons(pair_id),
         context(
-            "I'll check in every couple of weeks inside your working hours. "
+            f"I'll check in {every_text(cadence_days)} inside your working hours. "
             "*Something's not right* reaches the program coordinators only, never your partner."
         ),
     ]
@@ -396,6 +419,13 @@ def milestone_message(text: str) -> dict[str, Any]:
     return _msg(text, [section(text)])
 
 
+def _notes_text(notes: Sequence[tuple[date, str]], limit: int) -> str:
+    """Meeting notes for the pair itself (App Home, closing summary): newest first, each cut to fit."""
+    lines = [f"• {day:%d %b}: {escape(text[:300])}" for day, text in notes[:limit]]
+    more = f"\n_and {len(notes) - limit} earlier_" if len(notes) > limit else ""
+    return ("*Your meeting notes* (only you two see them)\n" + "\n".join(lines))[:2900] + more
+
+
 def closure_message(
     *,
     pair_id: int,
@@ -404,10 +434,13 @@ def closure_message(
     goals: list[dict[str, Any]],
     early: bool,
     resources: Sequence[tuple[str, str]] = (),
+    notes: Sequence[tuple[date, str]] = (),
+    extension_days: int = 91,
 ) -> dict[str, Any]:
     """The closing summary with the reflection and the close / extend / continue choice.
 
-    ``resources`` are the (title, url) pairs shared in the pair, listed (at most 5) under "Resources shared".
+    ``resources`` are the (title, url) pairs shared in the pair, listed (at most 5) under "Resources shared";
+    ``notes`` the (day, notes) of the pair's meetings, newest first (the last 5 are shown, for the pair only).
     """
     why = "You've both marked your goals achieved" if early else "Your mentorship program has reached its end date"
     goal_lines = "\n".join(goals_summary_lines(goals)) or "_No goals were recorded._"
@@ -427,11 +460,12 @@ def closure_message(
         section(f":tada: {why}. Here's what you did together:"),
         section(f"*Meetings held:* {meetings} ({hours} {word_for(minutes / 60, 'hour')})\n*Goals*\n{goal_lines}"),
         section(shared),
+        *([section(_notes_text(notes, 5))] if notes else []),
         actions(button("Reflect and say thanks", ids.REFLECT_OPEN, value=value, style="primary")),
         section("*What next?* Either of you can choose:"),
         actions(
             button("Close the pair", ids.CLOSE_CLOSE, value=value),
-            button("Extend by 3 months", ids.CLOSE_EXTEND, value=value),
+            button(f"Extend by {months_text(extension_days)}", ids.CLOSE_EXTEND, value=value),
             button("Continue informally", ids.CLOSE_INFORMAL, value=value),
         ),
     ]
@@ -492,8 +526,9 @@ def home_pair_section(
     next_checkin: str,
     meetings: int,
     ends_on: date,
+    notes: Sequence[tuple[date, str]] = (),
 ) -> list[dict[str, Any]]:
-    """The App Home blocks for one pair."""
+    """The App Home blocks for one pair (``notes``: the pair's meeting notes, newest first, for the two of them)."""
     other = PairRole.MENTOR if my_role == PairRole.MENTEE else PairRole.MENTEE
     state = {
         PairStatus.PAUSED: ":double_vertical_bar: paused",
@@ -516,9 +551,26 @@ def home_pair_section(
             f"*Meetings logged:* {meetings} · *Next check-in:* {next_checkin}"
         ),
         section("*Goals*\n" + ("\n".join(goal_lines) if goal_lines else "_No goals yet._")),
+        *([section(_notes_text(notes, 3))] if notes else []),
         actions(
             button("Log a meeting", ids.HOME_PAIR_LOG, value=value, style="primary"),
             button("Goals", ids.HOME_PAIR_GOALS, value=value),
             pause,
         ),
     ]
+
+
+def which_pair_message(*, action_id: str, doing: str, options: Sequence[tuple[int, str, str]]) -> dict[str, Any]:
+    """Asked when a person in several pairs types a pair command outside any pair's DM: one button per pair.
+
+    ``options`` are (pair id, partner's user id, the person's own role in that pair).
+    """
+    text = f"You're in {len(options)} mentorships. Which one do you want to {doing} for?"
+    blocks: list[dict[str, Any]] = [section(text)]
+    for pair_id, partner, role in options[:20]:
+        who = "your mentee" if role == PairRole.MENTOR else "your mentor"
+        blocks.append(
+            section(f"With {who} <@{partner}>", accessory=button(doing.capitalize(), action_id, value=str(pair_id)))
+        )
+    blocks.append(context("Tip: type the command in the pair's own conversation and I'll know which one you mean."))
+    return {"text": text, "blocks": blocks}

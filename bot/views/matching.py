@@ -43,6 +43,12 @@ FACTOR_LABELS = {
     "availability": "overlap",
     "format": "format",
     "language": "language",
+    # a learned model's factors (their values are contributions to the log-odds of a good outcome)
+    "skills_shared": "shared skills",
+    "department": "same dept",
+    "industry": "same industry",
+    "mentee_topics": "mentee's topics",
+    "mentor_topics": "mentor's topics",
 }
 TABS = {
     "pairs": "Pairs, weakest first",

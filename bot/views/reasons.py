@@ -116,6 +116,8 @@ def reason_lines(
     out = []
     for item in list(reasons or [])[:limit]:
         text = reason_text(item, reader=reader, mentee=mentee, mentor=mentor)
+        if text and not isinstance(item, str) and item.get("strong"):
+            text += " (strong in this program)"  # a learned model's strongest factors
         if text:
             out.append(text[:1].upper() + text[1:])
     return out

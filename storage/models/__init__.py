@@ -2,7 +2,7 @@
 
 from storage.models.coordination import AuditLog, CohortNotice, Coordinator, HrImport, RoundSkip
 from storage.models.core import AnonymousDeparture, Cohort, Participant, ProcessedEvent, Profile
-from storage.models.journey import Meeting, PairGoals, PairJourney, PrivateAnswer, Reflection
+from storage.models.journey import CheckinRecord, Meeting, PairGoals, PairJourney, PrivateAnswer, Reflection
 from storage.models.knowledge import (
     FeedbackRequest,
     Introduction,
@@ -13,6 +13,7 @@ from storage.models.knowledge import (
     ResourceSeen,
     ResourceShare,
 )
+from storage.models.learning import PairSnapshot, ScoringModel
 from storage.models.matching import CohortPairRule, DoNotPair, MatchRequest, MatchRound, Pair
 from storage.models.outbox import ScheduledPrompt
 
@@ -35,7 +36,9 @@ __all__ = [
     "PeopleSuggestion",
     "PeopleSuggestionSent",
     "PairGoals",
+    "CheckinRecord",
     "PairJourney",
+    "PairSnapshot",
     "Participant",
     "PrivateAnswer",
     "ProcessedEvent",
@@ -46,4 +49,5 @@ __all__ = [
     "Reflection",
     "RoundSkip",
     "ScheduledPrompt",
+    "ScoringModel",
 ]

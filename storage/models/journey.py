@@ -43,7 +43,33 @@ class PairJourney(SQLModel, table=True):
     goals_achieved_by: list[str] = Field(default_factory=list, sa_type=JSON)
     closure_choice: str = Field(default="", max_length=16)  # ClosureChoice
     closure_choice_by: str = Field(default="", max_length=32)
+    # people of the pair who paused themselves (/mentor pause): the pair's prompts hold until both are back
+    held_by: list[str] = Field(default_factory=list, sa_type=JSON)
+    paused_by_hold: bool = Field(default=False)  # the pause came from a person's own pause, not the pair's button
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class CheckinRecord(SQLModel, table=True):
+    """One check-in a pair was sent and what became of it (met, not yet, ignored; empty while it is open).
+
+    A check-in is open until someone answers it (Yes or Not yet), a meeting is logged, or the next check-in is
+    sent (then it was ignored). One still open when its pair closes counts as ignored.
+    """
+
+    __tablename__ = "checkin_record"
+    __table_args__ = (
+        UniqueConstraint("pair_id", "seq", name="uq_checkin_record_pair_seq"),
+        Index("ix_checkin_record_team_pair", "team_id", "pair_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    pair_id: int = Field(sa_column=_pair_fk())
+    seq: int  # the check-in's number in the pair's chain
+    sent_at: datetime = Field(sa_type=UTCDateTime)
+    outcome: str = Field(default="", max_length=16)  # CheckinOutcome, or "" while open
+    answered_by: str = Field(default="", max_length=32)
+    answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class PairGoals(SQLModel, table=True):

@@ -398,6 +398,12 @@ class SandboxBase:
             channel = self._resolve_channel(channel)
             return [json.loads(json.dumps({**m, "channel": channel})) for m in self._messages.get(channel, [])]
 
+    def members_of(self, channel: str) -> list[str]:
+        """The people in a channel or conversation (the app's bot user left out); empty when it does not exist."""
+        with self._lock:
+            found = self._channels.get(self._resolve_channel(channel))
+            return [u for u in found.members if u != self.bot_user_id] if found else []
+
     def dm_channel_id(self, user_id: str) -> str:
         """The IM channel id ``conversations.open(users=user_id)`` returns."""
         return _stable_id("D", user_id)

@@ -7,7 +7,7 @@
   suggestions rotate and never repeat while others fit.
 
 Revision ID: 0015
-Revises: 0009
+Revises: 0008
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from alembic import op
 import storage.types
 
 revision = "0015"
-down_revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
