@@ -500,7 +500,9 @@ CASES = [
     Case(
         "matching.choice_request_message",
         "message",
-        lambda: matching.choice_request_message(mentee=PARTNER, reasons=REASONS_AT_LIMITS, request_id=1, days=30),
+        lambda: matching.choice_request_message(
+            mentee=PARTNER, reasons=REASONS_AT_LIMITS, request_id=1, days=30, deadline="Friday 6 March"
+        ),
     ),
     Case(
         "journey.kickoff_message",

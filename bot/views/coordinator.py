@@ -608,6 +608,11 @@ def at_risk_blocks(items: Sequence[tuple[Any, str]], *, limit: int = 10) -> list
     return blocks
 
 
+def _exact(value: float | None, form: str, empty: str) -> str:
+    """A figure for a coordinator's own eyes: exact, or what is missing (never "hidden": nothing is)."""
+    return empty if value is None else form.format(value)
+
+
 def home_section(
     figures: ProgramStats,
     at_risk: Sequence[tuple[Any, str]],
@@ -625,11 +630,11 @@ def home_section(
     glance = [
         f"*Cohort:* {escape(figures.cohort_name)}",
         "*Pairs:* " + ", ".join(f"{STATUS_LABELS[s]} {figures.pairs.get(s, 0)}" for s in STATUS_LABELS),
-        f"*Match rate:* {_pct(figures.match_rate)}    "
+        f"*Match rate:* {_exact(figures.match_rate, '{:.0%}', 'no mentees yet')}    "
         f"*Waiting:* {counted(len(figures.waiting.get('mentees', [])), 'mentee')}, "
         f"{counted(len(figures.waiting.get('mentors', [])), 'mentor')}",
-        f"*Meetings per pair per month:* {_num(figures.meetings_per_pair_month, 2)}    "
-        f"*Satisfaction:* {_num(figures.satisfaction, 2)}",
+        f"*Meetings per pair per month:* {_exact(figures.meetings_per_pair_month, '{:.2f}', 'no pairs yet')}    "
+        f"*Satisfaction:* {_exact(figures.satisfaction, '{:.2f}', 'no answers yet')}",
     ]
     blocks = [divider(), header("Coordinator: at a glance"), section("\n".join(glance))]
     if other_cohorts:
