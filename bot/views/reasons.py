@@ -119,7 +119,7 @@ def reason_lines(
         if text and not isinstance(item, str) and item.get("strong"):
             text += " (strong in this program)"  # a learned model's strongest factors
         if text:
-            out.append(text[:1].upper() + text[1:])
+            out.append(text if isinstance(item, str) else text[:1].upper() + text[1:])  # stored text as written
     return out
 
 
