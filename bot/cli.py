@@ -36,6 +36,9 @@ def _parser() -> argparse.ArgumentParser:
     imp = sub.add_parser("import", help="import HR fields (manager, department, ...) from a CSV into profiles")
     imp.add_argument("file", type=Path, help="people.csv with user_id or email, manager, department, ...")
     imp.add_argument("--team", default=None, help="workspace id (default: the only one in the database)")
+    imp.add_argument(
+        "--yes", action="store_true", help="import the rows without problems even when other rows have some"
+    )
 
     match = sub.add_parser("match", help="match people from a CSV file, without Slack")
     match.add_argument("--input", type=Path, required=True, help="people.csv (format: see README)")
@@ -173,6 +176,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_import(env: dict[str, str], args: argparse.Namespace) -> int:
     from bot.hr_import import import_people
+    from bot.views.words import counted
     from storage import coordination
     from storage.db import make_engine, session_factory
     from storage.migrate import upgrade
@@ -180,8 +184,8 @@ def cmd_import(env: dict[str, str], args: argparse.Namespace) -> int:
 
     settings = _database_settings(env)
     try:
-        text = args.file.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
+        raw = args.file.read_bytes()
+    except OSError as exc:
         print(f"mentorbot: cannot read {args.file}: {exc}", file=sys.stderr)
         return 2
     engine = make_engine(settings.database_url)
@@ -197,11 +201,32 @@ def cmd_import(env: dict[str, str], args: argparse.Namespace) -> int:
                 )
                 return 2
             team = teams[0]
-        report = import_people(
-            session=session, team_id=team, text=text, actor="cli", now=utcnow(), source=str(args.file)
-        )
+
+        def run(confirmed: bool):  # type: ignore[no-untyped-def]
+            return import_people(
+                session=session,
+                team_id=team,
+                raw=raw,
+                actor="cli",
+                now=utcnow(),
+                source=str(args.file),
+                confirmed=confirmed,
+            )
+
+        report = run(args.yes)
+        if report.plan.needs_confirmation and not report.applied:
+            rows = len(report.plan.updates)
+            if sys.stdin.isatty():
+                print(report.summary(limit=1000))
+                answer = input(f"Import the other {counted(rows, 'row')}? [y/N] ").strip().lower()
+                if answer in ("y", "yes"):
+                    report = run(True)
+                    print(report.summary(limit=1000))
+                return 0 if report.applied else 1
+            print(report.summary(limit=1000, confirm_hint="Run again with --yes to import them."))
+            return 1
     print(report.summary(limit=1000))
-    return 0 if report.ok else 1
+    return 0 if report.applied or not (report.plan.problems or report.plan.refused) else 1
 
 
 def cmd_match(args: argparse.Namespace) -> int:

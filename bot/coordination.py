@@ -220,6 +220,31 @@ def validate_program(form: ProgramForm, *, name_taken: bool) -> dict[str, str]:
     return errors
 
 
+PAST_DATE_GRACE = timedelta(days=30)
+PROGRAM_DATES = (
+    ("signup_opens", ids.PROGRAM_SIGNUP_OPENS, "Signup opens"),
+    ("signup_closes", ids.PROGRAM_SIGNUP_CLOSES, "Signup closes"),
+    ("match_date", ids.PROGRAM_MATCH_DATE, "The match date"),
+    ("start_date", ids.PROGRAM_START_DATE, "The start date"),
+)
+
+
+def past_dates(form: ProgramForm, *, today: date, before: CohortSettings | None = None) -> list[tuple[str, str, date]]:
+    """Dates entered more than a month before ``today`` (a mistyped year, usually): (block id, label, date).
+
+    A date the cohort already had is not asked about again, so editing a running cohort stays quiet.
+    """
+    found = []
+    for name, block_id, label in PROGRAM_DATES:
+        value = getattr(form, name)
+        if value is None or value >= today - PAST_DATE_GRACE:
+            continue
+        if before is not None and getattr(before, name) == value:
+            continue
+        found.append((block_id, label, value))
+    return found
+
+
 def program_settings(form: ProgramForm) -> dict[str, Any]:
     """The cohort settings JSON a validated form stands for (CohortSettings keys plus ``skills_taxonomy``)."""
     values = {

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
+from bot import deferred
 from bot.views.blocks import section
 from storage import coordinators as store
 from storage.coordination import record_audit
@@ -48,12 +49,18 @@ def tell_coordinators(services: Services, team_id: str, text: str) -> None:
 
     ``text`` is the caller's mrkdwn: any text a participant typed in it must already be escaped.
     """
-    client = services.client_for(team_id)
-    for target in coordinator_targets(services, team_id):
-        try:
-            client.chat_postMessage(channel=target, text=text, blocks=[section(text)], unfurl_links=False)
-        except SlackApiError as exc:
-            log.warning("coordinator note failed team=%s error=%s", team_id, exc.response.get("error"))
+
+    def send() -> None:
+        client = services.client_for(team_id)
+        for target in coordinator_targets(services, team_id):
+            try:
+                client.chat_postMessage(channel=target, text=text, blocks=[section(text)], unfurl_links=False)
+            except SlackApiError as exc:
+                log.warning("coordinator note failed team=%s error=%s", team_id, exc.response.get("error"))
+
+    # While a submission is stored the note waits for the acknowledgement (and reads the coordinators in a
+    # session of its own only then: SQLite has one writer at a time).
+    deferred.later(send)
 
 
 def list_for(services: Services, team_id: str) -> tuple[list[str], list[str], str | None]:

@@ -6,7 +6,7 @@ validation then reports what is wrong, block by block, for ``response_action="er
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -165,8 +165,11 @@ def _valid_timezone(name: str) -> bool:
     return is_zone(name)
 
 
-def validate_signup(form: SignupForm, taxonomy: Taxonomy) -> dict[str, str]:
-    """Inline errors by block_id; empty when the form is valid."""
+def validate_signup(form: SignupForm, taxonomy: Taxonomy, *, locked: Collection[str] = ()) -> dict[str, str]:
+    """Inline errors by block_id; empty when the form is valid.
+
+    ``locked``: fields an HR import set (department, industry, seniority), shown but not asked in the modal.
+    """
     errors: dict[str, str] = {}
     known_skills = set(taxonomy.skills)
 
@@ -198,9 +201,12 @@ def validate_signup(form: SignupForm, taxonomy: Taxonomy) -> dict[str, str]:
     check_tags(ids.LANGUAGES, form.languages, taxonomy.languages, "languages")
     if not form.languages and ids.LANGUAGES not in errors:
         errors[ids.LANGUAGES] = "Pick at least one language you can be mentored in."
-    check_choice(ids.DEPARTMENT, form.department, taxonomy.departments, "a department")
-    check_choice(ids.INDUSTRY, form.industry, taxonomy.industries, "an industry")
-    check_choice(ids.SENIORITY, form.seniority, SENIORITY_LEVELS, "a seniority level")
+    if "department" not in locked:
+        check_choice(ids.DEPARTMENT, form.department, taxonomy.departments, "a department")
+    if "industry" not in locked:
+        check_choice(ids.INDUSTRY, form.industry, taxonomy.industries, "an industry")
+    if "seniority" not in locked:
+        check_choice(ids.SENIORITY, form.seniority, SENIORITY_LEVELS, "a seniority level")
     if form.communication_style:
         check_choice(ids.COMMUNICATION, form.communication_style, COMMUNICATION_STYLES, "communication style")
     if form.personality:

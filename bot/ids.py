@@ -217,3 +217,9 @@ LEARN_OPEN = "coord_learn_open"
 LEARN_VIEW = "coord_learn"
 LEARN_REVERT = "coord_learn_revert"
 LEARN_DONE_VIEW = "coord_learn_done"
+
+# Store before ack, HR import confirmation, signup window (the seams between stages)
+STORE_FAILED = "store_failed"
+IMPORT_CONFIRM = "coord_import_confirm"
+IMPORT_CANCEL = "coord_import_cancel"
+SIGNUP_WINDOW_VIEW = "signup_window"

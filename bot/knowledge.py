@@ -55,8 +55,11 @@ def normalise_url(raw: str) -> str:
 
     Rules: http/https only; at most ``MAX_URL`` characters; no whitespace or control characters; no
     credentials (``user:pass@``); a host made of letters, digits, dots and hyphens (or an IP).
-    Normalising lower-cases the scheme and host, drops a default port, the fragment, a trailing slash,
-    ``utm_*`` parameters, and sorts the remaining query parameters.
+    Normalising lower-cases the scheme and host, drops a default port, a trailing slash, ``utm_*`` parameters
+    and an anchor into the page (``#section``), and sorts the remaining query parameters. Two things that tell
+    addresses apart are kept: a fragment that routes a single-page app (``#/docs/setup``, ``#!/inbox``), and an
+    encoded reserved character (``%2F`` is not ``/``); only escapes of unreserved characters are decoded
+    (RFC 3986, 6.2.2).
 
     Raises:
         UrlError: With a message fit to show the person.
@@ -82,12 +85,27 @@ def normalise_url(raw: str) -> str:
     if not host or not set(host) <= _HOST_CHARS or ".." in host or host.startswith(("-", ".")):
         raise UrlError("That link has no valid host name (e.g. https://example.com/page).")
     netloc = host if port in (None, DEFAULT_PORTS[scheme]) else f"{host}:{port}"
-    path = quote(unquote(parts.path), safe="/:@!$&'()*+,;=-._~%")
-    path = path.rstrip("/")
+    path = _normalise_escapes(parts.path, safe="/:@!$&'()*+,;=").rstrip("/")
     query = sorted(
         (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not k.lower().startswith("utm_")
     )
-    return urlunsplit((scheme, netloc, path, urlencode(query), ""))
+    fragment = parts.fragment if parts.fragment.startswith(("/", "!")) else ""  # an app's route, not an anchor
+    path = path or ("/" if fragment else "")
+    return urlunsplit((scheme, netloc, path, urlencode(query), _normalise_escapes(fragment, safe="/?:@!$&'()*+,;=")))
+
+
+_ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})")
+_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+
+
+def _normalise_escapes(text: str, *, safe: str) -> str:
+    """Decode escapes of unreserved characters only, upper-case the others' hex, escape what must be."""
+
+    def one(match: re.Match[str]) -> str:
+        char = chr(int(match.group(1), 16))
+        return char if char in _UNRESERVED else "%" + match.group(1).upper()
+
+    return quote(_ESCAPE.sub(one, text), safe=safe + "%-._~")
 
 
 def check_url(raw: str) -> tuple[str | None, str | None]:

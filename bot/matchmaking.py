@@ -49,6 +49,7 @@ from bot.matching.matrix import (
     SELF,
     pair_block,
 )
+from bot.matching.reasons import unmatched as stored_reason
 from bot.matching.rounds import MatchedPair
 from bot.matching.scoring import Score
 from bot.outcomes import record_snapshots
@@ -58,7 +59,7 @@ from storage import rounds as store
 from storage.coordination import record_audit, skipped_user_ids
 from storage.models import Cohort, CohortPairRule, DoNotPair, MatchRound, Pair, Participant
 from storage.models import Profile as ProfileRow
-from storage.vocab import LIVE_ROUND_STATUSES, PairRuleKind, PairSource, PairStatus, RoundStatus
+from storage.vocab import LIVE_ROUND_STATUSES, PairRuleKind, PairSource, PairStatus, RoundStatus, UnmatchedReason
 
 log = logging.getLogger(__name__)
 
@@ -527,12 +528,10 @@ def _forbidden_reason(
             other_fits = True
     if not would_fit:
         return ""
+    # stored as a code, worded for the mentee or a coordinator by bot.views.reasons
     if other_fits:
-        return (
-            "a program coordinator decided against one possible match for you this round, and the other mentors "
-            "who fit you were needed by mentees with fewer options"
-        )
-    return "a program coordinator decided against the mentors who fit you this round"
+        return stored_reason(UnmatchedReason.FORBIDDEN_AND_CAPACITY)
+    return stored_reason(UnmatchedReason.FORBIDDEN)
 
 
 def _true_reasons(

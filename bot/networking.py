@@ -50,12 +50,15 @@ DEFAULT_SHARE = 0.01  # nobody is suggested to more than 1% of mentees (never fe
 MIN_CAP = 3
 OUTSIDE_DEPARTMENT_BONUS = 0.15
 SHARED_MENTOR_BONUS = 0.1
+REPEAT_PENALTY = 10.0  # someone already suggested ranks below every fresh candidate (fresh scores are 0..~2)
+UNFIT = -100.0  # excluded, or covers none of the mentee's goal skills
 ALUMNI_GREW_WEIGHT = 0.6  # an alumnus can speak to what they grew in, a little less than to what they offer
 INTRO_EXPIRY_KIND = PromptKind.INTRO_EXPIRY
 PEOPLE_REFRESH_KIND = PromptKind.PEOPLE_REFRESH
 PEOPLE_TO_MEET_KIND = PromptKind.PEOPLE_TO_MEET
 NUDGE_EVERY = timedelta(days=30)
 REFRESH_AFTER = timedelta(hours=1)
+ROTATE_AFTER = timedelta(days=14)  # a nudge about to repeat last month's people recomputes, at most this often
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 _BARE_ID = re.compile(r"^@?([UW][A-Z0-9]{2,})$")
 
@@ -149,6 +152,8 @@ def plan_people_to_meet(
     pairings: Iterable[tuple[str, str]] = (),
     alumni: Collection[str] = (),
     opted_out: Collection[str] = (),
+    seen: Mapping[str, Collection[str]] | None = None,
+    introduced: Iterable[tuple[str, str]] = (),
     taxonomy: Taxonomy | None = None,
     per_mentee: int = PER_MENTEE,
     share: float = DEFAULT_SHARE,
@@ -160,11 +165,14 @@ def plan_people_to_meet(
     """Suggest up to ``per_mentee`` people to every active mentee.
 
     Candidates are active mentors and alumni who did not opt out. Never suggested: the mentee themself,
-    anyone they were ever paired with (their mentor), their manager, their direct reports. A candidate's
-    score is the weighted share of the mentee's goal skills they cover, plus a bonus outside the mentee's
-    department and for a shared past mentor; only candidates covering at least one goal skill qualify.
-    Load is spread: nobody is suggested to more than ``max(min_cap, ceil(share * mentees))`` mentees
-    (greedy by score over each mentee's ``shortlist`` best candidates, with a tiny seeded jitter so equal
+    anyone they were ever paired with (their mentor), their manager, their direct reports, anyone they were
+    already introduced to (``introduced``: (person, person) pairs). A candidate's score is the weighted share of
+    the mentee's goal skills they cover, plus a bonus outside the mentee's department and for a shared past
+    mentor; only candidates covering at least one goal skill qualify. Someone already suggested to the mentee
+    (``seen``: mentee -> people suggested earlier in the cohort) comes after every fresh candidate who fits,
+    so suggestions rotate month to month and repeat only once nobody new fits. Load is spread: nobody is
+    suggested to more than ``max(min_cap, ceil(share * mentees))`` mentees (greedy by score over each
+    mentee's ``shortlist`` best candidates, with a tiny jitter seeded by ``seed`` (the month, say) so equal
     scores do not all go to the same person).
 
     Returns:
@@ -203,8 +211,11 @@ def plan_people_to_meet(
     for user in graph:
         if not isinstance(user, tuple) and nodes[user].get("manager_id"):
             reports.setdefault(str(nodes[user]["manager_id"]), []).append(user)
+    met: dict[str, set[str]] = {}
+    for a, b in introduced:
+        met.setdefault(a, set()).add(b)
     for m, i in mentee_index.items():
-        blocked = {m, str(nodes[m].get("manager_id") or ""), *reports.get(m, ())}
+        blocked = {m, str(nodes[m].get("manager_id") or ""), *reports.get(m, ()), *met.get(m, ())}
         blocked.update(n for n in graph.neighbors(m) if not isinstance(n, tuple))
         for b in blocked:
             j = cand_index.get(b)
@@ -212,6 +223,20 @@ def plan_people_to_meet(
                 rows.append(i)
                 cols.append(j)
     excluded = sp.csr_matrix(
+        (np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(len(mentees), len(candidates))
+    )
+    # Already suggested in this cohort: ranked after every fresh candidate who fits.
+    rows, cols = [], []
+    for m, earlier in (seen or {}).items():
+        i = mentee_index.get(m)
+        if i is None:
+            continue
+        for person in earlier:
+            j = cand_index.get(person)
+            if j is not None:
+                rows.append(i)
+                cols.append(j)
+    repeated = sp.csr_matrix(
         (np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(len(mentees), len(candidates))
     )
     # A shared past mentor (or mentee): mentee -> paired person -> candidate.
@@ -239,17 +264,18 @@ def plan_people_to_meet(
         scores = (block @ offer_t).toarray()
         qualifies = ((block > 0).astype(np.float32) @ covered).toarray() > 0
         scores += OUTSIDE_DEPARTMENT_BONUS * (mentee_dept[start:stop, None] != cand_dept[None, :])
-        scores += SHARED_MENTOR_BONUS * (shared_mentor[start:stop].toarray() > 0)
+        _mark(scores, shared_mentor[start:stop], add=SHARED_MENTOR_BONUS)
         scores += 0.05 * cand_alumni[None, :]
         scores += rng.random(scores.shape, dtype=np.float32) * 1e-3
-        scores[~qualifies] = -1.0
-        scores[excluded[start:stop].toarray() > 0] = -1.0
+        scores[~qualifies] = UNFIT
+        _mark(scores, excluded[start:stop], value=UNFIT)
+        _mark(scores, repeated[start:stop], add=-REPEAT_PENALTY)
         if k < len(candidates):
             top = np.argpartition(-scores, k - 1, axis=1)[:, :k]
         else:
             top = np.tile(np.arange(len(candidates)), (stop - start, 1))
         top_scores = np.take_along_axis(scores, top, axis=1)
-        keep = top_scores > 0
+        keep = top_scores > UNFIT / 2  # fresh candidates (> 0) and repeats (about -REPEAT_PENALTY)
         triples_score.append(top_scores[keep])
         triples_mentee.append(np.broadcast_to(np.arange(start, stop)[:, None], top.shape)[keep])
         triples_cand.append(top[keep])
@@ -268,7 +294,8 @@ def plan_people_to_meet(
             continue
         given[i] += 1
         load[j] += 1
-        chosen.append((i, j, float(all_scores[idx])))
+        score = float(all_scores[idx])
+        chosen.append((i, j, score + REPEAT_PENALTY if score < 0 else score))
 
     wanted_sets = {m: {s for _, s in _skill_edges(graph, m, "want")} for m in mentees}
     for i, j, score in chosen:
@@ -286,9 +313,21 @@ def plan_people_to_meet(
         if shared_mentor[i, j] > 0:
             bits.append("shares a past mentor or mentee with you")
         result[mentee].append(PersonSuggestion(candidate, round(score, 4), shared, "; ".join(bits)))
-    for mentee in result:
-        result[mentee].sort(key=lambda s: -s.score)
+    earlier = seen or {}
+    for mentee in result:  # fresh people first, then by score
+        result[mentee].sort(key=lambda s: (s.user_id in earlier.get(mentee, ()), -s.score))
     return result
+
+
+def _mark(scores: np.ndarray, entries: sp.csr_matrix, *, value: float | None = None, add: float = 0.0) -> None:
+    """Set (``value``) or shift (``add``) the dense chunk's cells that a sparse 0/1 chunk marks, in place."""
+    coo = entries.tocoo()
+    hit = coo.data > 0
+    rows, cols = coo.row[hit], coo.col[hit]
+    if value is not None:
+        scores[rows, cols] = value
+    else:
+        scores[rows, cols] += add  # each cell once (fancy indexing does not accumulate duplicates)
 
 
 def _biadjacency(graph: nx.Graph, rows: Sequence[str], columns: Sequence[Any], weight: str) -> sp.csr_matrix:
@@ -326,23 +365,38 @@ def suggestion_load(plan: Mapping[str, Sequence[PersonSuggestion]]) -> dict[str,
 # ------------------------------------------------------------------ services: people to meet
 
 
-def _workspace(*, session: Session, team_id: str) -> tuple[list[Profile], list[tuple[str, str, str]]]:
+def _workspace(*, session: Session, team_id: str) -> tuple[list[Profile], list[tuple[str, str, str]], dict[str, int]]:
     rows = participants.list_participants(session=session, team_id=team_id, status=None)
-    return [people.to_profile(p, row) for p, row in rows], store.all_pairings(session=session, team_id=team_id)
+    cohorts = {p.user_id: int(p.cohort_id or 0) for p, _ in rows}
+    return [people.to_profile(p, row) for p, row in rows], store.all_pairings(session=session, team_id=team_id), cohorts
+
+
+def month_seed(now: datetime) -> int:
+    """The jitter seed of a month: ties between equal candidates fall differently each month."""
+    return now.year * 12 + now.month
 
 
 def refresh_people_to_meet(
     *, session: Session, team_id: str, now: datetime, taxonomy: Taxonomy | None = None, share: float = DEFAULT_SHARE
 ) -> dict[str, list[PersonSuggestion]]:
-    """Recompute and store "people to meet" for every mentee of a workspace."""
-    profiles, pairings = _workspace(session=session, team_id=team_id)
+    """Recompute and store "people to meet" for every mentee of a workspace.
+
+    Everyone already suggested to a mentee in their current cohort goes to the back of the queue, and anyone
+    they were introduced to is left out, so each month's suggestions are new people while new people fit.
+    """
+    profiles, pairings, cohorts = _workspace(session=session, team_id=team_id)
+    earlier = store.suggested_before(session=session, team_id=team_id)
+    seen = {mentee: earlier[(mentee, cohort)] for mentee, cohort in cohorts.items() if (mentee, cohort) in earlier}
     plan = plan_people_to_meet(
         profiles,
         pairings=[(a, b) for a, b, _ in pairings],
         alumni=store.alumni_ids(session=session, team_id=team_id),
         opted_out=store.opted_out_ids(session=session, team_id=team_id),
+        seen=seen,
+        introduced=store.introduced_pairs(session=session, team_id=team_id),
         taxonomy=taxonomy,
         share=share,
+        seed=month_seed(now),
     )
     store.replace_people_suggestions(
         session=session, team_id=team_id, rows={m: [s.as_row() for s in v] for m, v in plan.items()}, now=now
@@ -374,6 +428,7 @@ def people_to_meet(
         return []
     opted = store.opted_out_ids(session=session, team_id=team_id)
     paired = store.pairing_partners(session=session, team_id=team_id, user_id=user_id)
+    met = {b for a, b in store.introduced_pairs(session=session, team_id=team_id, user_id=user_id) if a == user_id}
     saved = saved or people.load_profile(session=session, team_id=team_id, user_id=user_id)
     # people whose confidential list names this mentee are never suggested to them
     opted |= store.listed_by(
@@ -383,7 +438,12 @@ def people_to_meet(
     candidates = [
         row
         for row in rows
-        if not (row.suggested_user_id in opted or row.suggested_user_id in paired or row.suggested_user_id == manager)
+        if not (
+            row.suggested_user_id in opted
+            or row.suggested_user_id in paired
+            or row.suggested_user_id in met
+            or row.suggested_user_id == manager
+        )
     ]
     others = people.load_profiles(
         session=session, team_id=team_id, user_ids={row.suggested_user_id for row in candidates}
@@ -489,12 +549,14 @@ def request_intro(
     now: datetime,
     channel_id: str = "",
     source: str = IntroSource.COMMAND,
+    bot_user_id: str = "",
 ) -> IntroOutcome:
     """Ask ``target_id`` privately whether they'd like to be introduced; nothing else happens before they accept.
 
     The requester's partner (their mentor or mentee, when they have one open pair) is part of the
-    introduction. Refused: introducing yourself or your partner, more than ``MAX_PENDING_INTROS`` pending
-    asks, or a second pending ask for the same person (a double click lands here too).
+    introduction. Refused without using up an ask: introducing yourself, your partner, an app or bot (this one,
+    ``bot_user_id``, included) or someone Slack does not know; more than ``MAX_PENDING_INTROS`` pending asks,
+    or a second pending ask for the same person (a double click lands here too).
     """
     from bot.views.knowledge import intro_ask_message
 
@@ -512,6 +574,8 @@ def request_intro(
         return IntroOutcome(False, "That's you! Pick someone you'd like to meet.")
     if target_id == partner:
         return IntroOutcome(False, f"You already know <@{target_id}>: they're in your pair.")
+    if refusal := _not_a_person(client, target_id, bot_user_id=bot_user_id):
+        return IntroOutcome(False, refusal)
     if refusal := _ask_refused(
         session=session,
         team_id=team_id,
@@ -572,6 +636,26 @@ def request_intro(
         "If they're up for it, I'll open a group DM for you all.",
         intro.id,
     )
+
+
+def _not_a_person(client: WebClient, user_id: str, *, bot_user_id: str = "") -> str:
+    """Why ``user_id`` cannot be introduced (an app, a bot, nobody Slack knows), else ""."""
+    app = f"<@{user_id}> is an app, not a person: introductions are between people. Pick someone you'd like to meet."
+    if user_id in (bot_user_id, "USLACKBOT"):
+        return app
+    try:
+        user = client.users_info(user=user_id).get("user") or {}
+    except SlackApiError as exc:
+        if exc.response.get("error") == "user_not_found":
+            return "I can't find that person in this workspace. Check the name and try again."
+        return ""  # Slack could not say: the ask itself will tell
+    if not isinstance(user, dict):
+        return ""
+    if user.get("is_bot") or user.get("is_app_user"):
+        return app
+    if user.get("deleted"):
+        return f"<@{user_id}> is no longer in this workspace."
+    return ""
 
 
 def _ask_refused(
@@ -696,11 +780,45 @@ def render_people_to_meet(services: Services, session: Session, prompt: Any, now
     if saved is None or saved[1].status != Status.ACTIVE or not saved[1].is_mentee:
         return None
     suggestions = people_to_meet(
-        session=session, team_id=prompt.team_id, user_id=user_id, now=now, taxonomy=services.taxonomy
+        session=session, team_id=prompt.team_id, user_id=user_id, now=now, taxonomy=services.taxonomy, saved=saved
     )
+    earlier = _suggested_in_cohort(session, prompt.team_id, saved[0])
+    last = store.last_people_refresh(session=session, team_id=prompt.team_id)
+    if any(s.user_id in earlier for s in suggestions) and (last is None or now - last >= ROTATE_AFTER):
+        # last month's people again: recompute the workspace once (one dispatcher), which rotates them out
+        refresh_people_to_meet(session=session, team_id=prompt.team_id, now=now, taxonomy=services.taxonomy)
+        suggestions = people_to_meet(
+            session=session, team_id=prompt.team_id, user_id=user_id, now=now, taxonomy=services.taxonomy, saved=saved
+        )
     if not suggestions:
         return None
-    return Outgoing(channel=user_id, **people_to_meet_message(suggestions))
+    has_mentor = store.has_open_mentor(session=session, team_id=prompt.team_id, mentee_user_id=user_id)
+    return Outgoing(channel=user_id, **people_to_meet_message(suggestions, has_mentor=has_mentor))
+
+
+def _suggested_in_cohort(session: Session, team_id: str, participant: Any) -> set[str]:
+    cohort_id = int(participant.cohort_id or 0)
+    found = store.suggested_before(session=session, team_id=team_id, mentee_user_id=participant.user_id)
+    return found.get((participant.user_id, cohort_id), set())
+
+
+def _after_people_to_meet(services: Services, session: Session, prompt: Any, now: datetime) -> None:
+    """The nudge went out: remember who it suggested (this cohort), then schedule next month's."""
+    user_id = str(prompt.recipient_user_id or "")
+    saved = people.load_profile(session=session, team_id=prompt.team_id, user_id=user_id)
+    if saved is not None:
+        sent = people_to_meet(
+            session=session, team_id=prompt.team_id, user_id=user_id, now=now, taxonomy=services.taxonomy, saved=saved
+        )
+        store.record_suggested(
+            session=session,
+            team_id=prompt.team_id,
+            cohort_id=int(saved[0].cohort_id or 0),
+            mentee_user_id=user_id,
+            suggested=[s.user_id for s in sent],
+            now=now,
+        )
+    _schedule_next(services, session, prompt, now)
 
 
 def _schedule_next(services: Services, session: Session, prompt: Any, now: datetime) -> None:
@@ -740,7 +858,7 @@ def register_prompt_kinds() -> None:
     """Register the monthly ``people_to_meet`` nudge and intro expiry with the outbox (idempotent)."""
     from bot.outbox import register_prompt_kind
 
-    register_prompt_kind(PEOPLE_TO_MEET_KIND, render_people_to_meet, after_send=_schedule_next)
+    register_prompt_kind(PEOPLE_TO_MEET_KIND, render_people_to_meet, after_send=_after_people_to_meet)
     register_prompt_kind(INTRO_EXPIRY_KIND, render_intro_expiry)
     register_prompt_kind(PEOPLE_REFRESH_KIND, render_people_refresh)
 

@@ -100,10 +100,16 @@ def save_signup(
 ) -> tuple[Participant, bool]:
     """Store a validated signup (stamped ``now``, the app's clock); returns the participant and whether it is new.
 
-    ``person_key`` is the person's keyed hash (``bot.privacy.person_key``)."""
+    ``display_name`` names a new participant; an existing one keeps the name Slack gave earlier
+    (:func:`remember_slack_identity` refreshes it after the signup is acknowledged). ``person_key`` is the
+    person's keyed hash (``bot.privacy.person_key``).
+    """
     fields = form.profile_fields()
     if email:
         fields["email"] = email
+    existing = participants.get_participant(session=session, team_id=team_id, user_id=user_id)
+    if existing is not None and existing.display_name:
+        display_name = existing.display_name
     cohort = open_cohort(session=session, team_id=team_id, cohort_id=cohort_id)
     return participants.upsert_profile(
         cohort_id=cohort.id,
@@ -142,3 +148,24 @@ def set_paused(
     else:
         pause.release_pairs_of(session=session, services=services, team_id=team_id, user_id=user_id, now=now)
     return participant
+
+
+def remember_slack_identity(
+    *, session: Session, client: WebClient, team_id: str, user_id: str, now: datetime
+) -> dict[str, Any]:
+    """After a signup is stored and acknowledged: read the person's name and email from Slack and keep them.
+
+    Returns:
+        What Slack said (empty when it could not say; the profile keeps what it had).
+    """
+    user = lookup_user(client, user_id)
+    if user.get("name") or user.get("email"):
+        participants.set_identity(
+            session=session,
+            team_id=team_id,
+            user_id=user_id,
+            display_name=str(user.get("name") or "") or None,
+            email=user.get("email"),
+            now=now,
+        )
+    return user

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.services import Services
@@ -26,6 +26,7 @@ class CommandContext:
     services: Services
     body: dict[str, Any]
     args: str
+    bot_user_id: str = ""  # the app's own user (Bolt's context), e.g. so it is never introduced as a person
 
     def reply(self, text: str, blocks: list[dict[str, Any]] | None = None) -> None:
         """Acknowledge with an ephemeral answer only the person who typed the command sees."""
@@ -90,8 +91,8 @@ class CommandRouter:
             log.warning("slash command without user_id or trigger_id ignored")
             ctx.ack()
             return
-        text = ctx.args.strip()
-        name, _, rest = text.partition(" ")
+        # any whitespace ends the subcommand: a tab, or the non-breaking space some keyboards and pastes insert
+        name, rest = (ctx.args.split(None, 1) + ["", ""])[:2]
         name = name.lower() or self.default
         command = self._commands.get(name)
         if command is None:
@@ -109,6 +110,7 @@ class CommandRouter:
                 services=ctx.services,
                 body=ctx.body,
                 args=rest.strip(),
+                bot_user_id=ctx.bot_user_id,
             )
         )
 
@@ -127,9 +129,17 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
     router.add("help", show_help, help="every command with one line each")
 
     @app.command("/mentor")
-    def on_mentor_command(ack: Ack, respond: Respond, client: WebClient, body: dict[str, Any]) -> None:
+    def on_mentor_command(
+        ack: Ack, respond: Respond, client: WebClient, body: dict[str, Any], context: BoltContext
+    ) -> None:
         router.dispatch(
             CommandContext(
-                ack=ack, respond=respond, client=client, services=services, body=body, args=str(body.get("text") or "")
+                ack=ack,
+                respond=respond,
+                client=client,
+                services=services,
+                body=body,
+                args=str(body.get("text") or ""),
+                bot_user_id=str(context.bot_user_id or ""),
             )
         )

@@ -9,14 +9,16 @@ import logging
 import re
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlmodel import Session
 
 from bot import coordination, hr_import, ids
-from bot.cohorts import current_cohort, reporting_choice
+from bot.cohorts import CohortSettings, current_cohort, reporting_choice, settings_of
 from bot.services import Services
 from bot.stats import post_stats
 from bot.views import coordinator as views
@@ -24,11 +26,12 @@ from bot.views.blocks import escape
 from bot.views.matching import cohort_choice_message
 from handlers.commands import NOT_A_COORDINATOR, CommandContext, CommandRouter
 from handlers.learning import add_learning_offer
-from handlers.payload import first_submission as _first_submission
 from handlers.payload import team_id as _team_id
 from handlers.payload import user_id as _user_id
 from handlers.payload import view_metadata as _metadata
+from handlers.submission import Invalid, store_then_ack
 from storage import coordination as store
+from storage.models import Cohort
 
 log = logging.getLogger(__name__)
 IMPORT_MAX_BYTES = hr_import.MAX_BYTES
@@ -380,23 +383,39 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
             ack(response_action="update", view=views.refusal_view())
             return
         form = coordination.parse_program((view.get("state") or {}).get("values") or {})
-        cohort_id = _metadata(view).get("cohort_id")
-        cohort_id = int(cohort_id) if isinstance(cohort_id, int) else None
-        with services.sessions() as session:
+        meta = _metadata(view)
+        cohort_id = meta.get("cohort_id") if isinstance(meta.get("cohort_id"), int) else None
+        today = services.now().date()
+
+        def write(session: Session) -> tuple[Cohort, bool]:
             same_name = (
                 store.find_cohort_by_name(session=session, team_id=team_id, name=form.name) if form.name else None
             )
-        taken = same_name is not None and same_name.id != cohort_id
-        if errors := coordination.validate_program(form, name_taken=taken):
-            ack(response_action="errors", errors=errors)
-            return
-        ack()
-        if not _first_submission(services, body):
-            return
-        with services.sessions() as session:
-            cohort, created = coordination.save_program(
+            taken = same_name is not None and same_name.id != cohort_id
+            if errors := coordination.validate_program(form, name_taken=taken):
+                raise Invalid(errors)
+            existing = session.get(Cohort, cohort_id) if cohort_id is not None else None
+            before = settings_of(existing) if existing is not None and existing.team_id == team_id else None
+            past = coordination.past_dates(form, today=today, before=before)
+            if past and sorted(day.isoformat() for _, _, day in past) != sorted(meta.get("past_ok") or []):
+                again = views.program_modal(
+                    cohort_id=cohort_id,
+                    name=form.name,
+                    settings=CohortSettings.from_json(coordination.program_settings(form)),
+                    weights_text=form.weights_raw,
+                    skills=form.skills,
+                    past=[(label, day) for _, label, day in past],
+                    today=today,
+                )
+                raise Invalid(response={"response_action": "update", "view": again})
+            return coordination.save_program(
                 session=session, team_id=team_id, actor=actor, cohort_id=cohort_id, form=form, now=services.now()
             )
+
+        stored = store_then_ack(services, ack, body, view, write)
+        if stored is None:
+            return
+        cohort, created = stored.value
         announced = created and coordination.announce_signup(client=client, cohort=cohort)
         text = f":white_check_mark: Cohort *{escape(cohort.name)}* {'created' if created else 'saved'}."
         if announced:
@@ -457,36 +476,86 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
         if not url:
             ack(response_action="errors", errors={ids.IMPORT_FILE: "Attach the CSV file."})
             return
-        ack()
-        if not _first_submission(services, body):
+        source = str(files[0].get("name") or "upload")[:200]
+
+        def write(session: Session) -> int:
+            return store.create_hr_import(
+                session=session, team_id=team_id, actor=actor, source=source, file_url=str(url), now=services.now()
+            )
+
+        stored = store_then_ack(services, ack, body, view, write)
+        if stored is None:
+            return
+        import_id = stored.value
+        # After the ack: fetch the file, check every row, then import it or ask about the rows with problems.
+        try:
+            raw = _download(client, str(url), services.settings.slack_api_url)
+        except OSError as exc:
+            with services.sessions() as session:
+                hr_import.refuse_upload(
+                    session=session,
+                    import_id=import_id,
+                    reason=f"I couldn't download the file ({type(exc).__name__})",
+                    now=services.now(),
+                )
+            client.chat_postMessage(channel=actor, text=f"I couldn't download the file ({type(exc).__name__}).")
             return
 
-        def run() -> None:
+        def lookup(email: str) -> str | None:
             try:
-                raw = _download(client, str(url), services.settings.slack_api_url)
-            except OSError as exc:
-                client.chat_postMessage(channel=actor, text=f"I couldn't download the file ({type(exc).__name__}).")
-                return
-            if len(raw) > IMPORT_MAX_BYTES:
-                client.chat_postMessage(channel=actor, text="That file is too large (5 MB at most).")
-                return
+                return str(client.users_lookupByEmail(email=email)["user"]["id"])
+            except SlackApiError:
+                return None
 
-            def lookup(email: str) -> str | None:
-                try:
-                    return str(client.users_lookupByEmail(email=email)["user"]["id"])
-                except SlackApiError:
-                    return None
+        with services.sessions() as session:
+            report, staged = hr_import.check_upload(
+                session=session,
+                team_id=team_id,
+                import_id=import_id,
+                raw=raw,
+                actor=actor,
+                source=source,
+                now=services.now(),
+                resolve_email=lookup,
+            )
+        if staged:
+            text = report.summary(confirm_hint="Import them now, or cancel and fix the file?")
+            message = views.import_report_message(text, import_id=import_id, rows=len(report.plan.updates))
+        else:
+            message = views.import_report_message(report.summary())
+        client.chat_postMessage(channel=actor, **message)
 
+    def decide_import(confirm: bool) -> Callable[..., None]:
+        def on_import_decided(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+            ack()
+            actor, team_id = _user_id(body), _team_id(body)
+            if not services.is_coordinator(actor, team_id):
+                log.warning("forged import decision refused user=%s", actor)
+                client.chat_postMessage(channel=actor, text=NOT_A_COORDINATOR)
+                return
+            import_id = int(action["value"]) if str(action.get("value", "")).isdigit() else 0
             with services.sessions() as session:
-                report = hr_import.import_people(
-                    session=session,
-                    team_id=team_id,
-                    text=raw.decode("utf-8", errors="replace"),
-                    actor=actor,
-                    now=services.now(),
-                    resolve_email=lookup,
-                    source=str(files[0].get("name") or "upload")[:200],
-                )
-            client.chat_postMessage(channel=actor, text=f"```{report.summary()[:3500]}```")
+                if confirm:
+                    report = hr_import.confirm_import(
+                        session=session, team_id=team_id, import_id=import_id, actor=actor, now=services.now()
+                    )
+                    text = report.summary() if report is not None else "This import was already decided."
+                else:
+                    cancelled = hr_import.cancel_import(
+                        session=session, team_id=team_id, import_id=import_id, now=services.now()
+                    )
+                    text = "Cancelled: nothing was imported." if cancelled else "This import was already decided."
+            message = views.import_report_message(text)
+            channel = str(
+                (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id") or ""
+            )
+            ts = str((body.get("message") or {}).get("ts") or (body.get("container") or {}).get("message_ts") or "")
+            if channel and ts:
+                client.chat_update(channel=channel, ts=ts, **message)
+            else:
+                client.chat_postMessage(channel=actor, **message)
 
-        run()  # after ack(): Bolt already runs this after the HTTP response
+        return on_import_decided
+
+    app.action(ids.IMPORT_CONFIRM)(decide_import(True))
+    app.action(ids.IMPORT_CANCEL)(decide_import(False))

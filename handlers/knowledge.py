@@ -7,6 +7,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
+from sqlmodel import Session
 
 from bot import ids, knowledge, people
 from bot.services import Services
@@ -19,12 +20,14 @@ from bot.views.knowledge import (
     feedback_request_message,
     resource_list_message,
     resource_shared_message,
+    share_outcome_text,
 )
 from handlers.commands import CommandContext, CommandRouter
-from handlers.payload import first_submission as _first_submission
 from handlers.payload import team_id as _team_id
 from handlers.payload import user_id as _user_id
+from handlers.submission import Invalid, store_then_ack
 from storage import knowledge as store
+from storage.models import FeedbackRequest, Pair
 from storage.vocab import FeedbackStatus
 
 log = logging.getLogger(__name__)
@@ -99,15 +102,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
                 now=services.now(),
             )
         item = result.resource
-        if result.created:
-            ctx.reply(
-                f":books: Saved *{escape(item.title)}* to the library (tags: {escape(', '.join(item.tags)) or 'none'})."
-            )
-        else:
-            ctx.reply(
-                f":books: *{escape(item.title)}* was already in the library: I counted your recommendation "
-                f"({item.recommend_count} so far)."
-            )
+        ctx.reply(share_outcome_text(item, created=result.created, counted=result.counted))
         if pair is not None and pair.channel_id:
             ctx.client.chat_postMessage(
                 channel=pair.channel_id, **resource_shared_message(item, sharer=ctx.user_id, note=note)
@@ -192,22 +187,17 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
         team_id, user_id = _team_id(body), _user_id(body)
         form = knowledge.parse_share_form((view.get("state") or {}).get("values") or {})
         pair_id = _int(view.get("private_metadata"))
-        with services.sessions() as session:
+        coordinator = services.is_coordinator(user_id, team_id)
+
+        def write(session: Session) -> tuple[knowledge.ShareResult, Pair | None]:
             pair = store.get_pair(session=session, team_id=team_id, pair_id=pair_id) if pair_id else None
             if pair is not None and user_id not in (pair.mentee_user_id, pair.mentor_user_id):
                 pair = None  # metadata is not trusted: only a member shares for a pair
             goals = knowledge.pair_goals(session=session, pair=pair) if pair else []
-        if errors := knowledge.validate_share_form(form, services.taxonomy, goals=goals):
-            ack(response_action="errors", errors=errors)
-            return
-        if not can_share(team_id, user_id):
-            ack(response_action="errors", errors={ids.SHARE_URL: NOT_IN_PROGRAM})
-            return
-        ack()
-        if not _first_submission(services, body):
-            log.info("duplicate share submission ignored view=%s", view.get("id"))
-            return
-        with services.sessions() as session:
+            if errors := knowledge.validate_share_form(form, services.taxonomy, goals=goals):
+                raise Invalid(errors)
+            if not coordinator and people.load_profile(session=session, team_id=team_id, user_id=user_id) is None:
+                raise Invalid({ids.SHARE_URL: NOT_IN_PROGRAM})
             result = knowledge.share_resource(
                 session=session,
                 team_id=team_id,
@@ -221,9 +211,16 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
                 taxonomy=services.taxonomy,
                 now=services.now(),
             )
+            return result, pair
+
+        stored = store_then_ack(services, ack, body, view, write)
+        if stored is None:
+            return
+        result, pair = stored.value
         item = result.resource
-        verb = "Saved" if result.created else "Already in the library; counted your recommendation for"
-        client.chat_postMessage(channel=user_id, text=f":books: {verb} *{escape(item.title)}*.")
+        client.chat_postMessage(
+            channel=user_id, text=share_outcome_text(item, created=result.created, counted=result.counted)
+        )
         if pair is not None and pair.channel_id:
             client.chat_postMessage(
                 channel=pair.channel_id, **resource_shared_message(item, sharer=user_id, note=form.note)
@@ -301,19 +298,22 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
         if problem := knowledge.validate_reply(reply):
             ack(response_action="errors", errors={ids.FEEDBACK_REPLY_TEXT: problem})
             return
-        with services.sessions() as session:
+
+        def write(session: Session) -> FeedbackRequest | None:
             request = store.get_feedback_request(
                 session=session, team_id=team_id, request_id=_int(view.get("private_metadata")) or 0
             )
-        if request is None or request.id is None or request.mentor_user_id != user_id:
-            ack(response_action="errors", errors={ids.FEEDBACK_REPLY_TEXT: "Only the pair's mentor can reply."})
+            if request is None or request.id is None or request.mentor_user_id != user_id:
+                raise Invalid({ids.FEEDBACK_REPLY_TEXT: "Only the pair's mentor can reply."})
+            if not store.answer_feedback(session=session, request_id=request.id, reply=reply, now=services.now()):
+                log.info("duplicate feedback reply ignored request=%s", request.id)
+                return None
+            return request
+
+        stored = store_then_ack(services, ack, body, view, write)
+        if stored is None or stored.value is None:
             return
-        ack()
-        with services.sessions() as session:
-            first = store.answer_feedback(session=session, request_id=request.id, reply=reply, now=services.now())
-        if not first:
-            log.info("duplicate feedback reply ignored request=%s", request.id)
-            return
+        request = stored.value
         channel = request.channel_id or request.mentee_user_id
         client.chat_postMessage(
             channel=channel, thread_ts=request.message_ts or None, **feedback_reply_message(request, reply)

@@ -39,6 +39,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
                 reason=why,
                 channel_id=ctx.channel_id,
                 now=services.now(),
+                bot_user_id=ctx.bot_user_id,
             )
         ctx.respond(text=outcome.message, response_type="ephemeral")
 

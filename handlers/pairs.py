@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlmodel import Session
 
 from bot import ids, people
 from bot.lifecycle import checkins, closure, forms, kickoff, milestones, overview, pause
@@ -25,16 +26,31 @@ from bot.services import Services
 from bot.views import journey as views
 from handlers.commands import CommandContext, CommandRouter
 from handlers.home import publish_home
-from handlers.payload import first_submission as _first_submission
 from handlers.payload import team_id as _team_id
 from handlers.payload import user_id as _user_id
+from handlers.submission import Invalid, first_input_block, store_then_ack
 from storage import journey as store
 from storage.models import Pair
-from storage.vocab import ClosureChoice, ContinueAnswer, FitAnswer, Role, SurveyKey
+from storage.vocab import ClosureChoice, ContinueAnswer, FitAnswer, PairStatus, Role, SurveyKey
 
 log = logging.getLogger(__name__)
 MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 NOT_IN_PAIR = "That button belongs to another pair."
+# Buttons that still act once a pair has closed: the ending's own surveys, reflection and closure choices, and a
+# private word to the coordinators.
+AFTER_CLOSURE = frozenset(
+    {
+        ids.SURVEY_OPEN,
+        ids.REFLECT_OPEN,
+        ids.CLOSE_CLOSE,
+        ids.CLOSE_EXTEND,
+        ids.CLOSE_INFORMAL,
+        ids.PAIR_CONCERN,
+        ids.REMATCH_YES,
+        ids.REMATCH_NO,
+    }
+)
+CLOSED_PAIR = "This mentorship has closed, so there is nothing more to log or change here. Thank you both!"
 
 
 def _action_value(body: dict[str, Any]) -> str:
@@ -49,7 +65,12 @@ def _pair_id(value: str) -> int | None:
 
 def _local_today(services: Services, team_id: str, user_id: str) -> date:
     with services.sessions() as session:
-        saved = people.load_profile(session=session, team_id=team_id, user_id=user_id)
+        return _local_today_in(session, services, team_id, user_id)
+
+
+def _local_today_in(session: Session, services: Services, team_id: str, user_id: str) -> date:
+    """The person's calendar day, read with an open session (a submission's transaction)."""
+    saved = people.load_profile(session=session, team_id=team_id, user_id=user_id)
     tz = saved[1].timezone if saved else "UTC"
     try:
         return services.now().astimezone(ZoneInfo(tz)).date()
@@ -115,14 +136,21 @@ def register(app: App, services: Services, router: CommandRouter) -> None:  # no
         client.views_open(trigger_id=trigger_id, view=view)
 
     def pair_action(handler: Callable[[WebClient, dict[str, Any], Pair, str], None]) -> Callable[..., None]:
-        """Ack, find the pair the button belongs to, check the clicker is in it, then act."""
+        """Ack, find the pair the button belongs to, check the clicker is in it, then act.
 
-        def listener(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        A closed pair's old buttons (meetings, goals, check-ins, fit, pause) do nothing but say so; what belongs to
+        the ending (surveys, the reflection, the closure choices, a private concern) still works.
+        """
+
+        def listener(ack: Ack, body: dict[str, Any], client: WebClient, action: dict[str, Any]) -> None:
             ack()
             user_id = _user_id(body)
             pair = load(_pair_id(_action_value(body)), user_id)
             if pair is None:
                 _tell(client, body, user_id, NOT_IN_PAIR)
+                return
+            if pair.status == PairStatus.CLOSED and action.get("action_id") not in AFTER_CLOSURE:
+                _tell(client, body, user_id, CLOSED_PAIR)
                 return
             handler(client, body, pair, user_id)
 
@@ -332,123 +360,152 @@ def register(app: App, services: Services, router: CommandRouter) -> None:  # no
     app.action(ids.BECOME_BOTH)(become(Role.BOTH))
 
     # ------------------------------------------------------------------ modal submissions
+    # Each is validated and stored before the ack (handlers.submission); messages follow the ack.
 
-    def submitted_pair(body: dict[str, Any], view: dict[str, Any]) -> tuple[Pair | None, str]:
+    def submitted_pair(session: Session, body: dict[str, Any], view: dict[str, Any]) -> tuple[Pair | None, str]:
+        """The pair a modal belongs to (read in the submission's transaction), when the submitter is in it."""
         user_id = _user_id(body)
-        return load(_pair_id(str(view.get("private_metadata") or "")), user_id), user_id
+        pair_id = _pair_id(str(view.get("private_metadata") or ""))
+        pair = store.get_pair(session=session, pair_id=pair_id) if pair_id is not None else None
+        return (pair if pair is not None and pair_info.is_member(pair, user_id) else None), user_id
+
+    def still_open(pair: Pair | None, view: dict[str, Any]) -> None:
+        """A closed pair's modals store nothing: its meetings and goals belong to the past."""
+        if pair is not None and pair.status == PairStatus.CLOSED:
+            block_id = first_input_block(view)
+            raise Invalid({block_id: CLOSED_PAIR} if block_id else {})
+
+    def values_of(view: dict[str, Any]) -> dict[str, Any]:
+        return (view.get("state") or {}).get("values") or {}
 
     @app.view(ids.GOALS_VIEW)
     def on_goals_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        pair, user_id = submitted_pair(body, view)
-        form = forms.parse_goals((view.get("state") or {}).get("values") or {})
-        today = _local_today(services, _team_id(body), user_id)
-        if errors := forms.validate_goals(form, today=today):
-            ack(response_action="errors", errors=errors)
-            return
-        ack()
-        if pair is None or not _first_submission(services, body):
-            return
-        with services.sessions() as session:
-            pair = store.get_pair(session=session, pair_id=int(pair.id or 0)) or pair
-            kickoff.propose_goals(
-                session=session, services=services, pair=pair, user_id=user_id, form=form, now=services.now()
-            )
-        homes(client, pair)
+        form = forms.parse_goals(values_of(view))
+
+        def write(session: Session) -> Pair | None:
+            pair, user_id = submitted_pair(session, body, view)
+            if errors := forms.validate_goals(form, today=_local_today_in(session, services, _team_id(body), user_id)):
+                raise Invalid(errors)
+            still_open(pair, view)
+            if pair is not None:
+                kickoff.propose_goals(
+                    session=session, services=services, pair=pair, user_id=user_id, form=form, now=services.now()
+                )
+            return pair
+
+        stored = store_then_ack(services, ack, body, view, write)
+        if stored is not None and stored.value is not None:
+            stored.announce()
+            homes(client, stored.value)
 
     @app.view(ids.MEETING_VIEW)
     def on_meeting_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        pair, user_id = submitted_pair(body, view)
-        form = forms.parse_meeting((view.get("state") or {}).get("values") or {})
-        today = _local_today(services, _team_id(body), user_id)
-        started = today
-        if pair is not None:
-            with services.sessions() as session:
+        form = forms.parse_meeting(values_of(view))
+
+        def write(session: Session) -> Pair | None:
+            pair, user_id = submitted_pair(session, body, view)
+            today = _local_today_in(session, services, _team_id(body), user_id)
+            started = today
+            if pair is not None:
                 journey = store.get_journey(session=session, pair_id=int(pair.id or 0))
-            started = (journey.started_at if journey else pair.created_at).date()
-        if errors := forms.validate_meeting(form, today=today, started=min(started, today)):
-            ack(response_action="errors", errors=errors)
-            return
-        ack()
-        if pair is None or not _first_submission(services, body):
-            return
-        with services.sessions() as session:
-            pair = store.get_pair(session=session, pair_id=int(pair.id or 0)) or pair
-            checkins.log_meeting(
-                session=session, services=services, pair=pair, user_id=user_id, form=form, now=services.now()
-            )
-        homes(client, pair)
+                started = (journey.started_at if journey else pair.created_at).date()
+            if errors := forms.validate_meeting(form, today=today, started=min(started, today)):
+                raise Invalid(errors)
+            still_open(pair, view)
+            if pair is not None:
+                checkins.log_meeting(
+                    session=session, services=services, pair=pair, user_id=user_id, form=form, now=services.now()
+                )
+            return pair
+
+        stored = store_then_ack(services, ack, body, view, write)
+        if stored is not None and stored.value is not None:
+            stored.announce()
+            homes(client, stored.value)
 
     @app.view(ids.PAUSE_VIEW)
     def on_pause_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        pair, user_id = submitted_pair(body, view)
-        until = forms.parse_pause((view.get("state") or {}).get("values") or {})
-        if errors := forms.validate_pause(until, today=_local_today(services, _team_id(body), user_id)):
-            ack(response_action="errors", errors=errors)
-            return
-        ack()
-        if pair is None or not _first_submission(services, body):
-            return
-        with services.sessions() as session:
-            pair = store.get_pair(session=session, pair_id=int(pair.id or 0)) or pair
-            pause.pause_pair(
-                session=session, services=services, pair=pair, user_id=user_id, until=until, now=services.now()
-            )
-        homes(client, pair)
+        until = forms.parse_pause(values_of(view))
+
+        def write(session: Session) -> Pair | None:
+            pair, user_id = submitted_pair(session, body, view)
+            if errors := forms.validate_pause(until, today=_local_today_in(session, services, _team_id(body), user_id)):
+                raise Invalid(errors)
+            still_open(pair, view)
+            if pair is not None:
+                pause.pause_pair(
+                    session=session, services=services, pair=pair, user_id=user_id, until=until, now=services.now()
+                )
+            return pair
+
+        stored = store_then_ack(services, ack, body, view, write)
+        if stored is not None and stored.value is not None:
+            stored.announce()
+            homes(client, stored.value)
 
     @app.view(ids.CONCERN_VIEW)
     def on_concern_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        ack()
-        pair, user_id = submitted_pair(body, view)
-        if pair is None or not _first_submission(services, body):
-            return
-        text = forms.parse_concern((view.get("state") or {}).get("values") or {})
-        with services.sessions() as session:
-            milestones.raise_concern(
-                session=session,
-                services=services,
-                pair=pair,
-                user_id=user_id,
-                text=text,
-                source="concern",
-                now=services.now(),
-            )
+        text = forms.parse_concern(values_of(view))
+
+        def write(session: Session) -> None:
+            pair, user_id = submitted_pair(session, body, view)
+            if pair is not None:
+                milestones.raise_concern(
+                    session=session,
+                    services=services,
+                    pair=pair,
+                    user_id=user_id,
+                    text=text,
+                    source="concern",
+                    now=services.now(),
+                )
+
+        stored = store_then_ack(services, ack, body, view, write)
+        if stored is not None:
+            stored.announce()
 
     @app.view(ids.SURVEY_VIEW)
     def on_survey_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        form = forms.parse_survey((view.get("state") or {}).get("values") or {})
+        form = forms.parse_survey(values_of(view))
+        key = str(view.get("private_metadata") or "").partition("|")[2] or SurveyKey.PULSE
         if errors := forms.validate_survey(form):
             ack(response_action="errors", errors=errors)
             return
-        ack()
-        pair, user_id = submitted_pair(body, view)
-        key = str(view.get("private_metadata") or "").partition("|")[2] or SurveyKey.PULSE
-        if pair is None:
-            return
-        with services.sessions() as session:
-            saved = milestones.submit_survey(
+
+        def write(session: Session) -> bool:
+            pair, user_id = submitted_pair(session, body, view)
+            if pair is None:
+                return False
+            return milestones.submit_survey(
                 session=session, pair=pair, user_id=user_id, survey_key=key, form=form, now=services.now()
             )
-        if saved:
+
+        stored = store_then_ack(services, ack, body, view, write)
+        if stored is not None and stored.value:
             client.chat_postMessage(
-                channel=user_id, text=":lock: Thanks! Your answers are saved. Only the program coordinators see them."
+                channel=_user_id(body),
+                text=":lock: Thanks! Your answers are saved. Only the program coordinators see them.",
             )
 
     @app.view(ids.REFLECTION_VIEW)
     def on_reflection_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        form = forms.parse_reflection((view.get("state") or {}).get("values") or {})
+        form = forms.parse_reflection(values_of(view))
         if errors := forms.validate_reflection(form):
             ack(response_action="errors", errors=errors)
             return
-        ack()
-        pair, user_id = submitted_pair(body, view)
-        if pair is None:
-            return
-        with services.sessions() as session:
-            saved = closure.submit_reflection(
+
+        def write(session: Session) -> bool:
+            pair, user_id = submitted_pair(session, body, view)
+            if pair is None:
+                return False
+            return closure.submit_reflection(
                 session=session, services=services, pair=pair, user_id=user_id, form=form, now=services.now()
             )
-        if saved:
-            client.chat_postMessage(channel=user_id, text=":sparkles: Thanks for reflecting. It's saved.")
+
+        stored = store_then_ack(services, ack, body, view, write)
+        if stored is not None and stored.value:
+            stored.announce()
+            client.chat_postMessage(channel=_user_id(body), text=":sparkles: Thanks for reflecting. It's saved.")
 
     # ------------------------------------------------------------------ /mentor log | goals | schedule
 

@@ -9,6 +9,7 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlmodel import Session
 
 from bot import forms, ids, people, privacy
 from bot.cohorts import open_cohort, settings_of, taxonomy_for
@@ -19,15 +20,18 @@ from bot.views.signup import (
     build_signup_modal,
     leave_confirmation,
     signup_confirmation,
+    signup_not_open_modal,
     skills_typeahead,
     timezone_typeahead,
 )
 from handlers.commands import CommandContext, CommandRouter
 from handlers.home import publish_home
-from handlers.payload import first_submission as _first_submission
 from handlers.payload import team_id as _team_id
+from handlers.payload import user_id as _user_id
 from handlers.payload import view_metadata
+from handlers.submission import Invalid, store_then_ack
 from storage import participants
+from storage.models import Cohort
 
 log = logging.getLogger(__name__)
 
@@ -52,11 +56,14 @@ def open_signup_modal(
         if saved is not None and cohort_id is None:
             cohort_id = saved[0].cohort_id
         cohort = open_cohort(session=session, team_id=team_id, cohort_id=cohort_id, now=services.now())
+        locked = participants.imported_values(session=session, team_id=team_id, user_id=user_id) if saved else {}
     taxonomy = taxonomy_for(cohort)
     metadata = json.dumps({"cohort": cohort.id})
     if saved is not None:
         _, profile, bio = saved
-        view = build_signup_modal(taxonomy=taxonomy, prefill=profile, bio=bio, editing=True, now=services.now())
+        view = build_signup_modal(
+            taxonomy=taxonomy, prefill=profile, bio=bio, editing=True, locked=locked, now=services.now()
+        )
         client.views_open(trigger_id=trigger_id, view={**view, "private_metadata": metadata})
         return
     view = build_signup_modal(taxonomy=taxonomy, now=services.now())
@@ -85,13 +92,19 @@ def _cohort_id(view: dict[str, Any]) -> int | None:
 def register(app: App, services: Services, router: CommandRouter) -> None:
     """Attach the signup listeners and self-service subcommands."""
 
-    def join(ctx: CommandContext) -> None:
+    def not_open_yet(team_id: str, user_id: str, cohort_id: int | None) -> str:
+        """Why a newcomer cannot sign up yet (the cohort's signup window has not opened), else ""."""
         with services.sessions() as session:
-            signed_up = participants.get_participant(session=session, team_id=ctx.team_id, user_id=ctx.user_id)
-            cohort = open_cohort(session=session, team_id=ctx.team_id, cohort_id=None, now=services.now())
+            signed_up = participants.get_participant(session=session, team_id=team_id, user_id=user_id)
+            cohort = open_cohort(session=session, team_id=team_id, cohort_id=cohort_id, now=services.now())
         opens = settings_of(cohort).signup_opens
         if signed_up is None and opens is not None and services.now().date() < opens:
-            ctx.reply(f":calendar: Signups for *{escape(cohort.name)}* open on {opens:%A %d %B}. See you then!")
+            return f":calendar: Signups for *{escape(cohort.name)}* open on {opens:%A %d %B}. See you then!"
+        return ""
+
+    def join(ctx: CommandContext) -> None:
+        if early := not_open_yet(ctx.team_id, ctx.user_id, None):
+            ctx.reply(early)
             return
         ctx.ack()
         open_signup_modal(services, ctx.client, team_id=ctx.team_id, user_id=ctx.user_id, trigger_id=ctx.trigger_id)
@@ -141,30 +154,35 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
     @app.view(ids.SIGNUP_VIEW)
     def on_signup_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         form = forms.parse_signup((view.get("state") or {}).get("values") or {})
-        with services.sessions() as session:
-            cohort = open_cohort(session=session, team_id=_team_id(body), cohort_id=_cohort_id(view))
-        if errors := forms.validate_signup(form, taxonomy_for(cohort)):
-            ack(response_action="errors", errors=errors)
-            return
-        ack()
-        if not _first_submission(services, body):
-            log.info("duplicate signup submission ignored view=%s", view.get("id"))
-            return
-        team_id, user_id = _team_id(body), str((body.get("user") or {}).get("id", ""))
-        user = people.lookup_user(client, user_id)
-        with services.sessions() as session:
-            participant, created = people.save_signup(
+        team_id, user_id = _team_id(body), _user_id(body)
+        slack_name = str((body.get("user") or {}).get("name") or user_id)[:200]
+
+        def write(session: Session) -> tuple[Cohort, bool]:
+            cohort = open_cohort(session=session, team_id=team_id, cohort_id=_cohort_id(view), now=services.now())
+            locked = participants.imported_values(session=session, team_id=team_id, user_id=user_id)
+            if errors := forms.validate_signup(form, taxonomy_for(cohort), locked=locked):
+                raise Invalid(errors)
+            _, created = people.save_signup(
                 session=session,
                 team_id=team_id,
                 user_id=user_id,
                 form=form,
-                display_name=str(user.get("name") or (body.get("user") or {}).get("name") or user_id)[:200],
-                email=user.get("email"),
+                display_name=slack_name,
                 cohort_id=cohort.id,
                 person_key=privacy.person_key(team_id=team_id, user_id=user_id, secret=services.settings.pseudonym_key),
                 now=services.now(),
             )
+            return cohort, created
+
+        stored = store_then_ack(services, ack, body, view, write)
+        if stored is None:
+            return
+        cohort, created = stored.value
         log.info("profile saved team=%s user=%s created=%s role=%s", team_id, user_id, created, form.role)
+        with services.sessions() as session:  # after the ack: Slack's name and email for the stored profile
+            people.remember_slack_identity(
+                session=session, client=client, team_id=team_id, user_id=user_id, now=services.now()
+            )
         closes = settings_of(cohort).signup_closes
         late = closes is not None and services.now().date() > closes
         message = signup_confirmation(
@@ -189,17 +207,23 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
         ack(**timezone_typeahead(str(body.get("value") or ""), services.now()))
 
     @app.view(ids.LEAVE_VIEW)
-    def on_leave_confirmed(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        team_id, user_id = _team_id(body), str((body.get("user") or {}).get("id", ""))
-        with services.sessions() as session:
-            departure = privacy.forget_person(
+    def on_leave_confirmed(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        team_id, user_id = _team_id(body), _user_id(body)
+
+        def write(session: Session) -> privacy.Departure:
+            return privacy.forget_person(
                 session=session,
                 team_id=team_id,
                 user_id=user_id,
                 secret=services.settings.pseudonym_key,
                 now=services.now(),
             )
+
+        # leaving twice erases nothing more (and leaves no trace of the click): no double-submit claim needed
+        stored = store_then_ack(services, ack, body, view, write, dedupe=False)
+        if stored is None:
+            return
+        departure = stored.value
         if departure.erased:
             log.info("person left team=%s participant=%s", team_id, departure.was_participant)
             privacy.tidy_withdrawn(client, departure, user_id=user_id)
@@ -211,13 +235,13 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
     def on_join_clicked(ack: Ack, body: dict[str, Any], client: WebClient, action: dict[str, Any]) -> None:
         ack()
         value = str(action.get("value") or "")  # an announcement's Join button names its cohort
+        team_id, user_id, trigger_id = _team_id(body), _user_id(body), str(body.get("trigger_id", ""))
+        cohort_id = int(value) if value.isdigit() else None
+        if early := not_open_yet(team_id, user_id, cohort_id):  # the same window as /mentor join
+            client.views_open(trigger_id=trigger_id, view=signup_not_open_modal(early))
+            return
         open_signup_modal(
-            services,
-            client,
-            team_id=_team_id(body),
-            user_id=str((body.get("user") or {}).get("id", "")),
-            trigger_id=str(body.get("trigger_id", "")),
-            cohort_id=int(value) if value.isdigit() else None,
+            services, client, team_id=team_id, user_id=user_id, trigger_id=trigger_id, cohort_id=cohort_id
         )
 
     @app.action(ids.HOME_PAUSE)

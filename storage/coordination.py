@@ -6,17 +6,19 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Text, cast, func, or_
+from sqlalchemy import Text, cast, func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from storage.models import AuditLog, Cohort, CohortNotice, Pair, Participant, Profile, RoundSkip
+from storage.models import AuditLog, Cohort, CohortNotice, HrImport, Pair, Participant, Profile, RoundSkip
 from storage.models.journey import PairJourney
 from storage.types import utcnow
 from storage.vocab import CohortStatus, PairStatus, ParticipantStatus, Role
 
 OPEN_PAIR_STATUSES = (PairStatus.ACTIVE, PairStatus.PAUSED, PairStatus.AT_RISK)
 HR_FIELDS = ("manager_id", "department", "email", "industry", "seniority")
+# Fields an import owns afterwards: a person's own profile edit does not overwrite them (their email stays theirs).
+IMPORT_OWNED = ("manager_id", "department", "industry", "seniority")
 
 
 def record_audit(
@@ -357,6 +359,29 @@ def profiles_by_key(*, session: Session, team_id: str) -> tuple[dict[str, int], 
     return by_user, by_email, user_by_email
 
 
+def managers_by_user(*, session: Session, team_id: str) -> dict[str, str]:
+    """Every participant's manager as stored (user id -> manager's user id), for checking management lines."""
+    rows = session.exec(
+        select(Participant.user_id, Profile.manager_id)
+        .join(Profile, Profile.participant_id == Participant.id)
+        .where(Participant.team_id == team_id, Profile.manager_id.is_not(None))  # type: ignore[union-attr]
+    ).all()
+    return {user_id: manager for user_id, manager in rows if manager}
+
+
+def open_mentors_by_mentee(*, session: Session, team_id: str) -> dict[str, set[str]]:
+    """Each mentee's mentors in pairs that are not closed."""
+    rows = session.exec(
+        select(Pair.mentee_user_id, Pair.mentor_user_id).where(
+            Pair.team_id == team_id, Pair.status != PairStatus.CLOSED
+        )
+    ).all()
+    out: dict[str, set[str]] = {}
+    for mentee, mentor in rows:
+        out.setdefault(mentee, set()).add(mentor)
+    return out
+
+
 def apply_hr_fields(
     *, session: Session, team_id: str, updates: Iterable[tuple[int, Mapping[str, Any]]], now: datetime | None = None
 ) -> int:
@@ -379,6 +404,9 @@ def apply_hr_fields(
             profile = Profile(participant_id=participant_id, team_id=team_id)
         for name, value in fields.items():
             setattr(profile, name, value)
+        owned = [f for f in fields if f in IMPORT_OWNED]
+        if owned:
+            profile.imported_fields = sorted({*(profile.imported_fields or []), *owned})
         profile.updated_at = stamp
         session.add(profile)
         changed += 1
@@ -389,3 +417,49 @@ def apply_hr_fields(
 def known_teams(*, session: Session) -> list[str]:
     """Workspaces that have participants (the CLI import picks the only one when not told)."""
     return sorted(set(session.exec(select(Participant.team_id).distinct()).all()))
+
+
+# ---------------------------------------------------------------------- HR import batches
+
+
+def create_hr_import(*, session: Session, team_id: str, actor: str, source: str, file_url: str, now: datetime) -> int:
+    """Record an uploaded HR file as received (before the file is read). Commits; returns its id."""
+    row = HrImport(team_id=team_id, actor=actor, source=source[:200], file_url=file_url[:2000], created_at=now)
+    session.add(row)
+    session.commit()
+    assert row.id is not None
+    return row.id
+
+
+def get_hr_import(*, session: Session, team_id: str, import_id: int) -> HrImport | None:
+    """One HR import of the workspace."""
+    row = session.get(HrImport, import_id)
+    return row if row is not None and row.team_id == team_id else None
+
+
+def move_hr_import(
+    *,
+    session: Session,
+    import_id: int,
+    from_status: str,
+    to_status: str,
+    now: datetime,
+    report: str | None = None,
+    plan: dict[str, Any] | None = None,
+    keep_plan: bool = False,
+) -> bool:
+    """Move an import from one status to the next, once (a double click moves it once). Does not commit.
+
+    The plan is stored with ``plan`` and dropped otherwise, unless ``keep_plan``.
+    """
+    values: dict[str, Any] = {"status": to_status, "decided_at": now}
+    if report is not None:
+        values["report"] = report
+    if plan is not None:
+        values["plan"] = plan
+    elif not keep_plan:
+        values["plan"] = None
+    result = session.execute(
+        update(HrImport).where(HrImport.id == import_id, HrImport.status == from_status).values(**values)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]

@@ -17,6 +17,7 @@ from storage.models import (
     NetworkingPref,
     Pair,
     PeopleSuggestion,
+    PeopleSuggestionSent,
     Resource,
     ResourceSeen,
     ResourceShare,
@@ -552,3 +553,81 @@ def people_suggestions_for(*, session: Session, team_id: str, mentee_user_id: st
 def last_people_refresh(*, session: Session, team_id: str) -> datetime | None:
     """When suggestions were last computed for this workspace (None when none are stored)."""
     return session.exec(select(func.max(PeopleSuggestion.computed_at)).where(PeopleSuggestion.team_id == team_id)).one()
+
+
+# ------------------------------------------------------------------ people to meet: what was already suggested
+
+# Introductions that count as "already introduced": asked and waiting, accepted, or declined (an expired ask,
+# never answered, may be suggested again).
+INTRODUCED_STATUSES = (IntroStatus.PENDING, IntroStatus.ACCEPTED, IntroStatus.DECLINED)
+
+
+def introduced_pairs(*, session: Session, team_id: str, user_id: str | None = None) -> set[tuple[str, str]]:
+    """(person, person they were introduced to) for the workspace's introductions, both ways round.
+
+    The requester's partner, who joins the introduction, counts as introduced too. With ``user_id``: only the
+    introductions that person was part of.
+    """
+    query = select(Introduction.requester_id, Introduction.partner_id, Introduction.target_id).where(
+        Introduction.team_id == team_id,
+        Introduction.status.in_(INTRODUCED_STATUSES),  # type: ignore[attr-defined]
+    )
+    if user_id is not None:
+        query = query.where(
+            or_(
+                Introduction.requester_id == user_id,
+                Introduction.partner_id == user_id,
+                Introduction.target_id == user_id,
+            )
+        )
+    out: set[tuple[str, str]] = set()
+    for requester, partner, target in session.exec(query).all():
+        for person in (requester, partner):
+            if person and person != target:
+                out.update({(person, target), (target, person)})
+    return out
+
+
+def suggested_before(
+    *, session: Session, team_id: str, mentee_user_id: str | None = None
+) -> dict[tuple[str, int], set[str]]:
+    """Who was already suggested to whom: (mentee, cohort id) -> people suggested in that cohort."""
+    query = select(
+        PeopleSuggestionSent.mentee_user_id, PeopleSuggestionSent.cohort_id, PeopleSuggestionSent.suggested_user_id
+    ).where(PeopleSuggestionSent.team_id == team_id)
+    if mentee_user_id is not None:
+        query = query.where(PeopleSuggestionSent.mentee_user_id == mentee_user_id)
+    out: dict[tuple[str, int], set[str]] = {}
+    for mentee, cohort_id, suggested in session.exec(query).all():
+        out.setdefault((mentee, int(cohort_id)), set()).add(suggested)
+    return out
+
+
+def record_suggested(
+    *, session: Session, team_id: str, cohort_id: int, mentee_user_id: str, suggested: Iterable[str], now: datetime
+) -> int:
+    """Remember people suggested to a mentee in a cohort (once each). Does not commit; returns how many are new."""
+    known = suggested_before(session=session, team_id=team_id, mentee_user_id=mentee_user_id).get(
+        (mentee_user_id, cohort_id), set()
+    )
+    fresh = [s for s in dict.fromkeys(suggested) if s not in known]
+    session.add_all(
+        PeopleSuggestionSent(
+            team_id=team_id, cohort_id=cohort_id, mentee_user_id=mentee_user_id, suggested_user_id=s, sent_at=now
+        )
+        for s in fresh
+    )
+    session.flush()
+    return len(fresh)
+
+
+def has_open_mentor(*, session: Session, team_id: str, mentee_user_id: str) -> bool:
+    """Whether the person is the mentee of a pair that is not closed."""
+    found = session.exec(
+        select(Pair.id).where(
+            Pair.team_id == team_id,
+            Pair.mentee_user_id == mentee_user_id,
+            Pair.status.in_(OPEN_PAIR_STATUSES),  # type: ignore[attr-defined]
+        )
+    ).first()
+    return found is not None

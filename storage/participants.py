@@ -137,12 +137,50 @@ def upsert_profile(
     profile = session.get(Profile, participant.id)
     if profile is None:
         profile = Profile(participant_id=participant.id, team_id=team_id)
+    owned = set(profile.imported_fields or [])  # set by an HR import: the person's own edit keeps them
     for name, value in fields.items():
+        if name in owned:
+            continue
         setattr(profile, name, list(value) if isinstance(value, tuple) else value)
     profile.updated_at = now
     session.add(profile)
     session.commit()
     return participant, created
+
+
+SIGNUP_HR_FIELDS = ("department", "industry", "seniority")
+
+
+def imported_values(*, session: Session, team_id: str, user_id: str) -> dict[str, str]:
+    """Signup fields an HR import set for a person (field -> value): their profile edit shows them, keeps them."""
+    found = get_with_profile(session=session, team_id=team_id, user_id=user_id)
+    if found is None:
+        return {}
+    profile = found[1]
+    return {name: str(getattr(profile, name)) for name in SIGNUP_HR_FIELDS if name in (profile.imported_fields or [])}
+
+
+def set_identity(
+    *, session: Session, team_id: str, user_id: str, display_name: str | None, email: str | None, now: datetime
+) -> bool:
+    """Store the name and email Slack knows for a participant (read after their signup was saved). Commits.
+
+    Returns:
+        False when the person is not (or no longer) signed up.
+    """
+    found = get_with_profile(session=session, team_id=team_id, user_id=user_id)
+    if found is None:
+        return False
+    participant, profile = found
+    if display_name:
+        participant.display_name = display_name[:200]
+        participant.updated_at = now
+        session.add(participant)
+    if email:
+        profile.email = email
+        session.add(profile)
+    session.commit()
+    return True
 
 
 def set_status(

@@ -45,7 +45,7 @@ LINK_COLUMN = "participant_id"
 SKIPPED_TABLES = frozenset({"anonymous_departure"})
 SKIPPED_PREFIXES = ("slack_",)
 # rows only derived for someone else (recomputed anyway): removed when they name the person at all
-DERIVED_TABLES = frozenset({"people_suggestion"})
+DERIVED_TABLES = frozenset({"people_suggestion", "people_suggestion_sent"})
 # Free text a person wrote in a row shared with others: emptied when they leave (the row itself stays).
 AUTHORED: Mapping[str, Mapping[str, tuple[str, ...]]] = {
     "meeting": {"logged_by": ("topics", "notes")},

@@ -70,6 +70,7 @@ class AnswerKind(StrEnum):
     PULSE = "pulse"
     CLOSING = "closing"
     FIT = "fit"
+    CONCERN = "concern"  # "Something's not right": the person's words, for coordinators only
     HELP = "help"  # "Need help" from a check-in (no answers stored, only that they asked)
 
 
@@ -349,3 +350,55 @@ class CoordinatorNote(StrEnum):
 
     CONCERN = "concern"  # "not a fit" or "something's not right": rematch, end, talk first
     SILENT = "silent"  # inactive for N weeks: end, rematch, nudge again
+
+
+# ---------------------------------------------------------------------- HR imports
+
+
+class ImportStatus(StrEnum):
+    """``hr_import.status``: where an uploaded HR file is."""
+
+    RECEIVED = "received"  # stored when submitted, before Slack is answered
+    STAGED = "staged"  # checked; some rows have problems: waiting for a coordinator to import the others
+    APPLIED = "applied"
+    CANCELLED = "cancelled"
+    REFUSED = "refused"  # the file itself could not be used (not UTF-8, no header, too large...)
+
+
+# ---------------------------------------------------------------------- why a match, why no match
+
+
+class Factor(StrEnum):
+    """A scoring factor, as a match reason's ``factor`` (stored in pair, round and request ``reasons``)."""
+
+    SKILLS = "skills"
+    GOALS = "goals"
+    INTERESTS = "interests"
+    ORG = "org"
+    SENIORITY = "seniority"
+    STYLE = "style"
+    AVAILABILITY = "availability"
+    FORMAT = "format"
+    LANGUAGE = "language"
+
+
+class UnmatchedReason(StrEnum):
+    """Why a mentee found no mentor in a round (``participant.unmatched_reason``, a round's ``unmatched``).
+
+    Stored as the code, or ``code:detail`` (``availability:2`` is "less than 2 h/week of overlap").
+    """
+
+    PAUSED_OR_LEFT = "paused_or_left"
+    NO_MENTORS = "no_mentors"
+    MENTORS_INACTIVE = "mentors_inactive"
+    ONLY_SELF = "only_self"
+    ONLY_MANAGER = "only_manager"
+    ALL_PAST = "all_past"
+    DO_NOT_PAIR = "do_not_pair"
+    FORBIDDEN = "forbidden"
+    FORBIDDEN_AND_CAPACITY = "forbidden_capacity"  # one fit was forbidden, the others were taken
+    LANGUAGE = "language"
+    AVAILABILITY = "availability"
+    DEPARTMENT = "department"
+    SCORE_FLOOR = "score_floor"
+    CAPACITY = "capacity"

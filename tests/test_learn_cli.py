@@ -17,6 +17,7 @@ from bot.matching.model import PairModel
 from bot.matching.outcome_files import OUTCOME_COLUMNS, outcomes_csv, read_pairs
 from bot.matching.scoring import FACTORS as DEFAULT_FACTORS
 from bot.sandbox.outcomes import SimulatedOutcomes, simulate_programs
+from bot.views.reasons import Reader, reason_lines
 
 
 @pytest.fixture(scope="module")
@@ -173,7 +174,8 @@ def test_score_writes_totals_contributions_and_reasons(
         assert row["mentee_user_id"] == mentee.user_id
         assert float(row["score"]) == pytest.approx(expected.total, abs=1e-4)
         assert sum(float(row[f]) for f in DEFAULT_FACTORS) == pytest.approx(expected.total, abs=1e-3)
-        assert row["reasons"] == "; ".join(expected.reasons)
+        worded = reason_lines(expected.reasons, reader=Reader.COORDINATOR, mentee=mentee.user_id, mentor=mentor.user_id)
+        assert row["reasons"] == "; ".join(worded)  # worded for the coordinator who reads the file
 
     model_path = tmp_path / "model.json"
     assert main(["learn", "--outcomes", str(outcomes), "--output", str(model_path)]) == 0

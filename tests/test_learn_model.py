@@ -27,6 +27,7 @@ from bot.matching.model import ModelFileError, PairModel
 from bot.outcomes import OutcomeFacts, label_outcome
 from bot.sandbox.outcomes import simulate_programs, true_probability
 from bot.sandbox.people import generate_people
+from bot.views.reasons import Reader, reason_lines
 from storage.vocab import CloseReason, Outcome, PairStatus
 
 WEEK = date(2025, 5, 14)
@@ -222,7 +223,9 @@ def test_a_round_with_a_model_keeps_constraints_and_reasons(trained: tuple[PairM
         assert set(mentee.languages) & set(mentor.languages)  # hard constraint kept
         assert pair.score.total >= MatchSettings().score_floor
         assert set(pair.score.factors) == set(FACTOR_NAMES)
-    assert any("(strong in this program)" in r for p in result.pairs for r in p.score.reasons)
+    assert any(isinstance(r, dict) and r.get("strong") for p in result.pairs for r in p.score.reasons)
+    worded = [line for p in result.pairs for line in reason_lines(p.score.reasons, reader=Reader.COORDINATOR)]
+    assert any(line.endswith("(strong in this program)") for line in worded)
     loads: dict[str, int] = {}
     for pair in result.pairs:
         loads[pair.mentor_id] = loads.get(pair.mentor_id, 0) + 1

@@ -85,7 +85,9 @@ def test_match_previews_with_reasons_then_publishes_once(app: RunningApp) -> Non
     assert f"<@{DAN.user_id}> → <@{CAROL.user_id}>" in text
     assert "python" in text  # a reason shown with the pair
     view = show_tab(app, view, "unmatched")
-    assert f"<@{ERIN.user_id}>: no mentor shares a language with you" in json.dumps(view, ensure_ascii=False)
+    assert f"<@{ERIN.user_id}>: no mentor speaks a language <@{ERIN.user_id}> listed" in json.dumps(
+        view, ensure_ascii=False
+    )
     # the coordinator also gets the preview in their DM
     app.sandbox.wait_for(
         "chat.postMessage",
@@ -108,7 +110,9 @@ def test_match_previews_with_reasons_then_publishes_once(app: RunningApp) -> Non
         "chat.postMessage",
         lambda c: c.args.get("channel") == ERIN.user_id and "first in line" in c.args.get("text", ""),
     )
-    assert "no mentor shares a language" in told.args["text"]
+    assert "no mentor speaks a language you listed" in told.args["text"]
+    # advice that fits the reason: languages, not hours
+    assert "another language" in told.args["text"] and "times" not in told.args["text"]
 
 
 def test_forbid_and_rerun_shows_what_changed(app: RunningApp) -> None:

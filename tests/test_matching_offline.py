@@ -53,10 +53,10 @@ def test_good_file_writes_pairs_and_summary(tmp_path):
     rows = list(csv.DictReader(out.open()))
     assert [(r["mentee_id"], r["mentor_id"]) for r in rows] == [("E1", "M1"), ("E2", "M2")]
     assert rows[0]["mentor_name"] == "Name M1"
-    assert "you want python and go; they offer them" in rows[0]["reasons"]
+    assert "Name E1 wants to learn python and go; Name M1 offers them" in rows[0]["reasons"]
     text = stream.getvalue()
     assert "matched: 2 of 4 mentees" in text
-    assert "E3 (Name E3): no mentor shares a language with you" in text
+    assert "E3 (Name E3): no mentor speaks a language Name E3 listed" in text
     assert "mean score:" in text
     assert sorted(p.name for p in tmp_path.iterdir()) == ["pairs.csv", "people.csv"]  # no temp file left
 

@@ -13,6 +13,8 @@ from bot.matching.matrix import pair_block
 from bot.matching.scoring import FACTORS
 from bot.profiles import Profile, Role, Status, Window
 from bot.sandbox.people import generate_people
+from bot.views.reasons import Reader, reason_text, unmatched_text
+from storage.vocab import Factor, UnmatchedReason
 
 WEEK = date(2025, 5, 14)
 
@@ -51,9 +53,21 @@ def test_factors_add_up_and_reasons_are_best_first():
     assert s.factors["skills"] == pytest.approx(0.15)
     assert s.factors["availability"] == pytest.approx(0.15)
     assert s.factors["seniority"] == pytest.approx(0.10)
-    assert s.reasons[0] in ("you want python; they offer it", "6 h/week overlap: Tue/Thu 14:00-17:00 your time")
-    assert "6 h/week overlap: Tue/Thu 14:00-17:00 your time" in s.reasons
+    assert s.reasons[0]["factor"] in (Factor.SKILLS, Factor.AVAILABILITY)  # reasons are data, best first
+    (overlap,) = [r for r in s.reasons if r["factor"] == Factor.AVAILABILITY]
+    assert overlap["hours"] == 6 and overlap["mentee_windows"] == [[1, 840, 1020], [3, 840, 1020]]
     assert len(s.reasons) <= 3
+    # worded per reader: the mentee reads their own time, the pair's DM names nobody's "your"
+    assert reason_text(overlap, reader=Reader.MENTEE) == (
+        "6 hours a week of shared working hours: Tue/Thu 14:00-17:00 your time"
+    )
+    assert "your" not in reason_text(overlap, reader=Reader.PAIR)
+    skills = next(r for r in s.reasons if r["factor"] == Factor.SKILLS)
+    assert reason_text(skills, reader=Reader.MENTEE, mentor="<@M1>") == "<@M1> offers python, which you want to learn"
+    assert reason_text(skills, reader=Reader.MENTOR) == "they want to learn python, which you offer"
+    assert reason_text(skills, reader=Reader.COORDINATOR, mentee="<@E1>", mentor="<@M1>") == (
+        "<@E1> wants to learn python; <@M1> offers it"
+    )
 
 
 def test_mentor_not_more_senior_scores_zero_seniority():
@@ -73,7 +87,19 @@ def test_career_goal_uses_taxonomy_related_skills():
     m = mentor(skills_offered=("people management", "giving feedback"))
     s = score(e, m, Weights(), week_of=WEEK)
     assert s.factors["goals"] == pytest.approx(0.15 * 2 / 3)
-    assert any("people management and giving feedback can help you become a manager" in r for r in s.reasons)
+    (goal,) = [r for r in s.reasons if r["factor"] == Factor.GOALS]
+    assert goal == {
+        "factor": "goals",
+        "goal": "become a manager",
+        "shared": False,
+        "skills": ["people management", "giving feedback"],
+    }
+    assert reason_text(goal, reader=Reader.MENTEE, mentor="<@M1>") == (
+        "<@M1>'s people management and giving feedback can help you toward become a manager"
+    )
+    assert reason_text(goal, reader=Reader.MENTOR) == (
+        "your people management and giving feedback can help them toward become a manager"
+    )
 
 
 def test_weights_round_trip_and_ignore_unknown_keys():
@@ -123,11 +149,14 @@ def test_constraints_remove_pairs_with_reasons():
     ]
     m = score_matrix([e], mentors, Weights(), settings, week_of=WEEK)
     assert not m.allowed.any()
-    assert m.no_candidate == {"E1": "no mentor shares a language with you"}
+    assert m.no_candidate == {"E1": UnmatchedReason.LANGUAGE}
 
     far = mentor(user_id="M5", timezone="Asia/Tokyo")
     m = score_matrix([mentee()], [far, mentor(user_id="M6", timezone="Asia/Tokyo")], Weights(), settings, week_of=WEEK)
-    assert m.no_candidate == {"E1": "no mentor has at least 1 h/week of overlap with your working hours"}
+    assert m.no_candidate == {"E1": "availability:1"}
+    assert unmatched_text(m.no_candidate["E1"], reader=Reader.MENTEE) == (
+        "no mentor shares at least 1 hour a week with your working hours"
+    )
 
 
 def test_each_hard_constraint_matches_scalar_reference():

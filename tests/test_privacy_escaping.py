@@ -136,8 +136,8 @@ def submit_all(app: RunningApp, user_id: str, view: dict[str, Any], text: str) -
             state["value"] = VALID.get(block_id, "")
             if block_id == ids.PROGRAM_NAME:
                 state["value"] = "Spring cohort"
-            if block_id == ids.PROGRAM_SKILLS:  # a long skills list continues in more boxes, refused as one field
-                for more in (b for b in values if b.startswith(ids.PROGRAM_SKILLS_MORE)):
+            if block_id == ids.PROGRAM_SKILLS:  # a long skills list continues in more boxes, read as one list
+                for more in [b for b in values if b.startswith(ids.PROGRAM_SKILLS_MORE)]:
                     values[more][ids.INPUT]["value"] = ""
     raise AssertionError(f"{view.get('callback_id')} never accepted: {answer}")
 

@@ -52,6 +52,16 @@ GOALS_3 = [
     }
     for _ in range(pair_forms.MAX_GOALS)
 ]
+REASONS_AT_LIMITS = [
+    {"factor": "skills", "skills": list(SKILLS_300)},
+    {"factor": "goals", "goal": "g" * 100, "shared": False, "skills": list(SKILLS_300)},
+    {
+        "factor": "availability",
+        "hours": 84.0,
+        "mentee_windows": [[d, 420, 1140] for d in range(7)],
+        "mentor_windows": [[d, 420, 1140] for d in range(7)],
+    },
+]
 RESOURCES_20 = [
     ResourceItem(n, "https://example.com/" + "p" * (MAX_URL - 20), "T" * MAX_TITLE, tuple(SKILLS_300[:10]), 99, USER)
     for n in range(1, 21)
@@ -554,6 +564,74 @@ CASES = [
         "matching.choice_request_message",
         "message",
         lambda: matching.choice_request_message(mentee=PARTNER, reasons=["R" * 300] * 5, request_id=10**9, days=30),
+    ),
+    # reasons as data, worded per reader, at their longest: every skill and every window of the week
+    Case(
+        "matching.choice_request_message",
+        "message",
+        lambda: matching.choice_request_message(
+            mentee=PARTNER, reasons=REASONS_AT_LIMITS, request_id=1, days=30, deadline="Friday 6 March"
+        ),
+    ),
+    Case(
+        "journey.kickoff_message",
+        "message",
+        lambda: journey.kickoff_message(
+            pair_id=10**9,
+            mentee_id=USER,
+            mentor_id=PARTNER,
+            reasons=REASONS_AT_LIMITS,
+            overlap_lines=["• " + "Mon/Tue/Wed/Thu/Fri 07:00-19:00, " * 5] * 2,
+            ends_on=date(2026, 9, 1),
+        ),
+    ),
+    *[
+        Case("matching.unmatched_message", "message", lambda code=code: matching.unmatched_message(code))
+        for code in ("availability:40", "language", "capacity", "score_floor")
+    ],
+    # the seams: a program with dates long past, HR facts on the profile form, the import report, shares
+    Case(
+        "coordinator.program_modal",
+        "modal",
+        lambda: coordinator.program_modal(
+            cohort_id=1,
+            name=COHORT_NAME,
+            settings=__import__("bot.cohorts", fromlist=["CohortSettings"]).CohortSettings(),
+            weights_text="skills = 10\n" * 80,
+            skills=SKILLS_300,
+            past=[(label, date(2000, 1, 1)) for label in ("Signup opens", "Signup closes", "Match", "Start")],
+            today=NOW.date(),
+        ),
+    ),
+    Case(
+        "signup.build_signup_modal",
+        "modal",
+        lambda: build_signup_modal(
+            taxonomy=TAXONOMY_300,
+            now=NOW,
+            locked={"department": "d" * 100, "industry": "i" * 100, "seniority": "principal"},
+        ),
+    ),
+    Case("signup.signup_not_open_modal", "modal", lambda: signup.signup_not_open_modal("S" * 2900)),
+    Case(
+        "coordinator.import_report_message",
+        "message",
+        lambda: coordinator.import_report_message(
+            "Nothing is imported yet: 4,000 rows have problems.\n" + "line 9999: " + "x" * 200 + "\n" * 4000,
+            import_id=10**9,
+            rows=100_000,
+        ),
+    ),
+    Case("coordinator.import_report_message", "message", lambda: coordinator.import_report_message("Done.")),
+    *[
+        Case("signup.leave_confirmation", "message", lambda w=w: signup.leave_confirmation(was_participant=w))
+        for w in (True, False)
+    ],
+    Case("knowledge.intro_withdrawn_message", "message", knowledge.intro_withdrawn_message),
+    Case(
+        "knowledge.share_outcome_text",
+        "message",
+        lambda: {"text": knowledge.share_outcome_text(RESOURCES_20[0], created=False, counted=False)},
     ),
 ]
 

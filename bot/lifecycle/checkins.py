@@ -30,6 +30,7 @@ from bot.pair_control import schedule_inactive_close, silent_note_blocks
 from bot.services import Services
 from bot.views import journey as views
 from bot.views.blocks import escape
+from bot.views.words import counted
 from storage import journey as store
 from storage.models import Pair, PairJourney, ScheduledPrompt
 from storage.vocab import (
@@ -153,7 +154,7 @@ def _last_seen(journey: PairJourney, user_id: str) -> str:
 def quiet_report(pair: Pair, journey: PairJourney, now: datetime, close_after_weeks: int | None = None) -> str:
     """The coordinators' private note about a pair that went quiet (and what the cohort does next, if anything)."""
     weeks = (now - (journey.last_activity_at or journey.started_at)).days // 7
-    inactive = f"{weeks} week" if weeks == 1 else f"{weeks} weeks"
+    inactive = counted(weeks, "week")
     return (
         f":warning: Private: the pair <@{pair.mentee_user_id}> (mentee) and <@{pair.mentor_user_id}> (mentor) has "
         f"been inactive for {inactive}: no meeting logged and no check-in answered.\n"
@@ -161,7 +162,8 @@ def quiet_report(pair: Pair, journey: PairJourney, now: datetime, close_after_we
         f"• Mentor <@{pair.mentor_user_id}>: {_last_seen(journey, pair.mentor_user_id)}\n"
         "I've asked each of them privately whether they can continue, and marked the pair *at risk*. "
         + (
-            f"This cohort closes pairs after {close_after_weeks} weeks without activity: both are told a week before."
+            f"This cohort closes pairs after {counted(close_after_weeks, 'week')} without activity: both are told a "
+            "week before."
             if close_after_weeks
             else "Nothing is closed unless you or the pair decide."
         )

@@ -68,9 +68,18 @@ def render_closure(
             )
             out.append(Outgoing(channel=user_id, **invite))
     mentee = participants.get_participant(session=session, team_id=pair.team_id, user_id=pair.mentee_user_id)
-    if mentee is not None and mentee.role == Role.MENTEE:
+    if mentee is not None and mentee.role == Role.MENTEE and _went_well(session, pair, meetings):
         out.append(Outgoing(channel=pair.mentee_user_id, **views.become_mentor_message()))
     return out
+
+
+def _went_well(session: Session, pair: Pair, meetings: int) -> bool:
+    """Whether to invite the mentee to mentor next time: they met, the pair is not silent, and nobody said
+    "not a fit" (an invitation after a mismatch or months of silence reads as a form letter)."""
+    if meetings <= 0 or pair.status == PairStatus.AT_RISK:
+        return False
+    answers = store.private_answers(session=session, team_id=pair.team_id, pair_id=int(pair.id or 0))
+    return not any(a.kind == AnswerKind.FIT and (a.answers or {}).get("fit") == FitAnswer.NOT for a in answers)
 
 
 def after_closure(services: Services, session: Session, prompt: ScheduledPrompt, now: datetime) -> None:

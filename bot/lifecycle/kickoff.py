@@ -33,7 +33,12 @@ from storage.vocab import GoalProgress, GoalsStatus, PairStatus
 def overlap_lines(mentee: Person, mentor: Person, mentee_id: str, mentor_id: str, now: datetime) -> list[str]:
     """Next week's shared hours, in each person's own time."""
     monday = datetime.combine(now.date() - timedelta(days=now.weekday()), time(), tzinfo=UTC) + timedelta(weeks=1)
-    shared = planning.shared_windows_local(mentee, mentor, monday)
+    shared: list[tuple[datetime, datetime]] = []
+    for begin, end in sorted(planning.shared_windows_local(mentee, mentor, monday)):
+        if shared and begin <= shared[-1][1]:  # back-to-back windows (midday, then afternoon) read as one
+            shared[-1] = (shared[-1][0], max(shared[-1][1], end))
+        else:
+            shared.append((begin, end))
     lines = []
     for user_id, person in ((mentee_id, mentee), (mentor_id, mentor)):
         groups: dict[str, list[str]] = {}

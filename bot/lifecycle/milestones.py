@@ -13,6 +13,7 @@ from bot.lifecycle.pairs import OPEN, cohort_settings, journey_of, mark_active, 
 from bot.outbox import Outgoing
 from bot.services import Services
 from bot.views import journey as views
+from bot.views.words import counted
 from storage import journey as store
 from storage import participants
 from storage.models import Pair, ScheduledPrompt
@@ -47,7 +48,7 @@ def render_halfway(services: Services, session: Session, prompt: ScheduledPrompt
         return None
     meetings, _ = store.meeting_totals(session=session, pair_id=int(pair.id or 0))
     text = (
-        f":mountain: Halfway there! You've logged {meetings} meeting{'s' if meetings != 1 else ''} so far. "
+        f":mountain: Halfway there! You've logged {counted(meetings, 'meeting')} so far. "
         "A good moment to look back at your goals and adjust them if they've changed."
     )
     return Outgoing(channel=pair.channel_id, **views.milestone_message(text))
@@ -69,9 +70,25 @@ def raise_concern(
     *, session: Session, services: Services, pair: Pair, user_id: str, text: str, source: str, now: datetime
 ) -> None:
     """'Something's not right' or 'Not a fit': coordinators hear privately (with Rematch / End / Talk first), the
-    person is offered a rematch; the partner is told nothing."""
+    person is offered a rematch; the partner is told nothing.
+
+    The words of a concern are stored first (coordinators only), so they survive a failed message.
+    """
     from bot.pair_control import tell_about_concern
 
+    if source != SurveyKey.FIT:
+        store.save_private_answer(
+            session=session,
+            team_id=pair.team_id,
+            pair_id=int(pair.id or 0),
+            respondent_user_id=user_id,
+            respondent_role=role_in(pair, user_id),
+            kind=AnswerKind.CONCERN,
+            survey_key=f"concern:{now:%Y%m%dT%H%M%S.%f}",
+            answers={"text": text} if text else {},
+            now=now,
+        )
+        session.commit()
     what = "answered *Not a fit* after the first meeting" if source == SurveyKey.FIT else "said *something's not right*"
     tell_about_concern(session=session, services=services, pair=pair, raised_by=user_id, what=what, text=text)
     post(services, pair.team_id, user_id, views.rematch_offer_message(pair_id=int(pair.id or 0)))

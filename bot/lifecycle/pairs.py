@@ -14,7 +14,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
-from bot import people
+from bot import deferred, people
 from bot.cohorts import CohortSettings, settings_of
 from bot.lifecycle import planning
 from bot.lifecycle.planning import Person
@@ -96,13 +96,20 @@ def is_member(pair: Pair, user_id: str) -> bool:
 
 
 def post(services: Services, team_id: str, channel: str, message: dict[str, Any]) -> None:
-    """Post now (after the person's own action); a Slack error is logged, never raised."""
+    """Post now, or right after the acknowledgement while a submission is being stored (``bot.deferred``).
+
+    A Slack error is logged, never raised.
+    """
     if not channel:
         return
-    try:
-        services.client_for(team_id).chat_postMessage(channel=channel, unfurl_links=False, **message)
-    except SlackApiError as exc:
-        log.warning("post failed channel=%s error=%s", channel, exc.response.get("error"))
+
+    def send() -> None:
+        try:
+            services.client_for(team_id).chat_postMessage(channel=channel, unfurl_links=False, **message)
+        except SlackApiError as exc:
+            log.warning("post failed channel=%s error=%s", channel, exc.response.get("error"))
+
+    deferred.later(send)
 
 
 def open_pair_channel(services: Services, pair: Pair) -> str:

@@ -34,6 +34,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from bot.matching.availability import PatternKey, pattern_hours_table, week_monday
+from bot.matching.reasons import unmatched
 from bot.matching.scoring import (
     FACTORS,
     MatchSettings,
@@ -46,6 +47,7 @@ from bot.matching.scoring import (
 )
 from bot.profiles import SENIORITY_RANK, Profile, Status, windows_from_choices
 from bot.taxonomy import Taxonomy, default_taxonomy
+from storage.vocab import UnmatchedReason
 
 if TYPE_CHECKING:
     from bot.matching.model import PairModel
@@ -66,26 +68,33 @@ FLOOR = 10
 # Cells per scoring chunk: two float32 scratch blocks of this size per thread stay cache- and page-friendly.
 CHUNK_CELLS = 1_000_000
 
-MENTEE_INACTIVE_REASON = "you are paused or have left the program"
-NO_MENTORS_REASON = "no mentors are available this round"
+MENTEE_INACTIVE_REASON = unmatched(UnmatchedReason.PAUSED_OR_LEFT)
+NO_MENTORS_REASON = unmatched(UnmatchedReason.NO_MENTORS)
+_CODES = {
+    MENTOR_INACTIVE: UnmatchedReason.MENTORS_INACTIVE,
+    SELF: UnmatchedReason.ONLY_SELF,
+    MANAGER: UnmatchedReason.ONLY_MANAGER,
+    PAST: UnmatchedReason.ALL_PAST,
+    DO_NOT_PAIR: UnmatchedReason.DO_NOT_PAIR,
+    FORBIDDEN: UnmatchedReason.FORBIDDEN,
+    LANGUAGE: UnmatchedReason.LANGUAGE,
+    AVAILABILITY: UnmatchedReason.AVAILABILITY,
+    DEPARTMENT: UnmatchedReason.DEPARTMENT,
+    FLOOR: UnmatchedReason.SCORE_FLOOR,
+}
 
 
 def reason_text(code: int, settings: MatchSettings) -> str:
-    """The readable reason a mentee has no candidate, for the most common blocking code."""
-    return {
-        MENTOR_INACTIVE: "every mentor is paused or has left the program",
-        SELF: "no mentor other than yourself is available",
-        MANAGER: "the only mentors available are your manager or your reports",
-        PAST: "you have already been paired with every mentor who fits",
-        DO_NOT_PAIR: "the remaining mentors are on a do-not-pair list with you",
-        FORBIDDEN: "a coordinator excluded the remaining mentors",
-        LANGUAGE: "no mentor shares a language with you",
-        AVAILABILITY: (
-            f"no mentor has at least {settings.min_shared_hours:g} h/week of overlap with your working hours"
-        ),
-        DEPARTMENT: "the only mentors available are in your own department",
-        FLOOR: "no mentor is a close enough match (all scores are below the program's minimum)",
-    }.get(code, NO_MENTORS_REASON)
+    """Why a mentee has no candidate, from the most common blocking code, as stored (see ``bot.matching.reasons``).
+
+    The words come from ``bot.views.reasons``, for the mentee or for a coordinator.
+    """
+    reason = _CODES.get(code)
+    if reason is None:
+        return NO_MENTORS_REASON
+    if reason == UnmatchedReason.AVAILABILITY:
+        return unmatched(reason, float(settings.min_shared_hours))
+    return unmatched(reason)
 
 
 def pair_block(
@@ -132,7 +141,7 @@ class ScoreMatrix:
         mentor_ids: Column ids.
         total: float32 (rows x cols) totals, also where the pair is not allowed.
         allowed: bool (rows x cols), False where a hard constraint removes the pair.
-        no_candidate: Mentee id -> readable reason, for rows with no allowed mentor.
+        no_candidate: Mentee id -> stored reason (``bot.matching.reasons.unmatched``), for rows with no allowed mentor.
     """
 
     mentee_ids: list[str]

@@ -141,7 +141,7 @@ class PairModel:
                 by_reason[reason] = by_reason.get(reason, 0.0) + contribution
         strong = self.strong_reasons()
         ranked = sorted((r for r, c in by_reason.items() if c > 0), key=lambda r: -by_reason[r])[:3]
-        reasons = [texts[r] + (" (strong in this program)" if r in strong else "") for r in ranked]
+        reasons = [{**texts[r], "strong": True} if r in strong else texts[r] for r in ranked]
         return Score(total=total, factors=factors, reasons=reasons)
 
     def strong_reasons(self) -> set[str]:

@@ -58,6 +58,8 @@ from bot.profiles import (
     Role,
     normalise_tag,
 )
+from bot.views.reasons import Reader, reason_lines, unmatched_text
+from bot.views.words import counted, word_for
 
 COLUMNS: tuple[str, ...] = (
     "user_id",
@@ -239,7 +241,10 @@ def run_offline(
 
     mentees = [p for p in people if p.is_mentee]
     mentors = [p for p in people if p.is_mentor]
-    stream.write(f"read {len(people)} people: {len(mentees)} mentees, {len(mentors)} mentors\n")
+    stream.write(
+        f"read {counted(len(people), 'person', 'people')}: {counted(len(mentees), 'mentee')}, "
+        f"{counted(len(mentors), 'mentor')}\n"
+    )
 
     progress = None
     if len(mentees) >= PROGRESS_THRESHOLD:
@@ -249,7 +254,7 @@ def run_offline(
             tenth = done * 10 // max(total, 1)
             if tenth not in marks:
                 marks.add(tenth)
-                stream.write(f"scoring: {done}/{total} mentees ({tenth * 10}%)\n")
+                stream.write(f"scoring: {done}/{total} {word_for(total, 'mentee')} ({tenth * 10}%)\n")
                 stream.flush()
 
     result = plan_round(
@@ -276,7 +281,14 @@ def run_offline(
                         pair.mentor_id,
                         names.get(pair.mentor_id, ""),
                         f"{pair.score.total:.4f}",
-                        "; ".join(pair.score.reasons),
+                        "; ".join(
+                            reason_lines(
+                                pair.score.reasons,
+                                reader=Reader.COORDINATOR,
+                                mentee=names.get(pair.mentee_id) or pair.mentee_id,
+                                mentor=names.get(pair.mentor_id) or pair.mentor_id,
+                            )
+                        ),
                     ]
                 )
         os.replace(tmp_name, output_path)
@@ -284,11 +296,12 @@ def run_offline(
         Path(tmp_name).unlink(missing_ok=True)
         raise
 
-    stream.write(f"matched: {len(result.pairs)} of {len(mentees)} mentees\n")
+    stream.write(f"matched: {len(result.pairs)} of {counted(len(mentees), 'mentee')}\n")
     stream.write(f"mean score: {result.mean_score:.3f}\n")
     if result.unmatched:
         stream.write(f"unmatched: {len(result.unmatched)}\n")
         for mentee_id, reason in result.unmatched.items():
-            stream.write(f"  {mentee_id} ({names.get(mentee_id, '')}): {reason}\n")
+            why = unmatched_text(reason, reader=Reader.COORDINATOR, who=names.get(mentee_id) or mentee_id)
+            stream.write(f"  {mentee_id} ({names.get(mentee_id, '')}): {why}\n")
     stream.write(f"wrote {output_path}\n")
     return 0

@@ -35,6 +35,7 @@ from bot.matching.offline import COLUMNS, parse_row
 from bot.matching.scoring import FACTORS as DEFAULT_FACTORS
 from bot.matching.scoring import Weights, score
 from bot.profiles import Profile
+from bot.views.reasons import Reader, reason_lines
 
 OUTCOME = "outcome"
 SIDES = ("mentee", "mentor")
@@ -301,7 +302,14 @@ def run_score(
                 *rows.ids[k],
                 f"{result.total:.4f}",
                 *(f"{result.factors.get(name, 0.0):.4f}" for name in factor_names),
-                "; ".join(result.reasons),
+                "; ".join(
+                    reason_lines(
+                        result.reasons,
+                        reader=Reader.COORDINATOR,
+                        mentee=rows.ids[k][0] or "the mentee",
+                        mentor=rows.ids[k][1] or "the mentor",
+                    )
+                ),
                 *([rows.outcome[k] if rows.outcome[k] is not None else ""] if has_outcome else []),
             ]
         )

@@ -20,15 +20,17 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from bot.matching.matrix import MENTEE_INACTIVE_REASON, score_matrix
+from bot.matching.reasons import unmatched as stored_reason
 from bot.matching.scoring import MatchSettings, Score, Weights, score
 from bot.matching.solver import assign_from_matrix, effective_capacities
 from bot.profiles import Profile, Status
 from bot.taxonomy import Taxonomy, default_taxonomy
+from storage.vocab import UnmatchedReason
 
 if TYPE_CHECKING:
     from bot.matching.model import PairModel
 
-CAPACITY_REASON = "every mentor who fits you was needed by mentees with fewer or closer options"
+CAPACITY_REASON = stored_reason(UnmatchedReason.CAPACITY)  # every mentor who fits was needed by others
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,7 @@ class RoundResult:
 
     Attributes:
         pairs: Chosen pairs sorted by (mentee_id, mentor_id).
-        unmatched: Mentee id -> readable reason.
+        unmatched: Mentee id -> stored reason (``bot.matching.reasons.unmatched``; worded by ``bot.views.reasons``).
         mean_score: Mean total score of the pairs (0 when there are none).
         mentor_load: Mentor id -> (assigned, capacity).
     """

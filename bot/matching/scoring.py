@@ -32,9 +32,11 @@ from dataclasses import asdict, dataclass, field, fields
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from bot.matching.availability import describe_windows, shared_hours
+from bot.matching.availability import shared_hours
+from bot.matching.reasons import Reason, reason, windows_data
 from bot.profiles import SENIORITY_RANK, Profile
 from bot.taxonomy import Taxonomy, default_taxonomy
+from storage.vocab import Factor
 
 if TYPE_CHECKING:
     from bot.matching.model import PairModel
@@ -150,7 +152,7 @@ class Score:
 
     total: float
     factors: dict[str, float] = field(default_factory=dict)
-    reasons: list[str] = field(default_factory=list)
+    reasons: list[Reason] = field(default_factory=list)  # data: bot.matching.reasons, worded by bot.views.reasons
 
 
 # --- factor values (shared with the vectorised scorer, which tabulates the categorical ones) ----
@@ -215,12 +217,6 @@ def language_value(mentee_languages: list[str], mentor_languages: set[str]) -> f
     return primary + 0.5 * sum(1 for lang in mentee_languages if lang in mentor_languages) / len(mentee_languages)
 
 
-def _join(items: list[str], limit: int = 2) -> str:
-    if len(items) > limit:
-        return ", ".join(items[:limit]) + f" and {len(items) - limit} more"
-    return " and ".join(items)
-
-
 def explain_factors(
     mentee: Profile,
     mentor: Profile,
@@ -229,79 +225,81 @@ def explain_factors(
     taxonomy: Taxonomy,
     ideal_gap: int = 2,
     full_overlap_hours: float = 4.0,
-) -> tuple[dict[str, float], dict[str, str], float]:
-    """Each factor's value in [0, 1], the readable text of each factor that applies, and the shared hours.
+) -> tuple[dict[str, float], dict[str, Reason], float]:
+    """Each factor's value in [0, 1], the reason (as data) of each factor that applies, and the shared hours.
 
-    The texts are what reasons are made of, whichever scoring (default weights or a learned model) ranks them.
+    The reasons are what a pair's reasons are made of, whichever scoring (default weights or a learned model)
+    ranks them; ``bot.views.reasons`` words them for each reader.
     """
     values: dict[str, float] = {}
-    texts: dict[str, str] = {}
+    found: dict[str, Reason] = {}
 
     want = tags(mentee.skills_wanted)
     offer = set(mentor.skills_offered)
     shared_skills = [s for s in want if s in offer]
     values["skills"] = len(shared_skills) / len(want) if want else 0.0
     if shared_skills:
-        them = "it" if len(shared_skills) == 1 else "them"
-        texts["skills"] = f"you want {_join(shared_skills)}; they offer {them}"
+        found["skills"] = reason(Factor.SKILLS, skills=shared_skills)
 
     goals = tags(mentee.career_goals)
     coverage = [(goal_coverage(g, mentor, taxonomy), g) for g in goals]
     values["goals"] = sum(c for c, _ in coverage) / len(goals) if goals else 0.0
     if values["goals"] > 0:
-        best_value, best_goal = max(coverage, key=lambda item: item[0])
-        if best_goal in mentor.career_goals:
-            texts["goals"] = f"they share your goal: {best_goal}"
-        else:
-            helpful = [s for s in taxonomy.career_goals.get(best_goal, ()) if s in offer]
-            texts["goals"] = f"their {_join(helpful)} can help you {best_goal}"
+        _, best_goal = max(coverage, key=lambda item: item[0])
+        helpful = [s for s in taxonomy.career_goals.get(best_goal, ()) if s in offer]
+        found["goals"] = reason(Factor.GOALS, goal=best_goal, shared=best_goal in mentor.career_goals, skills=helpful)
 
     interests = tags(mentee.interests)
     shared_interests = [i for i in interests if i in set(mentor.interests)]
     values["interests"] = len(shared_interests) / len(interests) if interests else 0.0
     if shared_interests:
-        texts["interests"] = f"you both care about {_join(shared_interests)}"
+        found["interests"] = reason(Factor.INTERESTS, interests=shared_interests)
 
     same_industry = bool(mentee.industry) and mentee.industry == mentor.industry
     same_department = bool(mentee.department) and mentee.department == mentor.department
     values["org"] = 0.5 * same_industry + 0.5 * same_department
-    if same_industry and same_department:
-        texts["org"] = f"both in {mentee.department}, in {mentee.industry}"
-    elif same_industry:
-        texts["org"] = f"both work in {mentee.industry}"
-    elif same_department:
-        texts["org"] = f"both in the {mentee.department} department"
+    if same_industry or same_department:
+        found["org"] = reason(
+            Factor.ORG,
+            department=mentee.department if same_department else "",
+            industry=mentee.industry if same_industry else "",
+        )
 
     mentee_rank = SENIORITY_RANK.get(mentee.seniority, 2)
     mentor_rank = SENIORITY_RANK.get(mentor.seniority, 2)
     values["seniority"] = seniority_value(mentee_rank, mentor_rank, ideal_gap)
     gap = mentor_rank - mentee_rank
     if gap > 0:
-        levels = "level" if gap == 1 else "levels"
-        texts["seniority"] = f"they are {gap} {levels} more senior ({mentor.seniority} vs {mentee.seniority})"
+        found["seniority"] = reason(Factor.SENIORITY, gap=gap, mentor=mentor.seniority, mentee=mentee.seniority)
 
     values["style"] = style_value(
         mentee.communication_style, mentor.communication_style, mentee.personality, mentor.personality
     )
     if mentee.communication_style and mentee.communication_style == mentor.communication_style:
-        texts["style"] = f"you both prefer a {mentee.communication_style} communication style"
+        found["style"] = reason(Factor.STYLE, style=mentee.communication_style)
     elif mentee.personality and mentee.personality == mentor.personality:
-        texts["style"] = f"you are both {mentee.personality}s"
+        found["style"] = reason(Factor.STYLE, personality=mentee.personality)
 
     hours, windows = shared_hours(mentee, mentor, week_of)
     values["availability"] = min(1.0, hours / full_overlap_hours)
     if hours > 0:
-        texts["availability"] = f"{hours:g} h/week overlap: {describe_windows(windows)} your time"
+        _, mentor_windows = shared_hours(mentor, mentee, week_of)
+        found["availability"] = reason(
+            Factor.AVAILABILITY,
+            hours=round(hours, 2),
+            mentee_windows=windows_data(windows),
+            mentor_windows=windows_data(mentor_windows),
+        )
 
     values["format"] = format_value(mentee.meeting_format, mentor.meeting_format)
     if mentee.meeting_format not in ("", "any") and mentee.meeting_format == mentor.meeting_format:
-        texts["format"] = f"you both like {mentee.meeting_format.replace('_', '-')} meetings"
+        found["format"] = reason(Factor.FORMAT, format=mentee.meeting_format)
 
     languages = tags(mentee.languages)
     values["language"] = language_value(languages, set(mentor.languages))
     if languages and languages[0] in set(mentor.languages):
-        texts["language"] = f"you both speak {languages[0]}"
-    return values, texts, hours
+        found["language"] = reason(Factor.LANGUAGE, language=languages[0])
+    return values, found, hours
 
 
 def score(
@@ -332,7 +330,7 @@ def score(
     if model is not None:
         return model.score_pair(mentee, mentor, week_of=week_of, taxonomy=taxonomy)
     norm = weights.normalised()
-    values, texts, _ = explain_factors(
+    values, found, _ = explain_factors(
         mentee,
         mentor,
         week_of=week_of,
@@ -342,5 +340,5 @@ def score(
     )
     factors = {f: norm[f] * values[f] for f in FACTORS}
     total = min(1.0, max(0.0, sum(factors.values())))
-    ranked = sorted((f for f in FACTORS if f in texts and factors[f] > 0), key=lambda f: -factors[f])
-    return Score(total=total, factors=factors, reasons=[texts[f] for f in ranked[:3]])
+    ranked = sorted((f for f in FACTORS if f in found and factors[f] > 0), key=lambda f: -factors[f])
+    return Score(total=total, factors=factors, reasons=[found[f] for f in ranked[:3]])

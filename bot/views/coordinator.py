@@ -26,6 +26,7 @@ from bot.views.blocks import (
     static_select,
     text_input,
 )
+from bot.views.words import counted, how_long
 from storage.vocab import CheckinOutcome, CloseReason, EndReason, Flag, PairSource, PairStatus, Role
 
 ROLE_LABELS = {Role.MENTOR: "Mentors", Role.MENTEE: "Mentees", Role.BOTH: "Both"}
@@ -411,8 +412,13 @@ def program_modal(
     settings: Any,
     weights_text: str,
     skills: Sequence[str] = (),
+    past: Sequence[tuple[str, date]] = (),
+    today: date | None = None,
 ) -> dict[str, Any]:
-    """Create or edit a cohort. ``settings`` is a :class:`bot.cohorts.CohortSettings`."""
+    """Create or edit a cohort. ``settings`` is a :class:`bot.cohorts.CohortSettings`.
+
+    ``past``: (label, date) of dates long gone, asked about once on top of the modal (Save again keeps them).
+    """
     months = max(1, min(24, round(settings.duration_days * 12 / 365)))
     options = [
         option("same_team_excluded", "Never pair people from the same team/department"),
@@ -441,7 +447,7 @@ def program_modal(
         input_block(
             ids.PROGRAM_DURATION,
             "Duration (months)",
-            static_select([option(str(m), f"{m} months") for m in range(1, 13)], initial=str(months)),
+            static_select([option(str(m), counted(m, "month")) for m in range(1, 13)], initial=str(months)),
         ),
         input_block(
             ids.PROGRAM_CADENCE,
@@ -567,12 +573,26 @@ def program_modal(
         ),
     ]
     title = "Edit cohort" if cohort_id else "New cohort"
+    metadata: dict[str, Any] = {"cohort_id": cohort_id}
+    if past:
+        lines = [
+            f"• {label}: *{day:%d %B %Y}*" + (f", {how_long(today - day)} ago" if today else "") for label, day in past
+        ]
+        blocks.insert(
+            0,
+            section(
+                f":warning: *{'This date is' if len(past) == 1 else 'These dates are'} long in the past.*\n"
+                + "\n".join(lines)
+                + "\nCorrect the year if it's a typo; if the dates are right, press *Save* again to keep them."
+            ),
+        )
+        metadata["past_ok"] = [day.isoformat() for _, day in past]
     return modal(
         callback_id=ids.PROGRAM_VIEW,
         title=title,
         blocks=blocks,
         submit="Save",
-        private_metadata=json.dumps({"cohort_id": cohort_id}),
+        private_metadata=json.dumps(metadata),
     )
 
 
@@ -633,6 +653,11 @@ def at_risk_blocks(items: Sequence[tuple[Any, str]], *, limit: int = 10) -> list
     return blocks
 
 
+def _exact(value: float | None, form: str, empty: str) -> str:
+    """A figure for a coordinator's own eyes: exact, or what is missing (never "hidden": nothing is)."""
+    return empty if value is None else form.format(value)
+
+
 def home_section(
     figures: ProgramStats,
     at_risk: Sequence[tuple[Any, str]],
@@ -642,22 +667,26 @@ def home_section(
     other_cohorts: Sequence[str] = (),
 ) -> list[dict[str, Any]]:
     """The coordinator's part of App Home: figures at a glance (named cohort), at-risk pairs with actions, and each
-    pending match preview one click away."""
+    pending match preview one click away.
+
+    App Home is seen by the coordinator alone, who already sees each pair by name: figures here are exact.
+    Hiding groups under 5 is for aggregates posted where others may read them (``stats_message``).
+    """
     glance = [
         f"*Cohort:* {escape(figures.cohort_name)}",
         "*Pairs:* " + ", ".join(f"{STATUS_LABELS[s]} {figures.pairs.get(s, 0)}" for s in STATUS_LABELS),
-        f"*Match rate:* {_pct(figures.match_rate)}    "
-        f"*Waiting:* {len(figures.waiting.get('mentees', []))} mentees, "
-        f"{len(figures.waiting.get('mentors', []))} mentors",
-        f"*Meetings per pair per month:* {_num(figures.meetings_per_pair_month, 2)}    "
-        f"*Satisfaction:* {_num(figures.satisfaction, 2)}",
+        f"*Match rate:* {_exact(figures.match_rate, '{:.0%}', 'no mentees yet')}    "
+        f"*Waiting:* {counted(len(figures.waiting.get('mentees', [])), 'mentee')}, "
+        f"{counted(len(figures.waiting.get('mentors', [])), 'mentor')}",
+        f"*Meetings per pair per month:* {_exact(figures.meetings_per_pair_month, '{:.2f}', 'no pairs yet')}    "
+        f"*Satisfaction:* {_exact(figures.satisfaction, '{:.2f}', 'no answers yet')}",
     ]
     blocks = [divider(), header("Coordinator: at a glance"), section("\n".join(glance))]
     if other_cohorts:
         blocks.append(
             context(f"Also open: {', '.join(other_cohorts)}. `/mentor stats <cohort>` posts any cohort's figures.")
         )
-    blocks += [section("*Pairs at risk*"), *at_risk_blocks(at_risk)]
+    blocks += [section(f"*Pairs at risk* ({len(at_risk)})"), *at_risk_blocks(at_risk)]
     if previews:
         blocks.append(section("*Match preview waiting to be published*"))
         for r in previews[:3]:
@@ -671,8 +700,8 @@ def home_section(
                 score = result.get("mean_score")
                 score_text = f", mean score {score:.2f}" if isinstance(score, int | float) else ""
                 line = (
-                    f"Round #{r.id} of *{cohort}*: {pairs} pairs proposed, {unmatched} unmatched{score_text} "
-                    f"(by <@{r.requested_by}>)"
+                    f"Round #{r.id} of *{cohort}*: {counted(pairs, 'pair')} proposed, {unmatched} unmatched"
+                    f"{score_text} (by <@{r.requested_by}>)"
                 )
             blocks.append(
                 section(
@@ -691,9 +720,10 @@ def import_modal() -> dict[str, Any]:
         title="Import HR fields",
         blocks=[
             section(
-                "Upload a CSV with a header row: `user_id` or `email`, and any of `manager`, `department`, "
-                "`industry`, `seniority`. Bad lines are listed and nothing is imported until the whole file is right. "
-                "From a terminal: `mentorbot import people.csv`."
+                "Upload a CSV (UTF-8, comma- or semicolon-separated) with a header row: `user_id` or `email`, and "
+                "any of `manager` (or `manager_id` / `manager_email`), `department`, `industry`, `seniority`. "
+                "Other columns are ignored. Rows with problems are listed by line, and the other rows are imported "
+                "only when you confirm. From a terminal: `mentorbot import people.csv`."
             ),
             input_block(
                 ids.IMPORT_FILE,
@@ -703,6 +733,23 @@ def import_modal() -> dict[str, Any]:
         ],
         submit="Import",
     )
+
+
+def import_report_message(report: str, *, import_id: int | None = None, rows: int = 0) -> dict[str, Any]:
+    """The HR import's report by DM; a staged import carries Import / Cancel buttons."""
+    lines = report.split("\n")
+    head, rest = lines[0], "\n".join(lines[1:])
+    blocks = [section(f":inbox_tray: {head}")]
+    if rest:
+        blocks.append(section(f"```{escape(rest)[:2900]}```"))
+    if import_id is not None:
+        blocks.append(
+            actions(
+                button(f"Import {counted(rows, 'row')}", ids.IMPORT_CONFIRM, value=str(import_id), style="primary"),
+                button("Cancel", ids.IMPORT_CANCEL, value=str(import_id)),
+            )
+        )
+    return {"text": head, "blocks": blocks}
 
 
 def digest_message(

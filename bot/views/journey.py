@@ -5,7 +5,7 @@ Pure builders: plain data in, Slack dicts out. Button values carry the pair id (
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -27,6 +27,8 @@ from bot.views.blocks import (
     static_select,
     text_input,
 )
+from bot.views.reasons import Reader, reason_lines
+from bot.views.words import counted, word_for
 from storage.vocab import Cadence, GoalProgress, GoalsStatus, PairRole, PairStatus
 
 CADENCE_LABELS = {Cadence.WEEKLY: "Every week", Cadence.BIWEEKLY: "Every two weeks", Cadence.MONTHLY: "Every month"}
@@ -88,14 +90,15 @@ def kickoff_message(
     pair_id: int,
     mentee_id: str,
     mentor_id: str,
-    reasons: list[str],
+    reasons: Sequence[Mapping[str, Any] | str],
     overlap_lines: list[str],
     ends_on: date,
     duration_days: int = 182,
     cadence_days: int = 14,
 ) -> dict[str, Any]:
     """The introduction in the pair's group DM (the program's length and check-in cadence are the cohort's)."""
-    reason_text = "\n".join(f"• {escape(r)}" for r in reasons[:3]) or "• You both opted in and your profiles fit well."
+    lines = reason_lines(reasons, reader=Reader.PAIR, mentee=f"<@{mentee_id}>", mentor=f"<@{mentor_id}>")
+    reason_text = "\n".join(f"• {r}" for r in lines) or "• You both opted in and your profiles fit well."
     overlap = "\n".join(overlap_lines) or "_You share no regular hours: agree on a time that works for both._"
     blocks = [
         header("Meet your mentorship partner"),
@@ -455,7 +458,7 @@ def closure_message(
     blocks = [
         header("Your mentorship, wrapped up"),
         section(f":tada: {why}. Here's what you did together:"),
-        section(f"*Meetings held:* {meetings} ({hours} hours)\n*Goals*\n{goal_lines}"),
+        section(f"*Meetings held:* {meetings} ({hours} {word_for(minutes / 60, 'hour')})\n*Goals*\n{goal_lines}"),
         section(shared),
         *([section(_notes_text(notes, 5))] if notes else []),
         actions(button("Reflect and say thanks", ids.REFLECT_OPEN, value=value, style="primary")),
@@ -466,7 +469,7 @@ def closure_message(
             button("Continue informally", ids.CLOSE_INFORMAL, value=value),
         ),
     ]
-    return _msg(f"{why}: {meetings} meetings held.", blocks)
+    return _msg(f"{why}: {counted(meetings, 'meeting')} held.", blocks)
 
 
 def reflection_modal(*, pair_id: int, partner_name: str) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from bot.views.blocks import (
     text_input,
 )
 from bot.views.signup import skills_select, uses_typeahead
+from bot.views.words import counted as counted_words
 
 if TYPE_CHECKING:
     from bot.networking import PersonSuggestion
@@ -98,6 +99,19 @@ def resource_shared_message(item: ResourceItem, *, sharer: str, note: str = "") 
     return {"text": f"{text}", "blocks": [section("\n".join(lines))]}
 
 
+def share_outcome_text(item: ResourceItem, *, created: bool, counted: bool) -> str:
+    """What the sharer is told: saved, counted as a recommendation, or already shared by them (nothing counted)."""
+    if created:
+        return f":books: Saved *{escape(item.title)}* to the library (tags: {escape(', '.join(item.tags)) or 'none'})."
+    so_far = counted_words(item.recommend_count, "recommendation")
+    if counted:
+        return f":books: *{escape(item.title)}* was already in the library: I counted your recommendation ({so_far})."
+    return (
+        f":books: You've already shared *{escape(item.title)}*, so nothing new was counted. "
+        f"It's in the library with {so_far}."
+    )
+
+
 def resource_list_message(
     items: Sequence[ResourceItem], *, skill: str, viewer: str, coordinator: bool, pair_id: int | None = None
 ) -> dict[str, Any]:
@@ -108,7 +122,7 @@ def resource_list_message(
         return {"text": text, "blocks": [section(text), actions(share_button(pair_id))]}
     blocks: list[dict[str, Any]] = [section(f":books: *Resources{scope}*, most recommended first")]
     for item in items[:15]:
-        recs = f"{item.recommend_count} recommendation{'s' if item.recommend_count != 1 else ''}"
+        recs = counted_words(item.recommend_count, "recommendation")
         buttons = [button("Recommend", ids.RESOURCE_UPVOTE, value=str(item.id))]
         if item.shared_by == viewer or coordinator:
             buttons.append(button("Remove", ids.RESOURCE_REMOVE, value=str(item.id), style="danger"))
@@ -259,9 +273,11 @@ def people_to_meet_blocks(suggestions: Sequence[PersonSuggestion], *, suggest_me
     return blocks
 
 
-def people_to_meet_message(suggestions: Sequence[PersonSuggestion]) -> dict[str, Any]:
-    """The monthly nudge: a few people worth meeting beyond your mentor."""
-    text = ":busts_in_silhouette: A few people worth meeting this month, beyond your mentor"
+def people_to_meet_message(suggestions: Sequence[PersonSuggestion], *, has_mentor: bool = True) -> dict[str, Any]:
+    """The monthly nudge: a few people worth meeting (beyond their mentor, when they have one)."""
+    text = ":busts_in_silhouette: A few people worth meeting this month" + (
+        ", beyond your mentor" if has_mentor else ""
+    )
     blocks: list[dict[str, Any]] = [section(f"{text}:")]
     for s in suggestions[:MAX_PEOPLE]:
         blocks.append(section(_person_line(s), accessory=button("Ask for an intro", ids.INTRO_ASK, value=s.user_id)))

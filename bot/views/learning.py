@@ -13,6 +13,8 @@ from typing import Any
 
 from bot import ids
 from bot.views.blocks import button, context, divider, header, modal, section
+from bot.views.reasons import Reader, reason_lines
+from bot.views.words import counted
 
 TITLE = "Learn from past cohorts"
 BAR = 8
@@ -36,7 +38,7 @@ class OfferData:
 
 
 def _plural(n: int, one: str, many: str | None = None) -> str:
-    return f"{n:,} {one if n == 1 else (many or one + 's')}"
+    return counted(n, one, many)  # the one plural helper
 
 
 def offer_blocks(data: OfferData) -> list[dict[str, Any]]:
@@ -176,7 +178,16 @@ def results_modal(
             after = f"<@{change['new_mentor']}>" if change.get("new_mentor") else "unmatched"
             why = (
                 f" ({change['chance']:.0%} chance"
-                + (f"; {change['reasons'][0]}" if change.get("reasons") else "")
+                + "".join(
+                    f"; {line}"
+                    for line in reason_lines(
+                        change.get("reasons"),
+                        reader=Reader.COORDINATOR,
+                        mentee=f"<@{change['mentee']}>",
+                        mentor=f"<@{change['new_mentor']}>",
+                        limit=1,
+                    )
+                )
                 + ")"
             )
             changes.append(f"• <@{change['mentee']}>: {before} → {after}{why if change.get('new_mentor') else ''}")

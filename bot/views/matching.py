@@ -8,7 +8,7 @@ exceeds Slack's 100 blocks or a section's 3,000 characters.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +26,8 @@ from bot.views.blocks import (
     section,
     static_select,
 )
+from bot.views.reasons import Reader, reason_lines, unmatched_advice, unmatched_text
+from bot.views.words import counted
 
 PAGE_SIZE = 15  # pairs per page (two blocks each)
 LINES_PER_PAGE = 40  # unmatched mentees / mentors / carried people per page
@@ -71,8 +73,8 @@ def _who(user_id: str) -> str:
 
 
 def plural(n: int, one: str, many: str | None = None) -> str:
-    """``1 pair``, ``2 pairs``."""
-    return f"{n:,} {one if n == 1 else (many or one + 's')}"
+    """``1 pair``, ``2 pairs``: the one plural helper (``bot.views.words.counted``)."""
+    return counted(n, one, many)
 
 
 def _sections(lines: Sequence[str], *, title: str = "") -> list[dict[str, Any]]:
@@ -248,7 +250,8 @@ def _pair_blocks(
             mark += f" _(carried over from {escape(str(pair['carried']))})_"
         if pair.get("rematch"):
             mark += " _(asked for another mentor)_"
-        reasons = "\n".join(f"• {escape(r)}" for r in pair.get("reasons", [])[:3]) or "• no strong overlap"
+        worded = reason_lines(pair.get("reasons"), reader=Reader.COORDINATOR, mentee=_who(mentee), mentor=_who(mentor))
+        reasons = "\n".join(f"• {r}" for r in worded) or "• no strong overlap"
         missing = pair.get("missing") or []
         lack = f"\n_Missing: {escape(' · '.join(missing))}_" if missing else ""
         blocks.append(
@@ -305,7 +308,9 @@ def _tab_blocks(data: PreviewData, state: PreviewState) -> tuple[list[dict[str, 
         pages = _pages(len(items), LINES_PER_PAGE)
         page = min(state.page, pages - 1)
         shown = items[page * LINES_PER_PAGE : (page + 1) * LINES_PER_PAGE]
-        lines = [f"• {_who(u)}: {escape(reason)}" for u, reason in shown]
+        lines = [
+            f"• {_who(u)}: {unmatched_text(reason, reader=Reader.COORDINATOR, who=_who(u))}" for u, reason in shown
+        ]
         title = "*Unmatched mentees* (each is told why, and goes first next round)"
         return (
             (_sections(lines, title=title) if lines else [section("Every mentee in the pool has a pair.")]),
@@ -552,12 +557,12 @@ def cohort_choice_message(
 
 
 def unmatched_message(reason: str) -> dict[str, Any]:
-    hint = " Widening your available days or times in `/mentor profile` gives the matcher more room."
-    if "language" in reason or "coordinator" in reason or "paused" in reason:
-        hint = ""
+    """Why the mentee was not matched this round, and (only when it would help) what they could change."""
+    advice = unmatched_advice(reason)
     text = (
         "We ran this round of mentor matching and couldn't find you a good match this time: "
-        f"{reason}. You're first in line for the next round, and there's nothing you need to do.{hint}"
+        f"{unmatched_text(reason, reader=Reader.MENTEE)}. You're first in line for the next round, and there's "
+        "nothing you need to do." + (f" {advice}" if advice else "")
     )
     return {"text": text, "blocks": [section(f":seedling: {text}")]}
 
@@ -580,7 +585,8 @@ def choice_offer_message(
         )
     ]
     for option_ in options:
-        reasons = "\n".join(f"• {escape(r)}" for r in option_["reasons"][:3])
+        worded = reason_lines(option_["reasons"], reader=Reader.MENTEE, mentor=_who(option_["mentor"]))
+        reasons = "\n".join(f"• {r}" for r in worded)
         blocks.append(
             section(
                 f"{_who(option_['mentor'])} · match {option_['score']:.2f}\n{reasons}",
@@ -591,10 +597,11 @@ def choice_offer_message(
 
 
 def choice_request_message(
-    *, mentee: str, reasons: list[str], request_id: int, days: int, deadline: str
+    *, mentee: str, reasons: Sequence[Mapping[str, Any] | str], request_id: int, days: int, deadline: str
 ) -> dict[str, Any]:
+    """The mentor's request: why the mentee chose them, in the mentor's words."""
     text = f"{_who(mentee)} would like you as their mentor."
-    body = "\n".join(f"• {escape(r)}" for r in reasons[:3])
+    body = "\n".join(f"• {r}" for r in reason_lines(reasons, reader=Reader.MENTOR, mentee=_who(mentee)))
     return {
         "text": text,
         "blocks": [

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -104,6 +104,21 @@ def skills_select(
     return multi_select(groups=groups, initial=chosen, placeholder=placeholder, max_selected=max_selected)
 
 
+HR_LABELS = {"department": "Department", "industry": "Industry", "seniority": "Seniority"}
+
+
+def _hr_or_input(locked: Mapping[str, str] | None, name: str, block: dict[str, Any]) -> list[dict[str, Any]]:
+    """The question, or the value the HR records hold for it (which a profile edit does not change)."""
+    if not locked or name not in locked:
+        return [block]
+    return [
+        context(
+            f"*{HR_LABELS[name]}:* {escape(locked[name]) or 'not set'} · from your HR record; "
+            "the program coordinators can change it."
+        )
+    ]
+
+
 def build_signup_modal(
     *,
     taxonomy: Taxonomy,
@@ -111,10 +126,12 @@ def build_signup_modal(
     prefill: Profile | None = None,
     bio: str = "",
     editing: bool = False,
+    locked: Mapping[str, str] | None = None,
     now: datetime | None = None,
 ) -> dict[str, Any]:
     """The modal asking what matching needs. ``prefill`` fills it with saved answers.
 
+    ``locked``: fields an HR import set (field -> value), shown as facts instead of asked.
     Skills come as option groups when the cohort's list is short and as a type-ahead select (served by the
     ``ids.SKILL_SEARCH`` options listener) when it is long; the timezone is a type-ahead over IANA zones,
     starting at the person's Slack timezone shown with its offset and local time at ``now``.
@@ -179,20 +196,32 @@ def build_signup_modal(
             optional=True,
         ),
         header("About you"),
-        input_block(
-            ids.DEPARTMENT,
-            "Department",
-            static_select(options(taxonomy.departments), initial=p.department if p else None),
+        *_hr_or_input(
+            locked,
+            "department",
+            input_block(
+                ids.DEPARTMENT,
+                "Department",
+                static_select(options(taxonomy.departments), initial=p.department if p else None),
+            ),
         ),
-        input_block(
-            ids.INDUSTRY,
-            "Industry you work in",
-            static_select(options(taxonomy.industries), initial=p.industry if p else None),
+        *_hr_or_input(
+            locked,
+            "industry",
+            input_block(
+                ids.INDUSTRY,
+                "Industry you work in",
+                static_select(options(taxonomy.industries), initial=p.industry if p else None),
+            ),
         ),
-        input_block(
-            ids.SENIORITY,
-            "Seniority",
-            static_select(options(SENIORITY_LEVELS), initial=p.seniority if p else None),
+        *_hr_or_input(
+            locked,
+            "seniority",
+            input_block(
+                ids.SENIORITY,
+                "Seniority",
+                static_select(options(SENIORITY_LEVELS), initial=p.seniority if p else None),
+            ),
         ),
         input_block(
             ids.COMMUNICATION,
@@ -267,6 +296,13 @@ def build_signup_modal(
         title="Your mentoring profile" if editing else "Join mentoring",
         submit="Save" if editing else "Join",
         blocks=blocks,
+    )
+
+
+def signup_not_open_modal(text: str) -> dict[str, Any]:
+    """Shown when Join is clicked before the cohort's signup window opens."""
+    return modal(
+        callback_id=ids.SIGNUP_WINDOW_VIEW, title="Not open yet", submit=None, close="OK", blocks=[section(text)]
     )
 
 

@@ -1,6 +1,6 @@
 """All tables. Importing this package registers every table on ``SQLModel.metadata``."""
 
-from storage.models.coordination import AuditLog, CohortNotice, Coordinator, RoundSkip
+from storage.models.coordination import AuditLog, CohortNotice, Coordinator, HrImport, RoundSkip
 from storage.models.core import AnonymousDeparture, Cohort, Participant, ProcessedEvent, Profile
 from storage.models.journey import CheckinRecord, Meeting, PairGoals, PairJourney, PrivateAnswer, Reflection
 from storage.models.knowledge import (
@@ -8,6 +8,7 @@ from storage.models.knowledge import (
     Introduction,
     NetworkingPref,
     PeopleSuggestion,
+    PeopleSuggestionSent,
     Resource,
     ResourceSeen,
     ResourceShare,
@@ -25,6 +26,7 @@ __all__ = [
     "Coordinator",
     "DoNotPair",
     "FeedbackRequest",
+    "HrImport",
     "Introduction",
     "MatchRequest",
     "MatchRound",
@@ -32,6 +34,7 @@ __all__ = [
     "Meeting",
     "Pair",
     "PeopleSuggestion",
+    "PeopleSuggestionSent",
     "PairGoals",
     "CheckinRecord",
     "PairJourney",

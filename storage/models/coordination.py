@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Index, UniqueConstraint
+from sqlalchemy import JSON, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime, utcnow
@@ -68,3 +68,25 @@ class Coordinator(SQLModel, table=True):
     user_id: str = Field(max_length=32)
     added_by: str = Field(default="", max_length=32)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class HrImport(SQLModel, table=True):
+    """An HR file uploaded by a coordinator, from receipt to decision.
+
+    ``plan`` holds the checked updates while a coordinator decides whether to import the rows without
+    problems; it is emptied once applied or cancelled.
+    """
+
+    __tablename__ = "hr_import"
+    __table_args__ = (Index("ix_hr_import_team_created", "team_id", "created_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    actor: str = Field(max_length=32)
+    source: str = Field(default="", max_length=200)
+    file_url: str = Field(default="", max_length=2000)
+    status: str = Field(default="received", max_length=16)  # storage.vocab.ImportStatus
+    plan: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    report: str = Field(default="", sa_type=Text)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -83,6 +83,10 @@ class Profile(SQLModel, table=True):
     bio: str = Field(default="", max_length=1000)
     manager_id: str | None = Field(default=None, max_length=32)
     email: str | None = Field(default=None, max_length=254)
+    # fields an HR import set (department, industry, seniority...): a later profile edit keeps them
+    imported_fields: list[str] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
+    )
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 

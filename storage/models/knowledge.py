@@ -145,3 +145,22 @@ class PeopleSuggestion(SQLModel, table=True):
     shared_skills: list[str] = Field(default_factory=list, sa_type=JSON)
     reason: str = Field(default="", max_length=300)
     computed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class PeopleSuggestionSent(SQLModel, table=True):
+    """Someone suggested to a mentee as a person to meet, once per cohort: the next suggestions rotate past them."""
+
+    __tablename__ = "people_suggestion_sent"
+    __table_args__ = (
+        UniqueConstraint(
+            "team_id", "cohort_id", "mentee_user_id", "suggested_user_id", name="uq_people_suggestion_sent"
+        ),
+        Index("ix_people_suggestion_sent_team_cohort", "team_id", "cohort_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    cohort_id: int = Field(default=0)
+    mentee_user_id: str = Field(max_length=32)
+    suggested_user_id: str = Field(max_length=32)
+    sent_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

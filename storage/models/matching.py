@@ -108,7 +108,7 @@ class Pair(SQLModel, table=True):
     status: str = Field(default=PairStatus.ACTIVE, max_length=16)  # PairStatus
     source: str = Field(default=PairSource.ALGORITHM, max_length=16)  # PairSource
     score: float = Field(default=0.0)
-    reasons: list[str] = Field(default_factory=list, sa_type=JSON)
+    reasons: list[Any] = Field(default_factory=list, sa_type=JSON)  # bot.matching.reasons (older rows: text)
     factors: dict[str, float] = Field(default_factory=dict, sa_type=JSON)
     manual_reason: str = Field(default="", max_length=500)  # why a coordinator overrode a constraint
     created_by: str = Field(default="", max_length=32)
@@ -159,7 +159,7 @@ class MatchRequest(SQLModel, table=True):
     mentor_user_id: str = Field(max_length=32)
     rank: int = Field(default=1)
     score: float = Field(default=0.0)
-    reasons: list[str] = Field(default_factory=list, sa_type=JSON)
+    reasons: list[Any] = Field(default_factory=list, sa_type=JSON)  # bot.matching.reasons (older rows: text)
     status: str = Field(default=MatchRequestStatus.OFFERED, max_length=16)  # MatchRequestStatus
     respond_by: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
