@@ -1,5 +1,7 @@
 """Every callback_id, block_id and action_id the app uses, spelled once."""
 
+import re
+
 # The value every input element uses as its action_id: inputs are told apart by block_id.
 INPUT = "input"
 
@@ -223,3 +225,13 @@ STORE_FAILED = "store_failed"
 IMPORT_CONFIRM = "coord_import_confirm"
 IMPORT_CANCEL = "coord_import_cancel"
 SIGNUP_WINDOW_VIEW = "signup_window"
+
+
+def numbered(action_id: str, n: int) -> str:
+    """One of several buttons of the same kind in one block: Slack wants each action id unique in its block."""
+    return f"{action_id}:{n}"
+
+
+def any_numbered(action_id: str) -> re.Pattern[str]:
+    """The Bolt matcher for ``action_id`` and every :func:`numbered` variant of it."""
+    return re.compile(rf"^{re.escape(action_id)}(?::\d+)?$")

@@ -230,7 +230,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
             with_comments=with_comments,
         )
 
-    @app.action(ids.COORD_COHORT)
+    @app.action(ids.any_numbered(ids.COORD_COHORT))
     def on_cohort_chosen(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
         actor, team_id = _user_id(body), _team_id(body)

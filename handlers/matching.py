@@ -83,7 +83,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
             trigger_id=ctx.trigger_id,
         )
 
-    @app.action(ids.MATCH_COHORT)
+    @app.action(ids.any_numbered(ids.MATCH_COHORT))
     def on_cohort_chosen(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
         actor, team_id = _actor(body), _team(body)

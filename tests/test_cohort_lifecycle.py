@@ -58,7 +58,7 @@ def _first_round(app: RunningApp) -> None:
     assert _statuses(app) == {"Mentorship program": CohortStatus.RUNNING}
 
 
-def _choose(app: RunningApp, reply: dict, label: str, action_id: str = ids.MATCH_COHORT) -> float:
+def _choose(app: RunningApp, reply: dict, label: str) -> float:
     message = {**reply, "channel": "C0GENERAL", "is_ephemeral": True}
     button = next(
         e
@@ -68,7 +68,7 @@ def _choose(app: RunningApp, reply: dict, label: str, action_id: str = ids.MATCH
         if e["text"]["text"].startswith(label)
     )
     before = time.time()
-    response = app.driver.block_action(COORDINATOR, action_id, value=button["value"], message=message)
+    response = app.driver.block_action(COORDINATOR, button["action_id"], value=button["value"], message=message)
     assert response.status == 200
     return before
 

@@ -348,7 +348,11 @@ CASES = [
         lambda: coordinator.home_section(
             _stats(),
             [(_pair(n), "q" * 200) for n in range(150)],
-            [SimpleNamespace(id=n, result=_preview_result(), requested_by=USER) for n in range(5)],
+            [
+                SimpleNamespace(id=n, cohort_id=n, status="ready", result=_preview_result(), requested_by=USER)
+                for n in range(5)
+            ],
+            cohort_names={n: COHORT_NAME for n in range(5)},
         ),
     ),
     Case("coordinator.import_modal", "modal", coordinator.import_modal),
@@ -530,16 +534,26 @@ CASES = [
         Case(
             "matching.build_preview_modal",
             "modal",
-            lambda page=page: matching.build_preview_modal(
-                round_id=10**6,
-                revision=99,
-                result=_preview_result(),
-                pinned=[[f"U0MENTEE{i:03d}", f"U0MENTOR{i:03d}"] for i in range(100)],
-                forbidden=[[f"U0MENTEE{i:03d}", f"U0MENTOR{i + 1:03d}"] for i in range(100)],
-                page=page,
+            lambda page=page, tab=tab, flt=flt: matching.build_preview_modal(
+                data=matching.PreviewData(
+                    round_id=10**6,
+                    revision=99,
+                    cohort=COHORT_NAME,
+                    result=_preview_result(),
+                    rules=[
+                        matching.RuleLine(
+                            10**6 + i, "pin" if i % 2 else "forbid", f"U0MENTEE{i:03d}", f"U0MENTOR{i:03d}", USER
+                        )
+                        for i in range(200)
+                    ],
+                    rules_pending=True,
+                ),
+                state=matching.PreviewState(tab=tab, filter=flt, page=page),
             ),
         )
         for page in (0, 5, 99)
+        for tab in matching.TABS
+        for flt in ("all", "weak")
     ],
     Case("matching.build_published_modal", "modal", lambda: matching.build_published_modal(pairs=9999, unmatched=999)),
     Case("matching.build_refusal_modal", "modal", lambda: matching.build_refusal_modal("N" * 3000)),
@@ -558,12 +572,15 @@ CASES = [
                 for i in range(3)
             ],
             days=30,
+            deadline="Wednesday 30 September",
         ),
     ),
     Case(
         "matching.choice_request_message",
         "message",
-        lambda: matching.choice_request_message(mentee=PARTNER, reasons=["R" * 300] * 5, request_id=10**9, days=30),
+        lambda: matching.choice_request_message(
+            mentee=PARTNER, reasons=["R" * 300] * 5, request_id=10**9, days=30, deadline="Wednesday 30 September"
+        ),
     ),
     # reasons as data, worded per reader, at their longest: every skill and every window of the week
     Case(
@@ -639,6 +656,57 @@ CASES = [
 _BULK = [
     SimpleNamespace(pair_id=10**9 + n, version=10**6, mentee=f"U0MENTEE{n:03d}", mentor=USER, weeks=52)
     for n in range(100)
+]
+CASES += [
+    Case(
+        "matching.build_replaced_modal",
+        "modal",
+        lambda: matching.build_replaced_modal(latest_round=10**9, text="T" * 2900),
+    ),
+    Case("matching.build_replaced_modal", "modal", lambda: matching.build_replaced_modal(latest_round=None)),
+    Case(
+        "matching.build_publish_failed_modal",
+        "modal",
+        lambda: matching.build_publish_failed_modal(error="E" * 2000, round_id=10**9),
+    ),
+    *[
+        Case(
+            "matching.cohort_choice_message",
+            "message",
+            lambda purpose=purpose: matching.cohort_choice_message(
+                purpose=purpose,
+                cohorts=[(10**9 + n, COHORT_NAME, "matching") for n in range(40)],
+                extra_all=True,
+                comments=True,
+            ),
+        )
+        for purpose in ("match", "stats", "export")
+    ],
+    Case(
+        "journey.which_pair_message",
+        "message",
+        lambda: journey.which_pair_message(
+            action_id="pair_pick",
+            doing="log a meeting",
+            options=[(10**9 + n, f"U0PARTNER{n:02d}", "mentor" if n % 2 else "mentee") for n in range(40)],
+        ),
+    ),
+    Case(
+        "coordinator.reflections_message",
+        "message",
+        lambda: coordinator.reflections_message(
+            cohort_name=COHORT_NAME,
+            rows=[
+                {"pair_id": 10**9 + n, "role": "mentee", "achieved": "A" * 2000, "learned": "L" * 2000}
+                for n in range(200)
+            ],
+        ),
+    ),
+    Case(
+        "coordinator.reflections_message",
+        "message",
+        lambda: coordinator.reflections_message(cohort_name=COHORT_NAME, rows=[]),
+    ),
 ]
 CASES += [
     Case(
@@ -765,6 +833,15 @@ NOT_SENT_ALONE = {
     "coordinator.pair_line",
     "coordinator.skills_boxes",
     "journey.goals_summary_lines",
+    # words and predicates other builders put into their blocks
+    "journey.every_text",
+    "journey.months_text",
+    "journey.first_agenda",
+    "matching.plural",
+    "matching.factor_sum_line",
+    "matching.pair_matches",
+    "matching.filtered_pairs",
+    "coordinator.describe_audit",
 }
 
 

@@ -538,15 +538,17 @@ def cohort_choice_message(
     buttons = [
         button(
             f"{verbs[purpose]} {name} ({status})"[:75],
-            action_id,
+            ids.numbered(action_id, n),
             value=json.dumps({"do": purpose, "cohort": cohort_id, "comments": comments}, separators=(",", ":")),
         )
-        for cohort_id, name, status in cohorts[:20]
+        for n, (cohort_id, name, status) in enumerate(cohorts[:20])
     ]
     if extra_all:
         buttons.append(
             button(
-                "All cohorts", ids.MATCH_COHORT, value=json.dumps({"do": purpose, "cohort": 0}, separators=(",", ":"))
+                "All cohorts",
+                ids.numbered(action_id, len(buttons)),
+                value=json.dumps({"do": purpose, "cohort": 0, "comments": comments}, separators=(",", ":")),
             )
         )
     blocks = [section(text)]
