@@ -162,7 +162,7 @@ def test_a_coordinators_home_names_the_at_risk_pair_with_exact_counts(app: Runni
     run_until(app, app.services.now() + timedelta(days=45))  # silent: at risk
     assert app.driver.app_home_opened(COORDINATOR).status == 200
     home = eventually(
-        lambda: ids.COORD_PAIR_NUDGE in _dump(app.sandbox.home_view(COORDINATOR)) and app.sandbox.home_view(COORDINATOR)
+        lambda: ids.PAIR_DO_NUDGE in _dump(app.sandbox.home_view(COORDINATOR)) and app.sandbox.home_view(COORDINATOR)
     )
     text = _dump(home)
     assert "fewer than 5" not in text and "hidden" not in text
