@@ -20,7 +20,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
-from bot import pair_matching
+from bot import deferred, pair_matching
 from bot.cohorts import CohortSettings, settings_of
 from bot.coordinators import coordinator_targets
 from bot.lifecycle import pause as pausing
@@ -755,11 +755,14 @@ def note_targets(services: Services, team_id: str, session: Session | None = Non
 def tell_about_concern(
     *, session: Session, services: Services, pair: Pair, raised_by: str, what: str, text: str = ""
 ) -> None:
-    """A private note to every coordinator about a concern, with Rematch / End / Talk first (sent now)."""
+    """A private note to every coordinator about a concern, with Rematch / End / Talk first.
+
+    Sent after the acknowledgement when a submission is being stored (:mod:`bot.deferred`), else at once. The
+    coordinators are read with the caller's session: it may hold SQLite's one write transaction.
+    """
     message = views.concern_note(pair, raised_by=raised_by, role=str(role_in(pair, raised_by)), what=what, text=text)
-    # read in a session of its own: the caller's has committed, and holds no lock while Slack is called
-    for target in note_targets(services, pair.team_id):
-        _dm(services, pair.team_id, target, message)()
+    for target in note_targets(services, pair.team_id, session):
+        deferred.later(_dm(services, pair.team_id, target, message))
 
 
 def silent_note_blocks(*, session: Session, pair_id: int | None, text: str) -> list[dict[str, Any]] | None:

@@ -19,7 +19,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
-from bot import ids
+from bot import deferred, ids
 from bot import pair_control as control
 from bot.dispatch import Dispatcher
 from bot.lifecycle import forms as journey_forms
@@ -31,9 +31,11 @@ from handlers.home import publish_home
 from handlers.payload import team_id as _team_id
 from handlers.payload import user_id as _user_id
 from handlers.payload import view_metadata as _metadata
+from handlers.submission import STORE_SECONDS, failure_response
 from storage import coordination as coordination_store
 from storage import journey as journeys
 from storage import pair_control as store
+from storage.db import bounded_transaction
 from storage.vocab import EndReason, PairStatus
 
 log = logging.getLogger(__name__)
@@ -324,12 +326,12 @@ def register(app: App, services: Services, router: CommandRouter) -> None:  # no
         key = f"view:{view.get('id', '')}:{view.get('hash', '')}"
         meta = _metadata(view)
         try:
-            with services.sessions() as session:
+            with deferred.hold() as pending, bounded_transaction(services.engine, seconds=STORE_SECONDS) as session:
                 if key != "view::" and not store.claim_submission(session=session, team_id=team_id, key=key):
                     ack()
                     return None
                 done = write(session)
-                session.commit()
+                session.commit()  # the session's savepoint: the transaction commits as the block ends
         except control.Refused as exc:
             general = exc.errors.pop("", None)
             if general or not exc.errors:
@@ -355,9 +357,10 @@ def register(app: App, services: Services, router: CommandRouter) -> None:  # no
             return None
         except Exception:  # noqa: BLE001 - whatever failed, nothing was stored and the coordinator must hear it
             log.exception("pair action not stored callback=%s", view.get("callback_id"))
-            ack(response_action="update", view=views.problem_view(NOT_SAVED))
+            ack(**failure_response(view))  # the modal stays open with what was typed
             return None
         ack(response_action="update", view=views.result_view(done.text))
+        deferred.run(pending)
         return done
 
     def _problem(team_id: str, pair_id: int, text: str) -> dict[str, Any]:
