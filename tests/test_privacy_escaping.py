@@ -34,7 +34,7 @@ from tests.test_journey_flow import Clock
 EVIL = "U0EVIL9999"
 CONTROLS = ("<!channel>", "<!here>", f"<@{EVIL}>", "<https://evil.test|Open HR case>", "<!subteam^S0EVIL|@hr>")
 TOKENS = (*CONTROLS, "*bold*", "_it_", "&amp;", "a > b")
-START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+START = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)  # the cohort starts today at 09:00
 CAROL = replace(BOB, user_id="U0CAROL003", name="Carol Mentor")
 
 # Fields with a format of their own get a valid value when the app refuses the hostile one.

@@ -691,7 +691,7 @@ def home_section(
         blocks.append(section("*Match preview waiting to be published*"))
         for r in previews[:3]:
             result = r.result or {}
-            cohort = (cohort_names or {}).get(r.cohort_id) or (result.get("cohort") or {}).get("name", "")
+            cohort = escape((cohort_names or {}).get(r.cohort_id) or (result.get("cohort") or {}).get("name", ""))
             if r.status == "running":
                 line = f"Round #{r.id} of *{cohort}*: still planning (by <@{r.requested_by}>)"
             else:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot import ids
-from bot.views.blocks import button, context, divider, header, modal, section
+from bot.views.blocks import button, context, divider, escape, header, modal, section
 from bot.views.reasons import Reader, reason_lines
 from bot.views.words import counted
 
@@ -53,7 +53,8 @@ def offer_blocks(data: OfferData) -> list[dict[str, Any]]:
         by = f" by <@{data.applied_by}>" if data.applied_by else ""
         blocks.append(
             section(
-                f":brain: *{data.cohort_name}* matches with a *learned model* (applied{by} on {data.applied_on}).{auc}",
+                f":brain: *{escape(data.cohort_name)}* matches with a *learned model* "
+                f"(applied{by} on {data.applied_on}).{auc}",
                 accessory=button("Revert to previous scoring", ids.LEARN_REVERT, value=str(data.cohort_id or "")),
             )
         )
@@ -65,7 +66,7 @@ def offer_blocks(data: OfferData) -> list[dict[str, Any]]:
         blocks.append(
             section(
                 f"*Learn from past cohorts*: {counts}. See which factors made pairs work here, how the next round "
-                f"of *{data.cohort_name}* would change, and decide whether to use it.",
+                f"of *{escape(data.cohort_name)}* would change, and decide whether to use it.",
                 accessory=button(TITLE, ids.LEARN_OPEN, value=str(data.cohort_id or "")),
             )
         )
@@ -157,13 +158,14 @@ def results_modal(
     if not pool.get("mentees") or not pool.get("mentors"):
         blocks.append(
             section(
-                f"*Next round of {cohort_name}*: nobody is waiting to be matched yet, so there is nothing to preview. "
+                f"*Next round of {escape(cohort_name)}*: nobody is waiting to be matched yet, "
+                "so there is nothing to preview. "
                 "The model would apply from the next round."
             )
         )
     else:
         summary = (
-            f"*Next round of {cohort_name}, same pool* ({_plural(int(pool['mentees']), 'mentee')}, "
+            f"*Next round of {escape(cohort_name)}, same pool* ({_plural(int(pool['mentees']), 'mentee')}, "
             f"{_plural(int(pool['mentors']), 'mentor')}):\n"
             f"• Now ({now_what}): {_plural(int(old.get('pairs', 0)), 'pair')}, about "
             f"{old.get('expected_good', 0):.1f} expected to go well\n"
@@ -196,7 +198,8 @@ def results_modal(
             blocks.append(section("\n".join(changes) + (f"\n…and {more} more" if more > 0 else "")))
     blocks.append(
         context(
-            f"Nothing changes until you apply it to *{cohort_name}*. Applying is written to the audit log and can be "
+            f"Nothing changes until you apply it to *{escape(cohort_name)}*. "
+            "Applying is written to the audit log and can be "
             f"reverted from `/mentor program {cohort_name}`."
         )
     )

@@ -96,7 +96,7 @@ def _sections(lines: Sequence[str], *, title: str = "") -> list[dict[str, Any]]:
 def build_running_modal(*, people: int | None = None, rerun: bool = False, cohort: str = "") -> dict[str, Any]:
     """Shown at once while the round is computed in the background."""
     what = "Re-running the round" if rerun else "Running the match round"
-    detail = f" of *{cohort}*" if cohort else ""
+    detail = f" of *{escape(cohort)}*" if cohort else ""
     detail += f" for {people:,} people" if people else ""
     return modal(
         callback_id=ids.MATCH_PREVIEW_VIEW,
@@ -194,7 +194,7 @@ def _summary(data: PreviewData) -> str:
     if carried.get("mentees") or carried.get("mentors"):
         sources = sorted(set((carried.get("from") or {}).values()))
         lines.append(
-            f":arrow_right_hook: Carried over from {', '.join(sources)}: "
+            f":arrow_right_hook: Carried over from {escape(', '.join(sources))}: "
             f"{plural(len(carried.get('mentees') or []), 'waiting mentee')}, "
             f"{plural(len(carried.get('mentors') or []), 'mentor')} with "
             f"{plural(int(carried.get('free_places') or 0), 'free place')}"
@@ -465,7 +465,7 @@ def build_published_modal(
             close="Done",
             blocks=[section(text)],
         )
-    where = f" in *{cohort}*" if cohort else ""
+    where = f" in *{escape(cohort)}*" if cohort else ""
     blocks = [
         section(
             f":tada: Published *{plural(pairs, 'pair')}*{where}. Each pair gets a group DM with their introduction; "
@@ -513,7 +513,7 @@ def build_refusal_modal(text: str) -> dict[str, Any]:
 def preview_ready_message(
     *, round_id: int, pairs: int, unmatched: int, mean: float, cohort: str = ""
 ) -> dict[str, Any]:
-    where = f" for {cohort}" if cohort else ""
+    where = f" for {escape(cohort)}" if cohort else ""
     text = f"Match preview{where} ready: {plural(pairs, 'pair')}, {unmatched:,} unmatched, mean score {mean:.2f}."
     return {
         "text": text,
