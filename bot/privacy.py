@@ -31,7 +31,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
-from storage import participants
+from storage import participants, rounds
 from storage import privacy as store
 from storage.models import AnonymousDeparture, Profile
 from storage.vocab import IntroStatus, MatchRequestStatus
@@ -176,6 +176,9 @@ def forget_person(*, session: Session, team_id: str, user_id: str, secret: str, 
     Returns:
         What was done (``erased`` is False when nothing at all was stored about them).
     """
+    # Their participant row first, in the order every pair-making write takes it (storage.rounds): a publication
+    # or a hand pair racing the leave either commits first (and its pair is closed below) or finds them gone.
+    rounds.lock_participants(session=session, team_id=team_id, user_ids={user_id})
     if not store.has_personal_rows(session=session, team_id=team_id, user_id=user_id):
         return Departure(erased=False)
     participant = participants.get_participant(session=session, team_id=team_id, user_id=user_id)
