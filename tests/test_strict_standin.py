@@ -553,7 +553,7 @@ def test_a_300_skill_cohort_signs_up_edits_profiles_and_matches(app: RunningApp)
     app.driver.slash_command(COORDINATOR, "match")
     call = app.sandbox.wait_for(
         "views.update",
-        lambda c: "Match preview · revision" in json.dumps(c.args.get("view"), ensure_ascii=False),
+        lambda c: "Match preview · Big skills cohort" in json.dumps(c.args.get("view"), ensure_ascii=False),
         after=before,
         timeout=30,
     )
