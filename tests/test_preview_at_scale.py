@@ -52,12 +52,12 @@ def _walk(app: RunningApp, view: dict) -> tuple[list[dict], list[dict]]:
             for b in view["blocks"]
             if b["type"] == "actions"
             for e in b["elements"]
-            if e.get("action_id") == ids.MATCH_PAGE and e["text"]["text"].startswith("Next")
+            if e.get("action_id") == ids.MATCH_PAGE_NEXT
         ]
         if not nxt:
             return pages, pairs
         page = int(nxt[0]["value"])
-        before = click(app, view, ids.MATCH_PAGE, value=nxt[0]["value"])
+        before = click(app, view, ids.MATCH_PAGE_NEXT, value=nxt[0]["value"])
         view = wait_view(app, after=before, view_id=view["id"], check=lambda v, p=page: meta(v).get("page") == p)
         validate_view(view)
         pages.append(view)
