@@ -59,7 +59,15 @@ from storage import rounds as store
 from storage.coordination import record_audit, skipped_user_ids
 from storage.models import Cohort, CohortPairRule, DoNotPair, MatchRound, Pair, Participant
 from storage.models import Profile as ProfileRow
-from storage.vocab import LIVE_ROUND_STATUSES, PairRuleKind, PairSource, PairStatus, RoundStatus, UnmatchedReason
+from storage.vocab import (
+    LIVE_ROUND_STATUSES,
+    CloseReason,
+    PairRuleKind,
+    PairSource,
+    PairStatus,
+    RoundStatus,
+    UnmatchedReason,
+)
 
 log = logging.getLogger(__name__)
 
@@ -1019,7 +1027,8 @@ def _close_rematched_pairs(session: Session, team_id: str, mentees: Iterable[str
     for pair in store.open_pairs_of(session=session, team_id=team_id, user_ids=mentees):
         if pair.mentee_user_id not in mentees or pair.id is None:
             continue
-        pair.status, pair.closed_at, pair.close_reason = PairStatus.CLOSED, now, "rematched"
+        # asking for another mentor is saying this one did not fit: counted with the "not a fit" closures
+        pair.status, pair.closed_at, pair.close_reason = PairStatus.CLOSED, now, CloseReason.NOT_A_FIT
         session.add(pair)
         cancel_prompts(session=session, team_id=team_id, pair_id=pair.id, now=now)
         closed.append(pair)

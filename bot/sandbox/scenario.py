@@ -22,10 +22,9 @@ get extra parts (:class:`~bot.sandbox.ledger.Cast`) when the cohort is generated
 
 from __future__ import annotations
 
-import json
 import re
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -59,6 +58,7 @@ from bot.sandbox.people import generate_people
 from bot.sandbox.slack_api import SlackSandbox
 from bot.server import LocalServer, SlackWSGI
 from bot.services import Services
+from bot.views.words import counted
 from storage.db import make_engine, session_factory
 from storage.migrate import upgrade
 from storage.models.outbox import ScheduledPrompt
@@ -469,7 +469,9 @@ class Scenario(SimulatedPeople):
         self.say(f"  day {self.day:>3}  Casey opened the preview (the round started {how}):")
         for line in self._preview_lines:
             self.say(f"      {self._plain(line)[:150]}")
-        self.say(f"  day {self.day:>3}  Casey clicked Publish: {len(pairs)} pairs, {len(unmatched)} unmatched")
+        self.say(
+            f"  day {self.day:>3}  Casey clicked Publish: {counted(len(pairs), 'pair')}, {len(unmatched)} unmatched"
+        )
         if not self._submit(COORDINATOR_ID, view, {}):
             self.ledger.problems.append("publishing the round failed")
             return
@@ -491,28 +493,42 @@ class Scenario(SimulatedPeople):
                     break
 
     def _read_preview(self, view: dict[str, Any]) -> tuple[set[tuple[str, str]], list[str], dict[str, Any]]:
-        """Every pair and unmatched mentee the preview lists, page after page (as the coordinator reads it)."""
+        """Every pair and unmatched mentee the preview lists (as the coordinator reads it): the pairs tab page
+        after page, then the "Unmatched mentees" tab page after page."""
         pairs: set[tuple[str, str]] = set()
         unmatched: list[str] = []
         self._preview_lines = []
-        for _ in range(100):
-            text = blocks_text(view.get("blocks"))
-            self._preview_lines += [
-                line for line in text.splitlines() if "\u2192" in line or line.startswith(("\u2022", "*Unmatched"))
-            ]
+        for text in self._preview_pages(view):
+            self._preview_lines += [line for line in text.splitlines() if "\u2192" in line or line.startswith("\u2022")]
             pairs |= set(re.findall(r"<@([UW][A-Z0-9]+)> \u2192 <@([UW][A-Z0-9]+)>", text))
-            section = text.partition("*Unmatched mentees*")[2]
-            unmatched += [u for u in re.findall(r"\u2022 <@([UW][A-Z0-9]+)>", section) if u not in unmatched]
+        view = self.sandbox.view(str(view.get("id"))) or view
+        self.driver.block_action(
+            COORDINATOR_ID,
+            ids.MATCH_TAB,
+            view=view,
+            action_type="static_select",
+            selected_option={"text": {"type": "plain_text", "text": "unmatched"}, "value": "unmatched"},
+        )
+        self.executor.wait_idle()
+        view = self.sandbox.view(str(view.get("id"))) or view
+        for text in self._preview_pages(view):
+            found = [u for u in re.findall(r"^\u2022 <@([UW][A-Z0-9]+)>", text, re.MULTILINE) if u not in unmatched]
+            unmatched += found
+            self._preview_lines += [f"*Unmatched:* {line}" for line in text.splitlines() if line.startswith("\u2022")]
+        return pairs, unmatched, self.sandbox.view(str(view.get("id"))) or view
+
+    def _preview_pages(self, view: dict[str, Any]) -> Iterator[str]:
+        """The text of each page of the preview's current tab, pressing Next until the last page."""
+        for _ in range(100):
+            yield blocks_text(view.get("blocks"))
             following = next(
-                (v for a, v in action_ids(view.get("blocks") or []) if a == ids.MATCH_PAGE and v.isdigit()), ""
+                (v for a, v in action_ids(view.get("blocks") or []) if a == ids.MATCH_PAGE_NEXT and v.isdigit()), ""
             )
-            current = json.loads(view.get("private_metadata") or "{}").get("page", 0)
-            if not following or int(following) <= int(current):
-                break
-            self.driver.block_action(COORDINATOR_ID, ids.MATCH_PAGE, view=view, value=following)
+            if not following:
+                return
+            self.driver.block_action(COORDINATOR_ID, ids.MATCH_PAGE_NEXT, view=view, value=following)
             self.executor.wait_idle()
             view = self.sandbox.view(str(view.get("id"))) or view
-        return pairs, unmatched, view
 
     def _hand_pairs(self, unmatched: list[str]) -> None:
         """The busiest mentor gets a third mentee if they lack one, and the person on both sides their missing

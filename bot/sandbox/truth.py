@@ -117,8 +117,8 @@ def expected_figures(ledger: Ledger, now: datetime) -> Figures:
         person = present[user]
         if person.paused_at(now) or any(p.mentee == user for p in open_pairs):
             continue
-        closed = [p for p in ledger.pairs.values() if p.mentee == user]
-        if not closed or any(p.rematch_asked_by == user for p in closed):
+        closed = sorted((p for p in ledger.pairs.values() if p.mentee == user), key=lambda p: p.pair_id)
+        if not closed or closed[-1].rematch_asked_by == user:  # never paired, or their latest pair they left
             out.waiting_mentees.append(user)
     for user, person in present.items():
         mentor = person.role in (Role.MENTOR, Role.BOTH) and not person.paused_at(now)
