@@ -26,7 +26,7 @@ from bot.views.blocks import (
     static_select,
     text_input,
 )
-from bot.views.words import counted, how_long
+from bot.views.words import counted, how_long, word_for
 from storage.vocab import CheckinOutcome, CloseReason, EndReason, Flag, PairSource, PairStatus, Role
 
 ROLE_LABELS = {Role.MENTOR: "Mentors", Role.MENTEE: "Mentees", Role.BOTH: "Both"}
@@ -82,6 +82,10 @@ def stats_message(current: ProgramStats, previous: ProgramStats | None, *, hide_
 
     def count(n: int) -> str:
         return count_text(n) if hide_small else str(n)
+
+    def voices(kind: str) -> str:
+        n = int(surveys.get(f"{kind}s", 0))
+        return f"{count(n)} {word_for(n, kind)}"
 
     def rate(value: float | None, base: int) -> str:
         if hide_small and not visible(base):
@@ -149,7 +153,7 @@ def stats_message(current: ProgramStats, previous: ProgramStats | None, *, hide_
         f"{'mentee' if len(waiting.get('mentees', [])) == 1 else 'mentees'} without a mentor \u00b7 "
         f"{count(len(waiting.get('mentors', [])))} "
         f"{'mentor' if len(waiting.get('mentors', [])) == 1 else 'mentors'} without a mentee",
-        f"*Mentors' free capacity:* {free} places",
+        f"*Mentors' free capacity:* {free} {word_for(int(cap.get('free', 0)), 'place')}",
         f"*Meetings:* {current.meetings.get('meetings', 0):.0f} logged \u00b7 "
         f"{number(current.meetings_per_pair_month, current.total_pairs, 2)} per pair per month \u00b7 median "
         f"{number(current.median_days, current.met_pairs)} days to the first",
@@ -160,8 +164,7 @@ def stats_message(current: ProgramStats, previous: ProgramStats | None, *, hide_
         f"*Surveys:* {_n(int(surveys.get('answers', 0)), 'answer')} from {count(people)} "
         f"{'person' if people == 1 else 'people'} \u00b7 satisfaction "
         f"{number(mean, int(surveys.get('rated_people', 0)), 2)}{' / 5' if mean is not None else ''} \u00b7 "
-        f"NPS {nps_text} ({count(int(surveys.get('promoters', 0)))} promoters, "
-        f"{count(int(surveys.get('passives', 0)))} passives, {count(int(surveys.get('detractors', 0)))} detractors)",
+        f"NPS {nps_text} ({voices('promoter')}, {voices('passive')}, {voices('detractor')})",
         f"*Flags:* {count(current.flags.get(Flag.NOT_A_FIT, 0))} not a fit \u00b7 "
         f"{count(current.flags.get(Flag.NEED_HELP, 0))} need help",
     ]
