@@ -56,6 +56,25 @@ def get_proposal(*, session: Session, proposal_id: int) -> MeetingProposal | Non
     ).first()
 
 
+def latest_proposal(*, session: Session, pair_id: int) -> MeetingProposal | None:
+    """The pair's newest proposal, whatever its state."""
+    return session.exec(
+        select(MeetingProposal).where(MeetingProposal.pair_id == pair_id).order_by(col(MeetingProposal.id).desc())
+    ).first()
+
+
+def proposals_of(*, session: Session, pair_id: int, limit: int = 5) -> list[MeetingProposal]:
+    """The pair's newest proposals, newest first."""
+    return list(
+        session.exec(
+            select(MeetingProposal)
+            .where(MeetingProposal.pair_id == pair_id)
+            .order_by(col(MeetingProposal.id).desc())
+            .limit(limit)
+        )
+    )
+
+
 def transition_proposal(*, session: Session, proposal_id: int, version: int, **values: Any) -> bool:
     """Change a proposal only if nobody changed it since ``version`` was read (one of two racing clicks wins)."""
     changed = session.execute(

@@ -415,7 +415,6 @@ CASES = [
         ),
     ),
     Case("journey.checkin_message", "message", lambda: journey.checkin_message(pair_id=1, text="C" * 3000)),
-    Case("journey.suggestions_message", "message", lambda: journey.suggestions_message(lines=["S" * 300] * 40)),
     Case(
         "journey.meeting_modal",
         "modal",

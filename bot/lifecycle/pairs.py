@@ -21,6 +21,7 @@ from bot.lifecycle.planning import Person
 from bot.outbox import cancel_prompts
 from bot.services import Services
 from storage import journey as store
+from storage import scheduling as away_store
 from storage.models import Cohort, Pair, PairJourney
 from storage.vocab import PairRole, PairStatus, PromptKind
 
@@ -40,11 +41,13 @@ PAIR_DM_KINDS = (
 
 
 def persons(session: Session, pair: Pair) -> tuple[Person, Person]:
-    """(mentee, mentor) timezones and weekly windows."""
+    """(mentee, mentor) timezones, weekly windows and away dates."""
     out = []
     for user_id in (pair.mentee_user_id, pair.mentor_user_id):
         saved = people.load_profile(session=session, team_id=pair.team_id, user_id=user_id)
-        out.append(Person(saved[1].timezone, saved[1].availability) if saved else Person("UTC"))
+        periods = away_store.away_periods(session=session, team_id=pair.team_id, user_id=user_id)
+        away = tuple((p.starts_on, p.ends_on) for p in periods)
+        out.append(Person(saved[1].timezone, saved[1].availability, away) if saved else Person("UTC", (), away))
     return out[0], out[1]
 
 

@@ -30,6 +30,11 @@ class Person:
 
     tz: str
     windows: tuple[Window, ...] = ()
+    away: tuple[tuple[date, date], ...] = ()  # inclusive local dates on which nothing reaches the person
+
+    def is_away(self, day: date) -> bool:
+        """Whether ``day`` (local) is one of the person's away days (``/mentor away``)."""
+        return any(first <= day <= last for first, last in self.away)
 
     def working_windows(self) -> tuple[Window, ...]:
         """Weekday windows only; the defaults when the person chose none on a weekday."""
@@ -51,6 +56,8 @@ def intervals(person: Person, start: datetime, days: int = SEARCH_DAYS) -> list[
     out: list[Interval] = []
     for offset in range(days + 2):
         day = first + timedelta(days=offset)
+        if person.away and person.is_away(day):
+            continue
         for window in person.working_windows():
             if window.day != day.weekday():
                 continue
