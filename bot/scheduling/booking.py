@@ -521,7 +521,7 @@ def render_ics(services: Services, session: Session, prompt: ScheduledPrompt, no
 
 def reminder_time(start: datetime, person: planning.Person, now: datetime) -> datetime | None:
     """An hour before when that is inside the person's working hours, else the evening before: the start of the
-    last working hour of the previous working day, in their own timezone (DST-correct for that day).
+    last working hour of the day before, in their own timezone (DST-correct for that day).
 
     None when the meeting has started; never in the past (a late booking is reminded at once).
     """
@@ -531,15 +531,12 @@ def reminder_time(start: datetime, person: planning.Person, now: datetime) -> da
     if planning.in_windows(hour_before, person):
         return max(hour_before, now)
     zone = ZoneInfo(person.tz)
-    day = start.astimezone(zone).date()
+    previous = start.astimezone(zone).date() - timedelta(days=1)
     working = person.working_windows()
-    for back in range(1, 8):
-        previous = day - timedelta(days=back)
-        ends = [w.end for w in working if w.day == previous.weekday()]
-        if ends:
-            moment = planning.local_instant(previous, max(ends) - 60, person.tz)
-            return max(moment, now) if moment < start else max(hour_before, now)
-    return max(hour_before, now)
+    # that evening's last working hour; on a day the person doesn't work, their usual end of day
+    ends = [w.end for w in working if w.day == previous.weekday()] or [w.end for w in working]
+    moment = planning.local_instant(previous, max(ends) - 60, person.tz)
+    return max(moment if moment < start else hour_before, now)
 
 
 def render_reminder(services: Services, session: Session, prompt: ScheduledPrompt, now: datetime) -> Outgoing | None:
