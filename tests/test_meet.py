@@ -306,6 +306,8 @@ def test_reminder_rule_an_hour_before_in_working_hours_else_the_evening_before()
     # 08:00 in New York is before Bob's hours: Monday evening, 16:00 New York (his last working hour)
     assert reminder_time(start, bob, booked) == datetime(2026, 3, 30, 20, 0, tzinfo=UTC)
     assert reminder_time(start, bob, start) is None
+    monday = datetime(2026, 3, 30, 13, 0, tzinfo=UTC)  # Monday 09:00 in New York: reminded on Friday, not Sunday
+    assert reminder_time(monday, bob, booked) == datetime(2026, 3, 27, 20, 0, tzinfo=UTC)
     late = datetime(2026, 3, 31, 12, 30, tzinfo=UTC)
     assert reminder_time(start, alice, late) == late  # booked at the last minute: reminded at once
 

@@ -521,7 +521,7 @@ def render_ics(services: Services, session: Session, prompt: ScheduledPrompt, no
 
 def reminder_time(start: datetime, person: planning.Person, now: datetime) -> datetime | None:
     """An hour before when that is inside the person's working hours, else the evening before: the start of the
-    last working hour of the day before, in their own timezone (DST-correct for that day).
+    last working hour of the weekday before, in their own timezone (DST-correct for that day).
 
     None when the meeting has started; never in the past (a late booking is reminded at once).
     """
@@ -532,6 +532,8 @@ def reminder_time(start: datetime, person: planning.Person, now: datetime) -> da
         return max(hour_before, now)
     zone = ZoneInfo(person.tz)
     previous = start.astimezone(zone).date() - timedelta(days=1)
+    while previous.weekday() >= 5:  # a Monday meeting is reminded on Friday, not on Sunday evening
+        previous -= timedelta(days=1)
     working = person.working_windows()
     # that evening's last working hour; on a day the person doesn't work, their usual end of day
     ends = [w.end for w in working if w.day == previous.weekday()] or [w.end for w in working]

@@ -39,6 +39,14 @@ def _day(moment: datetime) -> str:
 
 def slot_line(start: datetime, readers: Sequence[Reader], *, end: datetime | None = None) -> str:
     """'Tue 3 Mar, 15:00 for <@A> (Berlin) / 09:00 for <@B> (New York)': each in their own clock and day."""
+    locals_ = [start.astimezone(ZoneInfo(r.tz)) for r in readers]
+    if (
+        readers
+        and all(loc.utcoffset() == locals_[0].utcoffset() for loc in locals_)
+        and len({city(r.tz) for r in readers}) == 1
+    ):
+        clock = f"{locals_[0]:%H:%M}" + (f"-{end.astimezone(ZoneInfo(readers[0].tz)):%H:%M}" if end else "")
+        return f"{_day(locals_[0])}, {clock} for you both ({city(readers[0].tz)})"
     parts = []
     first_day: date | None = None
     for reader in readers:
