@@ -428,3 +428,31 @@ def test_find_a_time_on_app_home_and_pair_dm(world: World) -> None:
         ).all()
     assert len(live) == 1 and len(sent) == 3  # kickoff, pair DM button, App Home button; older ones superseded
     assert city("America/New_York") == "New York"
+
+
+def test_the_agreed_format_and_length_shape_the_times_and_the_invite(world: World) -> None:
+    from tests.test_journey_flow import goal_states
+
+    w = world
+    view = open_from(w, MENTEE, ids.PAIR_SET_GOALS, last_with(w.dm(), ids.PAIR_SET_GOALS))
+    states = {**goal_states(), ids.GOALS_CHANNEL: slack.radio_value("in_person")}
+    states[ids.GOALS_DURATION] = slack.select_value("90")
+    assert submit(w, MENTEE, view, states) is None
+    proposal = eventually(lambda: [m for m in w.dm() if ids.GOALS_CONFIRM in json.dumps(m.get("blocks"))])[-1]
+    click(w, MENTOR, ids.GOALS_CONFIRM, proposal)
+    eventually(lambda: any("confirmed your goals" in m["text"] for m in w.dm()))
+    booking = book(w, MENTOR, MENTEE, index=0)
+    assert booking.duration_minutes == 90 and booking.channel == "in_person"
+    booked = eventually(lambda: [m for m in w.dm() if ids.MEET_RESCHEDULE in json.dumps(m.get("blocks") or [])])
+    assert "(In person, 90 minutes)" in booked[-1]["text"]
+    event = event_of(eventually(lambda: invites(w))[-1])
+    assert event.decoded("DTEND") - event.decoded("DTSTART") == timedelta(minutes=90)
+    assert str(event["LOCATION"]) == "In person"
+    # the whole 90 minutes sit inside both people's windows (Berlin 14:00-17:00 on Tue/Thu)
+    local = booking.starts_at.astimezone(BERLIN)
+    assert local.weekday() in (1, 3) and 14 * 60 <= local.hour * 60 + local.minute <= 17 * 60 - 90
+    from bot.stats import compute_stats
+
+    with w.app.sessions() as session:
+        figures = compute_stats(session=session, team_id=TEAM_ID, cohort_id=None, now=w.clock.now)
+    assert figures.bookings == {"booked": 1, "unanswered": 1}

@@ -353,8 +353,11 @@ class SimulatedPeople:
             return  # newer times replaced these meanwhile
         self.note(pair.mentee, pair.pair_id, "picked a proposed time")
         if self._click(pair.mentor, picked, ids.MEET_CONFIRM):
-            pair.bookings.append(self.clock())
-            self.note(pair.mentor, pair.pair_id, "confirmed it: the meeting is booked, with a calendar invite")
+            if "move your meeting" in str(message.get("text") or ""):  # times offered to move a booked meeting
+                self.note(pair.mentor, pair.pair_id, "confirmed it: the meeting is moved, with an updated invite")
+            else:
+                pair.bookings.append(self.clock())
+                self.note(pair.mentor, pair.pair_id, "confirmed it: the meeting is booked, with a calendar invite")
         self._observe()
 
     def _answer_survey(self, pair: PairTruth, user: str, message: dict[str, Any]) -> None:

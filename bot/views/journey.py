@@ -222,6 +222,15 @@ def goals_modal(
             ids.GOALS_CHANNEL, "How you'll meet", choice_list("radio_buttons", channels, initial=p.get("channel"))
         ),
         input_block(
+            ids.GOALS_DURATION,
+            "How long your meetings last",
+            static_select(
+                [option(str(d), f"{d} minutes") for d in DURATIONS],
+                initial=str(p["duration_minutes"]) if p.get("duration_minutes") in DURATIONS else None,
+            ),
+            optional=True,
+        ),
+        input_block(
             ids.GOALS_MENTOR_COMMITS,
             "The mentor commits to",
             text_input(initial=p.get("mentor_commits"), multiline=True, max_length=1000),
