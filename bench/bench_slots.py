@@ -6,12 +6,16 @@
 People get one of 16 timezones (both hemispheres, half-hour offsets), two to four weekdays and one to three
 named time windows, as the signup form offers; a tenth are away for a week somewhere in the horizon, a third met
 within the last two weeks. The clock is a Monday of March 2026, between the American and the European change to
-summer time. Prints one line: pairs, total time, time per pair, how many got three slots, one, or none.
+summer time. Prints one SUMMARY line: pairs, total time against the 2 s target, time per pair, how many got three
+slots, one or two, or none; and, as the reference measured in the same run, the journey's older suggester
+(``bot.lifecycle.planning.suggest_times``: three starts in the pair's overlap, no length, away days or spread) on
+the same pairs, with the ratio.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import sys
 import time
@@ -41,6 +45,7 @@ ZONES = (
 
 
 def main() -> None:
+    from bot.lifecycle.planning import Person, suggest_times
     from bot.profiles import TIME_WINDOWS, WEEKDAYS, windows_from_choices
     from bot.scheduling.slots import Attendee, find_slots, meeting_minutes
 
@@ -74,13 +79,18 @@ def main() -> None:
         for a, b, last, cadence, minutes in jobs
     ]
     elapsed = time.perf_counter() - started
+    started = time.perf_counter()
+    for a, b, *_ in jobs:
+        suggest_times(now, Person(a.tz, a.windows), Person(b.tz, b.windows))
+    reference = time.perf_counter() - started
     three = sum(1 for f in found if len(f) == 3)
     some = sum(1 for f in found if 0 < len(f) < 3)
     none = sum(1 for f in found if not f)
     print(  # noqa: T201 - a benchmark prints its one summary line
-        f"slots: {args.pairs} pairs in {elapsed:.3f} s ({elapsed / args.pairs * 1e6:.1f} us/pair); "
-        f"3 slots {three}, 1-2 slots {some}, none {none} (no shared hours); limit 2 s: "
-        f"{'ok' if elapsed < 2 else 'TOO SLOW'}"
+        f"SUMMARY slots: {args.pairs} pairs in {elapsed:.3f} s (target < 2 s: {'ok' if elapsed < 2 else 'TOO SLOW'}; "
+        f"{elapsed / args.pairs * 1e6:.1f} us/pair); 3 slots {three}, 1-2 slots {some}, none {none} (no shared "
+        f"hours); reference planning.suggest_times {reference:.3f} s (ratio {elapsed / reference:.2f}); "
+        f"load average {os.getloadavg()[0]:.1f}"
     )
 
 

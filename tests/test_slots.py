@@ -92,6 +92,13 @@ def test_format_sets_the_length_when_none_was_agreed() -> None:
     assert meeting_minutes(60, "chat") == 60
 
 
+def test_a_clock_a_microsecond_past_the_hour_never_offers_a_slot_under_two_hours_away() -> None:
+    saturday = Attendee("Europe/Berlin", windows_from_choices(("sat",), ("early", "morning")))
+    now = datetime(2026, 4, 4, 5, 0, 0, 1, tzinfo=UTC)  # found by hypothesis
+    slots = find_slots(saturday, saturday, now=now, duration_minutes=15, cadence_days=7)
+    assert slots and slots[0] >= now + MIN_LEAD
+
+
 def test_a_slot_stops_fitting_when_a_timezone_changes() -> None:
     (slot, *_) = find_slots(BERLIN, NEW_YORK, now=MONDAY)
     assert slot_fits(slot, BERLIN, NEW_YORK, duration_minutes=30, now=MONDAY)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
@@ -80,8 +80,9 @@ def add_away(*, session: Session, team_id: str, user_id: str, first: date, last:
                 continue  # sent at once; its times already keep out of the days when offered afterwards
             after = prompt.due_at
             due = pair_time(session, pair, after) if shared else person_time(session, pair, user_id, after)
-            if due.astimezone(ZoneInfo(tz)).date() <= last:  # no fitting moment found: the day after the away days
-                due = max(due, datetime.combine(last + timedelta(days=1), datetime.min.time(), tzinfo=ZoneInfo(tz)))
+            if due.astimezone(ZoneInfo(tz)).date() <= last:  # nothing fitting found: from the day after the away days
+                after = datetime.combine(last + timedelta(days=1), time(), tzinfo=ZoneInfo(tz))
+                due = pair_time(session, pair, after) if shared else person_time(session, pair, user_id, after)
             moved += outbox_store.reschedule_pending(
                 session=session, prompt_id=prompt.id, due_at=due, payload=None, now=now
             )

@@ -15,6 +15,7 @@ so proposing for a whole program costs microseconds per pair (``bench/bench_slot
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -109,9 +110,8 @@ def intervals(person: Attendee, start: datetime, days: int) -> list[Interval]:
 
 
 def _round_up(moment: datetime, minutes: int = STEP_MINUTES) -> datetime:
-    stamp = int(moment.timestamp())
     step = minutes * 60
-    return datetime.fromtimestamp(-(-stamp // step) * step, tz=UTC)
+    return datetime.fromtimestamp(math.ceil(moment.timestamp() / step) * step, tz=UTC)  # never before ``moment``
 
 
 def earliest_start(now: datetime, *, cadence_days: int, last_met: datetime | None) -> datetime:

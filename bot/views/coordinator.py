@@ -72,6 +72,8 @@ FIGURE_NOTES = (
     "(answered + ignored); open ones are not in the rate yet.",
     "*Surveys*: pulse and closing answers. *Satisfaction* and *NPS* count people, not answers: each person's "
     "latest answer; NPS = % promoters (9-10) \u2212 % detractors (0-6).",
+    "*Booked meetings*: times proposed in the pair's conversation and confirmed by both (a move is the same "
+    "meeting), and each \u201cDid you meet?\u201d answer; cancelled ones apart.",
     "*Flags*: fit checks answered \u201cnot a fit\u201d and \u201cneed help\u201d from check-ins.",
 )
 
