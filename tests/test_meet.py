@@ -41,6 +41,12 @@ def world(app: RunningApp) -> World:
     return _world(app)
 
 
+@pytest.fixture
+def world_any_db(app_any_db: RunningApp) -> World:
+    """The same pair on SQLite and on PostgreSQL (racing clicks, the booking's constraints)."""
+    return _world(app_any_db)
+
+
 def proposals(w: World) -> list[dict[str, Any]]:
     return [m for m in w.dm() if ids.MEET_SLOT in json.dumps(m.get("blocks") or [])]
 
@@ -183,8 +189,10 @@ def test_suggest_another_offers_three_new_times(world: World) -> None:
     eventually(lambda: [m for m in w.app.sandbox.ephemerals_for(MENTEE) if "no longer open" in m["text"]])
 
 
-def test_two_people_choosing_different_times_at_once_make_one_booking_and_the_other_is_told(world: World) -> None:
-    w = world
+def test_two_people_choosing_different_times_at_once_make_one_booking_and_the_other_is_told(
+    world_any_db: World,
+) -> None:
+    w = world_any_db
     proposal = fresh_proposal(w)
     values = slot_values(proposal)
     barrier = threading.Barrier(2)
@@ -261,8 +269,8 @@ def test_a_time_that_stopped_fitting_is_refused_with_fresh_times(world: World) -
 # ---------------------------------------------------------------------- reschedule and cancel
 
 
-def test_reschedule_sends_the_same_invite_updated_and_cancel_sends_a_cancel(world: World) -> None:
-    w = world
+def test_reschedule_sends_the_same_invite_updated_and_cancel_sends_a_cancel(world_any_db: World) -> None:
+    w = world_any_db
     first = book(w, MENTEE, MENTOR, index=0)
     message = eventually(lambda: [m for m in w.dm() if ids.MEET_RESCHEDULE in json.dumps(m.get("blocks") or [])])[-1]
     since = last_ts(w)
