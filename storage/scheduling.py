@@ -49,6 +49,17 @@ def create_proposal(
     return row
 
 
+def live_proposals(*, session: Session, pair_id: int) -> list[MeetingProposal]:
+    """The pair's proposals still waiting for a pick or a confirmation."""
+    return list(
+        session.exec(
+            select(MeetingProposal).where(
+                MeetingProposal.pair_id == pair_id, col(MeetingProposal.status).in_(LIVE_PROPOSALS)
+            )
+        )
+    )
+
+
 def get_proposal(*, session: Session, proposal_id: int) -> MeetingProposal | None:
     """A proposal by id, read fresh from the database."""
     return session.exec(

@@ -407,9 +407,11 @@ def test_checkin_buttons_not_yet_suggests_times_and_need_help_stays_private(worl
     w.advance(16)
     checkin = last_with(w.dm(), ids.CHECKIN_NOT_YET)
     assert "since last time" in checkin["text"]
-    offered = len([m for m in w.dm() if "Here are times you both work" in m["text"]])  # the kickoff's
+    since = max(float(m["ts"]) for m in w.dm())
     click(w, MENTOR, ids.CHECKIN_NOT_YET, checkin)
-    suggestions = eventually(lambda: [m for m in w.dm() if "Here are times you both work" in m["text"]][offered:])
+    suggestions = eventually(
+        lambda: [m for m in w.dm() if "Here are times you both work" in m["text"] and float(m["ts"]) > since]
+    )
     lines = [line for line in suggestions[-1]["text"].splitlines() if line.startswith("•")]
     assert len(lines) == 3
     for line in lines:  # each time in both people's own clocks, inside their hours

@@ -435,6 +435,9 @@ def test_find_a_time_on_app_home_and_pair_dm(world: World) -> None:
             )
         ).all()
     assert len(live) == 1 and len(sent) == 3  # kickoff, pair DM button, App Home button; older ones superseded
+    # only the newest message keeps its buttons; the replaced ones say so
+    assert len(proposals(w)) == 1
+    assert len([m for m in w.dm() if "replaced by newer ones" in m["text"]]) == 2
     assert city("America/New_York") == "New York"
 
 

@@ -27,6 +27,7 @@ from bot.scheduling.slots import Attendee, find_slots, meeting_minutes, slot_fit
 from bot.services import Services
 from bot.views import meet as views
 from storage import journey as journey_store
+from storage import outbox as outbox_store
 from storage import scheduling as store
 from storage.models import MeetingBooking, MeetingProposal, Pair, ScheduledPrompt
 from storage.vocab import BookingStatus, MeetOutcome, MeetPromptKind, ProposalStatus
@@ -101,12 +102,17 @@ def offer(
     booking_id: int | None = None,
     exclude: list[datetime] | None = None,
     reason: str = "",
+    settled: int | None = None,
 ) -> MeetingProposal:
     """Store three fresh slots and queue their message in the pair DM (not committed here).
 
+    The pair's earlier proposals still open are superseded; once the new message is out, theirs lose their buttons.
+
     Args:
         reason: Why they are offered (``kickoff``, ``checkin``, ``request``...), for the message's first words.
+        settled: A proposal whose message the click already rewrote (it is left as it is).
     """
+    replaced = [p.id for p in store.live_proposals(session=session, pair_id=int(pair.id or 0)) if p.id != settled]
     mentee, mentor = attendees(session, pair)
     minutes, channel = agreement(session, pair)
     journey = journey_of(session, pair)
@@ -139,7 +145,7 @@ def offer(
         recipient_user_id=pair.mentee_user_id,
         pair_id=pair.id,
         channel_id=pair.channel_id or None,
-        payload={"proposal_id": proposal.id, "reason": reason},
+        payload={"proposal_id": proposal.id, "reason": reason, "replaces": replaced},
     )
     return proposal
 
@@ -191,6 +197,19 @@ def render_proposal(services: Services, session: Session, prompt: ScheduledPromp
     return Outgoing(channel=pair.channel_id, **message)
 
 
+def after_proposal(services: Services, session: Session, prompt: ScheduledPrompt, now: datetime) -> None:
+    """The proposals these times replaced lose their buttons (a click on them would only be told so)."""
+    pair = session.get(Pair, prompt.pair_id)
+    if pair is None:
+        return
+    client = services.client_for(pair.team_id)
+    for proposal_id in (prompt.payload or {}).get("replaces") or []:
+        sent = outbox_store.get_prompt_by_key(session=session, team_id=pair.team_id, key=f"meet:proposal:{proposal_id}")
+        if sent is not None and sent.sent_ts and sent.sent_channel:
+            message = views.settled_message("These times were replaced by newer ones below.")
+            client.chat_update(channel=sent.sent_channel, ts=sent.sent_ts, **message)
+
+
 def after_kickoff(services: Services, session: Session, prompt: ScheduledPrompt, now: datetime) -> None:
     """Right after the introduction: times for the first meeting (once per pair, whatever retries happen)."""
     pair = session.get(Pair, prompt.pair_id)
@@ -219,7 +238,15 @@ def choose(*, session: Session, pair: Pair, proposal_id: int, index: int, user_i
         if store.transition_proposal(
             session=session, proposal_id=proposal_id, version=proposal.version, status=ProposalStatus.SUPERSEDED
         ):
-            offer(session, pair, now=now, user_id=user_id, booking_id=proposal.booking_id, reason="refused")
+            offer(
+                session,
+                pair,
+                now=now,
+                user_id=user_id,
+                booking_id=proposal.booking_id,
+                reason="refused",
+                settled=proposal_id,
+            )
             session.commit()
             return Choice(Outcome.REFUSED, proposal, line, views.settled_message(f"~{line}~ no longer fits."))
         session.rollback()
@@ -377,7 +404,16 @@ def suggest_other(*, session: Session, pair: Pair, proposal_id: int, user_id: st
         for p in store.proposals_of(session=session, pair_id=int(pair.id or 0))
         for s in p.slots
     ]
-    offer(session, pair, now=now, user_id=user_id, booking_id=proposal.booking_id, exclude=offered, reason="other")
+    offer(
+        session,
+        pair,
+        now=now,
+        user_id=user_id,
+        booking_id=proposal.booking_id,
+        exclude=offered,
+        reason="other",
+        settled=proposal_id,
+    )
     record_activity(session, pair, journey_of(session, pair), user_id, now, restore=False)
     session.commit()
     return Choice(Outcome.PICKED, proposal, message=views.settled_message(f"<@{user_id}> asked for other times."))
@@ -600,7 +636,7 @@ def answer_followup(
 
 def register_scheduling_kinds() -> None:
     """Register the scheduling renderers with the outbox (idempotent)."""
-    register_prompt_kind(MeetPromptKind.PROPOSAL, render_proposal)
+    register_prompt_kind(MeetPromptKind.PROPOSAL, render_proposal, after_send=after_proposal)
     register_prompt_kind(MeetPromptKind.INVITE, render_invite)
     register_prompt_kind(MeetPromptKind.ICS, render_ics)
     register_prompt_kind(MeetPromptKind.REMINDER, render_reminder)
