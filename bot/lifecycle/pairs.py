@@ -8,8 +8,9 @@ services of the other journey modules commit.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
@@ -58,15 +59,27 @@ def person_of(session: Session, pair: Pair, user_id: str) -> Person:
 
 
 def pair_time(session: Session, pair: Pair, after: datetime) -> datetime:
-    """When to post in the pair DM: inside both people's working hours, else the mentee's."""
+    """When to post in the pair DM: inside both people's working hours, else the mentee's; never on a day either
+    of them is away (``/mentor away``)."""
     mentee, mentor = persons(session, pair)
-    return planning.next_delivery(after, mentee.tz, mentee.windows, other_tz=mentor.tz, other_windows=mentor.windows)
+    due = after
+    for _ in range(8):  # each round skips one away period
+        due = planning.next_delivery(
+            after, mentee.tz, mentee.windows, other_tz=mentor.tz, other_windows=mentor.windows, away=mentee.away
+        )
+        blocked = [p for p in (mentee, mentor) if p.away and p.is_away(due.astimezone(ZoneInfo(p.tz)).date())]
+        if not blocked:
+            return due
+        person = blocked[0]
+        last = max(e for s, e in person.away if s <= due.astimezone(ZoneInfo(person.tz)).date() <= e)
+        after = datetime.combine(last + timedelta(days=1), time(), tzinfo=ZoneInfo(person.tz))
+    return due
 
 
 def person_time(session: Session, pair: Pair, user_id: str, after: datetime) -> datetime:
     """When to DM one person: inside their own working hours."""
     person = person_of(session, pair, user_id)
-    return planning.next_delivery(after, person.tz, person.windows)
+    return planning.next_delivery(after, person.tz, person.windows, away=person.away)
 
 
 def cohort_settings(session: Session, pair: Pair) -> CohortSettings:
