@@ -47,8 +47,11 @@ def _split(value: str) -> tuple[int | None, int | None, int | None]:
     """'pair|item:index' -> (pair, item, index); missing parts are None."""
     head, _, rest = value.partition("|")
     item, _, index = rest.partition(":")
-    as_int = lambda text: int(text) if text.isdigit() else None  # noqa: E731
-    return as_int(head), as_int(item), as_int(index)
+    return _as_int(head), _as_int(item), _as_int(index)
+
+
+def _as_int(text: str) -> int | None:
+    return int(text) if text.isdigit() else None
 
 
 def _tell(client: WebClient, body: dict[str, Any], user_id: str, text: str) -> None:
