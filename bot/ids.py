@@ -226,6 +226,22 @@ IMPORT_CONFIRM = "coord_import_confirm"
 IMPORT_CANCEL = "coord_import_cancel"
 SIGNUP_WINDOW_VIEW = "signup_window"
 
+# Scheduling: proposed times, booking, calendar links, "did you meet?", away dates
+MEET_FIND = "meet_find"  # "Find a time" in the pair DM
+HOME_PAIR_MEET = "home_pair_meet"  # "Find a time" on App Home
+MEET_SLOT = "meet_slot"  # one proposed slot (value: pair|proposal:index)
+MEET_CONFIRM = "meet_confirm"  # the other person confirms the picked slot
+MEET_OTHER = "meet_other"  # "Suggest other times"
+MEET_RESCHEDULE = "meet_reschedule"
+MEET_CANCEL = "meet_cancel"
+MEET_GOOGLE = "meet_add_google"  # link buttons: Slack still sends a block action, acknowledged and ignored
+MEET_OUTLOOK = "meet_add_outlook"
+MEET_DID_MEET = "meet_did_meet"
+MEET_DID_RESCHEDULE = "meet_did_reschedule"
+MEET_DID_SKIP = "meet_did_skip"
+AWAY_CLEAR = "away_clear"  # value: the away period's id, or "all"
+GOALS_DURATION = "goals_duration"  # the agreed meeting length in the goals modal
+
 
 def numbered(action_id: str, n: int) -> str:
     """One of several buttons of the same kind in one block: Slack wants each action id unique in its block."""

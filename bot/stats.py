@@ -58,6 +58,7 @@ class ProgramStats:
     departures: int = 0
     sources: dict[str, int] = field(default_factory=dict)
     checkin_outcomes: dict[str, int] = field(default_factory=dict)
+    bookings: dict[str, int] = field(default_factory=dict)  # booked / cancelled / met / rescheduled / skipped
     flags: dict[str, int] = field(default_factory=dict)
     waiting: dict[str, list[str]] = field(default_factory=dict)
 
@@ -128,6 +129,7 @@ def compute_stats(
     result.met_pairs, result.median_days_to_first_meeting = stats.days_to_first_meeting(**scope)
     result.meetings = stats.meeting_rate(**scope, now=now)
     result.checkin_outcomes = stats.checkin_outcomes(**scope)
+    result.bookings = stats.booked_meetings(**scope)
     result.goals = stats.goals(**scope)
     result.surveys = stats.surveys_by_person(**scope)
     result.departures = stats.departures(**scope)

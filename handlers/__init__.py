@@ -15,6 +15,7 @@ from handlers import (
     knowledge,
     learning,
     matching,
+    meet,
     networking,
     pair_control,
     pairs,
@@ -33,6 +34,7 @@ def register_handlers(app: App, services: Services) -> None:
     coordinators.register(app, services, router)
     cohorts.register(app, services, router)
     pairs.register(app, services, router)
+    meet.register(app, services, router)
     pair_control.register(app, services, router)
     knowledge.register(app, services, router)
     networking.register(app, services, router)

@@ -22,7 +22,11 @@ def publish_home(services: Services, client: WebClient, *, team_id: str, user_id
         coordinator = services.is_coordinator(user_id, team_id, session)
         saved = people.load_profile(session=session, team_id=team_id, user_id=user_id)
         pairs = overview.home_blocks(
-            session=session, team_id=team_id, user_id=user_id, tz=saved[1].timezone if saved else "UTC"
+            session=session,
+            team_id=team_id,
+            user_id=user_id,
+            tz=saved[1].timezone if saved else "UTC",
+            now=services.now(),
         )
         pairs = pairs + networking.home_blocks(
             session=session,

@@ -19,6 +19,7 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from bot import ids, people
+from bot.dispatch import Dispatcher
 from bot.lifecycle import checkins, closure, forms, kickoff, milestones, overview, pause
 from bot.lifecycle import pairs as pair_info
 from bot.lifecycle.prompts import register_prompt_kinds
@@ -243,6 +244,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:  # no
         with services.sessions() as session:
             pair = store.get_pair(session=session, pair_id=int(pair.id or 0)) or pair
             checkins.answer_not_yet(session=session, services=services, pair=pair, user_id=user_id, now=services.now())
+        Dispatcher(services, owner=f"meet-{pair.team_id}").tick(services.now())  # the times to book, at once
 
     def on_help_clicked(client: WebClient, body: dict[str, Any], pair: Pair, user_id: str) -> None:
         with services.sessions() as session:

@@ -174,6 +174,30 @@ def checkin_outcomes(*, session: Session, team_id: str, cohort_id: int | None) -
     return {str(o): int(n) for o, n in rows}
 
 
+def booked_meetings(*, session: Session, team_id: str, cohort_id: int | None) -> dict[str, int]:
+    """Meetings booked from proposed times: ``booked`` (not cancelled), ``cancelled``, and each "Did you meet?"
+    answer (met, rescheduled, skipped; ``unanswered`` for the rest)."""
+    from storage.models import MeetingBooking
+    from storage.vocab import BookingStatus
+
+    answer = case((MeetingBooking.outcome == "", literal("unanswered")), else_=MeetingBooking.outcome).label("answer")
+    rows = session.execute(
+        select(MeetingBooking.status, answer, func.count())
+        .select_from(MeetingBooking)
+        .join(Pair, Pair.id == MeetingBooking.pair_id)
+        .where(*_pairs_where(team_id, cohort_id))
+        .group_by(MeetingBooking.status, answer)
+    ).all()
+    out: dict[str, int] = {}
+    for status, outcome, n in rows:
+        if status == BookingStatus.CANCELLED:
+            out["cancelled"] = out.get("cancelled", 0) + int(n)
+            continue
+        out["booked"] = out.get("booked", 0) + int(n)
+        out[str(outcome)] = out.get(str(outcome), 0) + int(n)
+    return out
+
+
 def flag_counts(*, session: Session, team_id: str, cohort_id: int | None) -> dict[str, int]:
     """How many fit checks said *not a fit*, and how many times someone asked for help from a check-in."""
     fit = PrivateAnswer.answers["fit"].as_string()  # type: ignore[index]

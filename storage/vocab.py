@@ -402,3 +402,40 @@ class UnmatchedReason(StrEnum):
     DEPARTMENT = "department"
     SCORE_FLOOR = "score_floor"
     CAPACITY = "capacity"
+
+
+# ---------------------------------------------------------------------- scheduling (proposed times, bookings)
+
+
+class ProposalStatus(StrEnum):
+    """``meeting_proposal.status``: three slots offered in the pair DM, on their way to a booking."""
+
+    OPEN = "open"  # nobody picked yet
+    PICKED = "picked"  # one person picked a slot; the other confirms or asks for other times
+    BOOKED = "booked"  # confirmed: a booking exists (or was moved) for the picked slot
+    SUPERSEDED = "superseded"  # newer times were offered, or the slots stopped fitting
+
+
+class BookingStatus(StrEnum):
+    """``meeting_booking.status``."""
+
+    BOOKED = "booked"
+    CANCELLED = "cancelled"
+
+
+class MeetOutcome(StrEnum):
+    """The answer to "Did you meet?" after a booked slot (``meeting_booking.outcome``)."""
+
+    MET = "met"
+    RESCHEDULED = "rescheduled"
+    SKIPPED = "skipped"
+
+
+class MeetPromptKind(StrEnum):
+    """``scheduled_prompt.kind`` of the scheduling prompts (next to :class:`PromptKind`)."""
+
+    PROPOSAL = "meet.proposal"  # three slots with buttons in the pair DM
+    INVITE = "meet.invite"  # the booking confirmed (or moved, or cancelled), with calendar links
+    ICS = "meet.ics"  # the .ics file uploaded to the pair DM (files v2)
+    REMINDER = "meet.reminder"  # to one person: an hour before, or the evening before
+    FOLLOWUP = "meet.followup"  # "Did you meet?" after the slot

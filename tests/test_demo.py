@@ -32,6 +32,10 @@ def test_demo_runs_every_stage_and_ends_with_the_coordinators_view(tmp_path: Pat
     assert "Casey clicked Publish" in transcript and "\u2192" in transcript and "\u2022" in transcript  # pairs, reasons
     assert "(pair DM)" in transcript  # kickoff and check-ins reached the pairs
     assert "logged meeting #" in transcript
+    # diligent pairs book a proposed time in two clicks; the invite and the "Did you meet?" follow
+    assert "picked a proposed time" in transcript and "the meeting is booked" in transcript
+    assert "Here are times you both work" in transcript and "Booked:" in transcript
+    assert "(booking)" in transcript  # a meeting logged from "Did you meet?"
     assert "the mentee said not a fit" in transcript  # what the flag led to
     # a mentor joins after the round, and the coordinator rematches the "not a fit" mentee with her from the note
     assert "== A mentor joins after the round" in transcript
@@ -40,5 +44,6 @@ def test_demo_runs_every_stage_and_ends_with_the_coordinators_view(tmp_path: Pat
     calls = [json.loads(line) for line in record.read_text().splitlines()]
     methods = {c["method"] for c in calls}
     assert {"views.open", "chat.postMessage", "conversations.open", "views.publish"} <= methods
+    assert {"files.getUploadURLExternal", "files.completeUploadExternal"} <= methods  # the calendar invites
     assert all(set(c) == {"method", "args"} for c in calls)
     assert "xoxb-" not in record.read_text()

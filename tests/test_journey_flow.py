@@ -407,12 +407,15 @@ def test_checkin_buttons_not_yet_suggests_times_and_need_help_stays_private(worl
     w.advance(16)
     checkin = last_with(w.dm(), ids.CHECKIN_NOT_YET)
     assert "since last time" in checkin["text"]
+    since = max(float(m["ts"]) for m in w.dm())
     click(w, MENTOR, ids.CHECKIN_NOT_YET, checkin)
-    suggestion = eventually(lambda: [m for m in w.dm() if "Here are times you both work" in m["text"]])[-1]["text"]
-    lines = [line for line in suggestion.splitlines() if line.startswith("•")]
+    suggestions = eventually(
+        lambda: [m for m in w.dm() if "Here are times you both work" in m["text"] and float(m["ts"]) > since]
+    )
+    lines = [line for line in suggestions[-1]["text"].splitlines() if line.startswith("•")]
     assert len(lines) == 3
     for line in lines:  # each time in both people's own clocks, inside their hours
-        assert "(Europe/Berlin)" in line and "(America/New_York)" in line
+        assert f"for <@{MENTEE}> (Berlin)" in line and f"for <@{MENTOR}> (New York)" in line
     click(w, MENTEE, ids.CHECKIN_HELP, checkin)
     eventually(lambda: [m for m in w.app.sandbox.messages_to(COORDINATOR) if "asked for help" in m["text"]])
     ack = eventually(lambda: [m for m in w.app.sandbox.ephemerals_for(MENTEE) if "coordinators know" in m["text"]])

@@ -26,7 +26,7 @@ from bot.profiles import Profile, Role
 from bot.sandbox import SlackSandbox
 from bot.stats import ProgramStats
 from bot.taxonomy import default_taxonomy
-from bot.views import coordinator, home, journey, knowledge, matching, pairs, signup
+from bot.views import coordinator, home, journey, knowledge, matching, meet, pairs, signup
 from bot.views.signup import build_signup_modal, skills_typeahead, timezone_typeahead, uses_typeahead
 
 NOW = datetime(2026, 3, 2, 13, 5, tzinfo=UTC)
@@ -419,7 +419,6 @@ CASES = [
         ),
     ),
     Case("journey.checkin_message", "message", lambda: journey.checkin_message(pair_id=1, text="C" * 3000)),
-    Case("journey.suggestions_message", "message", lambda: journey.suggestions_message(lines=["S" * 300] * 40)),
     Case(
         "journey.meeting_modal",
         "modal",
@@ -820,7 +819,79 @@ CASES += [
 ]
 
 # Helpers that build a piece of a surface (a line, an option) rather than something sent on their own.
+_SLOT = meet.slot_line(
+    datetime(2026, 3, 3, 23, 30, tzinfo=UTC),
+    [meet.Reader("U" + "A" * 20, "America/Argentina/ComodRivadavia"), meet.Reader("U" + "B" * 20, "Asia/Kathmandu")],
+    end=datetime(2026, 3, 4, 1, 30, tzinfo=UTC),
+)
+_LONG_URL = "https://calendar.google.com/calendar/render?" + "d" * 2900
+CASES += [
+    Case(
+        "meet.proposal_message",
+        "message",
+        lambda: meet.proposal_message(
+            pair_id=10**9,
+            proposal_id=10**9,
+            lines=[_SLOT] * 3,
+            duration_minutes=120,
+            channel="in_person",
+            intro="I" * 200,
+        ),
+    ),
+    Case(
+        "meet.proposal_message",
+        "message",
+        lambda: meet.proposal_message(
+            pair_id=1, proposal_id=1, lines=[], duration_minutes=30, channel="video", intro="I" * 200
+        ),
+    ),
+    Case(
+        "meet.picked_message",
+        "message",
+        lambda: meet.picked_message(
+            pair_id=10**9, proposal_id=10**9, index=2, line=_SLOT, picker="U" + "A" * 20, other="U" + "B" * 20
+        ),
+    ),
+    Case("meet.settled_message", "message", lambda: meet.settled_message("S" * 2900)),
+    Case(
+        "meet.booked_message",
+        "message",
+        lambda: meet.booked_message(
+            pair_id=10**9,
+            booking_id=10**9,
+            line=_SLOT,
+            duration_minutes=120,
+            channel="chat",
+            google_url=_LONG_URL,
+            outlook_url=_LONG_URL,
+            moved=True,
+        ),
+    ),
+    Case("meet.cancelled_message", "message", lambda: meet.cancelled_message(line=_SLOT, by="U" + "C" * 20)),
+    Case(
+        "meet.reminder_message",
+        "message",
+        lambda: meet.reminder_message(
+            partner_id="U" + "P" * 20,
+            local_start=datetime(2026, 3, 3, 9, tzinfo=UTC),
+            duration_minutes=120,
+            same_day=False,
+        ),
+    ),
+    Case(
+        "meet.followup_message", "message", lambda: meet.followup_message(pair_id=10**9, booking_id=10**9, line=_SLOT)
+    ),
+    Case(
+        "meet.away_list_message",
+        "message",
+        lambda: meet.away_list_message([(10**9 + n, date(2027, 1, 1), date(2027, 12, 31)) for n in range(40)]),
+    ),
+]
+
+
 NOT_SENT_ALONE = {
+    "meet.city",
+    "meet.slot_line",
     "pairs.counted",
     "pairs.pair_words",
     "pairs.token",
@@ -888,7 +959,7 @@ def test_builder_at_its_limits_passes_the_strict_stand_in(sandbox: SlackSandbox,
 def test_every_builder_in_bot_views_is_exercised_at_its_limits() -> None:
     covered = {c.builder for c in CASES}
     public = set()
-    for name in ("signup", "coordinator", "home", "journey", "knowledge", "matching", "pairs"):
+    for name in ("signup", "coordinator", "home", "journey", "knowledge", "matching", "meet", "pairs"):
         module = importlib.import_module(f"bot.views.{name}")
         public |= {
             f"{name}.{fn}"

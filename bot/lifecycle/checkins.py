@@ -19,7 +19,6 @@ from bot.lifecycle.pairs import (
     mark_active,
     pair_time,
     partner_of,
-    persons,
     post,
     record_activity,
     role_in,
@@ -289,26 +288,20 @@ def log_meeting(
     return int(meeting.id or 0)
 
 
-def suggestion_lines(*, session: Session, pair: Pair, now: datetime) -> list[str]:
-    """Three times in the pair's overlap, each shown in both people's local time."""
-    mentee, mentor = persons(session, pair)
-    times = planning.suggest_times(now + timedelta(hours=2), mentee, mentor)
-    return [
-        f"• {planning.describe_local(t, mentee.tz)} for <@{pair.mentee_user_id}> ({mentee.tz}) · "
-        f"{planning.describe_local(t, mentor.tz)} for <@{pair.mentor_user_id}> ({mentor.tz})"
-        for t in times
-    ]
+def answer_not_yet(*, session: Session, services: Services, pair: Pair, user_id: str, now: datetime) -> int:
+    """'Not yet': the open check-in's outcome is *not yet*; three times to book go to the pair DM. Commits.
 
+    Returns:
+        The id of the proposal offered (its message goes out through the outbox).
+    """
+    from bot.scheduling import booking
 
-def answer_not_yet(*, session: Session, services: Services, pair: Pair, user_id: str, now: datetime) -> list[str]:
-    """'Not yet': the open check-in's outcome is *not yet*; suggested times go to the DM. Commits."""
     store.answer_open_checkin(
         session=session, pair_id=int(pair.id or 0), outcome=CheckinOutcome.NOT_YET, user_id=user_id, now=now
     )
     note_activity(session=session, pair=pair, user_id=user_id, now=now)
-    lines = suggestion_lines(session=session, pair=pair, now=now)
-    post(services, pair.team_id, pair.channel_id, views.suggestions_message(lines=lines))
-    return lines
+    proposal = booking.offer_times(session=session, pair=pair, user_id=user_id, now=now, reason="checkin")
+    return int(proposal.id or 0)
 
 
 def ask_for_help(*, session: Session, services: Services, pair: Pair, user_id: str, now: datetime) -> None:

@@ -71,6 +71,7 @@ class GoalsForm:
     channel: str = ""
     mentor_commits: str = ""
     mentee_commits: str = ""
+    duration_minutes: int = 0  # the agreed meeting length (0: not said; proposed times use the format's usual)
 
 
 def parse_goals(values: dict[str, Any]) -> GoalsForm:
@@ -83,6 +84,8 @@ def parse_goals(values: dict[str, Any]) -> GoalsForm:
         mentor_commits=_text(values, ids.GOALS_MENTOR_COMMITS),
         mentee_commits=_text(values, ids.GOALS_MENTEE_COMMITS),
     )
+    length = _choice(values, ids.GOALS_DURATION)
+    form.duration_minutes = int(length) if length.isdigit() and int(length) in DURATIONS else 0
     for n in range(1, MAX_GOALS + 1):
         title = _text(values, ids.GOAL_TITLE.format(n=n))
         measure = _text(values, ids.GOAL_MEASURE.format(n=n))

@@ -130,6 +130,7 @@ def propose_goals(
             "outcomes": form.outcomes,
             "cadence": form.cadence,
             "channel": form.channel,
+            "duration_minutes": form.duration_minutes,
             "mentor_commits": form.mentor_commits,
             "mentee_commits": form.mentee_commits,
         },

@@ -13,6 +13,7 @@ from bot.lifecycle.pairs import PAIR_DM_KINDS, partner_of, role_in
 from bot.outbox import upcoming_prompts
 from bot.views import journey as views
 from storage import journey as store
+from storage import scheduling
 from storage.models import Pair
 from storage.vocab import PairRole, PairStatus, PromptKind
 
@@ -69,10 +70,21 @@ def summaries_for(*, session: Session, team_id: str, user_id: str) -> list[PairS
     return out
 
 
-def home_blocks(*, session: Session, team_id: str, user_id: str, tz: str = "UTC") -> list[dict[str, Any]]:
-    """App Home blocks: each open pair with goals and progress, next check-in, and log / goals / pause buttons."""
+def home_blocks(
+    *, session: Session, team_id: str, user_id: str, tz: str = "UTC", now: datetime | None = None
+) -> list[dict[str, Any]]:
+    """App Home blocks: each open pair with goals and progress, the next check-in and booked meeting, and log /
+    goals / find a time / pause buttons."""
     blocks: list[dict[str, Any]] = []
+    zone = ZoneInfo(tz)
     for s in summaries_for(session=session, team_id=team_id, user_id=user_id):
+        booked = (
+            scheduling.next_booking(session=session, pair_id=int(s.pair.id or 0), now=now) if now is not None else None
+        )
+        meeting = ""
+        if booked is not None:
+            start, end = booked.starts_at.astimezone(zone), booked.ends_at.astimezone(zone)
+            meeting = f"{start:%a} {start.day} {start:%b}, {start:%H:%M}-{end:%H:%M} (your time)"
         if s.pair.status == PairStatus.PAUSED:
             nxt = "paused"
         elif s.next_checkin is None:
@@ -90,6 +102,7 @@ def home_blocks(*, session: Session, team_id: str, user_id: str, tz: str = "UTC"
             meetings=s.meetings,
             ends_on=s.ends_at.date(),
             notes=s.notes,
+            next_meeting=meeting,
         )
     return blocks
 

@@ -8,8 +8,9 @@ services of the other journey modules commit.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
@@ -21,6 +22,7 @@ from bot.lifecycle.planning import Person
 from bot.outbox import cancel_prompts
 from bot.services import Services
 from storage import journey as store
+from storage import scheduling as away_store
 from storage.models import Cohort, Pair, PairJourney
 from storage.vocab import PairRole, PairStatus, PromptKind
 
@@ -40,11 +42,13 @@ PAIR_DM_KINDS = (
 
 
 def persons(session: Session, pair: Pair) -> tuple[Person, Person]:
-    """(mentee, mentor) timezones and weekly windows."""
+    """(mentee, mentor) timezones, weekly windows and away dates."""
     out = []
     for user_id in (pair.mentee_user_id, pair.mentor_user_id):
         saved = people.load_profile(session=session, team_id=pair.team_id, user_id=user_id)
-        out.append(Person(saved[1].timezone, saved[1].availability) if saved else Person("UTC"))
+        periods = away_store.away_periods(session=session, team_id=pair.team_id, user_id=user_id)
+        away = tuple((p.starts_on, p.ends_on) for p in periods)
+        out.append(Person(saved[1].timezone, saved[1].availability, away) if saved else Person("UTC", (), away))
     return out[0], out[1]
 
 
@@ -55,15 +59,27 @@ def person_of(session: Session, pair: Pair, user_id: str) -> Person:
 
 
 def pair_time(session: Session, pair: Pair, after: datetime) -> datetime:
-    """When to post in the pair DM: inside both people's working hours, else the mentee's."""
+    """When to post in the pair DM: inside both people's working hours, else the mentee's; never on a day either
+    of them is away (``/mentor away``)."""
     mentee, mentor = persons(session, pair)
-    return planning.next_delivery(after, mentee.tz, mentee.windows, other_tz=mentor.tz, other_windows=mentor.windows)
+    due = after
+    for _ in range(8):  # each round skips one away period
+        due = planning.next_delivery(
+            after, mentee.tz, mentee.windows, other_tz=mentor.tz, other_windows=mentor.windows, away=mentee.away
+        )
+        blocked = [p for p in (mentee, mentor) if p.away and p.is_away(due.astimezone(ZoneInfo(p.tz)).date())]
+        if not blocked:
+            return due
+        person = blocked[0]
+        last = max(e for s, e in person.away if s <= due.astimezone(ZoneInfo(person.tz)).date() <= e)
+        after = datetime.combine(last + timedelta(days=1), time(), tzinfo=ZoneInfo(person.tz))
+    return due
 
 
 def person_time(session: Session, pair: Pair, user_id: str, after: datetime) -> datetime:
     """When to DM one person: inside their own working hours."""
     person = person_of(session, pair, user_id)
-    return planning.next_delivery(after, person.tz, person.windows)
+    return planning.next_delivery(after, person.tz, person.windows, away=person.away)
 
 
 def cohort_settings(session: Session, pair: Pair) -> CohortSettings:

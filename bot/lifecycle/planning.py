@@ -30,6 +30,11 @@ class Person:
 
     tz: str
     windows: tuple[Window, ...] = ()
+    away: tuple[tuple[date, date], ...] = ()  # inclusive local dates on which nothing reaches the person
+
+    def is_away(self, day: date) -> bool:
+        """Whether ``day`` (local) is one of the person's away days (``/mentor away``)."""
+        return any(first <= day <= last for first, last in self.away)
 
     def working_windows(self) -> tuple[Window, ...]:
         """Weekday windows only; the defaults when the person chose none on a weekday."""
@@ -51,6 +56,8 @@ def intervals(person: Person, start: datetime, days: int = SEARCH_DAYS) -> list[
     out: list[Interval] = []
     for offset in range(days + 2):
         day = first + timedelta(days=offset)
+        if person.away and person.is_away(day):
+            continue
         for window in person.working_windows():
             if window.day != day.weekday():
                 continue
@@ -97,6 +104,7 @@ def next_delivery(
     *,
     other_tz: str | None = None,
     other_windows: Sequence[Window] | None = None,
+    away: tuple[tuple[date, date], ...] = (),
 ) -> datetime:
     """The first moment at or after ``after`` to deliver a prompt, in UTC.
 
@@ -110,12 +118,13 @@ def next_delivery(
         windows: The recipient's weekly windows, local time (weekend windows are ignored).
         other_tz: The second person's timezone, for a message both see.
         other_windows: The second person's windows.
+        away: The recipient's away dates (local), skipped.
 
     Returns:
         An aware UTC datetime on a 5-minute mark.
     """
     after = after.astimezone(UTC)
-    mine = intervals(Person(tz, tuple(windows)), after)
+    mine = intervals(Person(tz, tuple(windows), away), after)
     if other_tz is not None:
         theirs = intervals(Person(other_tz, tuple(other_windows or ())), after)
         both = _first_slot(intersect(mine, theirs), after)
@@ -124,7 +133,7 @@ def next_delivery(
     found = _first_slot(mine, after, min_minutes=1)
     if found is not None:
         return found
-    return _first_slot(intervals(Person(tz), after), after, min_minutes=1) or _round_up(after)
+    return _first_slot(intervals(Person(tz, (), away), after), after, min_minutes=1) or _round_up(after)
 
 
 def suggest_times(

@@ -9,7 +9,11 @@ from storage.vocab import PromptKind
 
 def register_prompt_kinds() -> None:
     """Register every journey renderer with the outbox (idempotent)."""
-    register_prompt_kind(PromptKind.KICKOFF, kickoff.render_kickoff)
+    from bot.scheduling import booking
+
+    # right after the introduction, times for the first meeting (bot.scheduling)
+    register_prompt_kind(PromptKind.KICKOFF, kickoff.render_kickoff, after_send=booking.after_kickoff)
+    booking.register_scheduling_kinds()
     register_prompt_kind(PromptKind.GOALS_REMINDER, kickoff.render_goals_reminder)
     register_prompt_kind(PromptKind.CHECKIN, checkins.render_checkin, after_send=checkins.after_checkin)
     register_prompt_kind(

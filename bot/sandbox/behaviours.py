@@ -36,6 +36,7 @@ from storage.vocab import (
     FitAnswer,
     Flag,
     GoalProgress,
+    MeetOutcome,
     PairRole,
     SurveyKey,
 )
@@ -193,6 +194,12 @@ class SimulatedPeople:
             if self._click(user, message, ids.REMATCH_YES):
                 pair.rematch_asked_by = user
                 self.note(user, pair.pair_id, "asked for a confidential rematch")
+        elif kind == "meet_proposal" and pair.behaviour == Behaviour.DILIGENT and user == pair.mentee:
+            if self._active(pair):
+                self._book(pair, message)
+        elif kind == "meet_followup" and pair.behaviour == Behaviour.DILIGENT and user == pair.mentee:
+            if self._active(pair) and self._log_meeting(pair, pair.mentee, message, ids.MEET_DID_MEET, via="booking"):
+                pair.meet_answers.append(MeetOutcome.MET)
         elif kind == "survey" and not silent:
             self._answer_survey(pair, user, message)
         elif kind == "closure" and not silent and pair.closed_at is None:
@@ -328,6 +335,30 @@ class SimulatedPeople:
             self._log_meeting(pair, pair.mentor, None, "", via="command")
             return
         self._log_meeting(pair, pair.mentee, message, ids.CHECKIN_YES, via="checkin")
+
+    def _book(self, pair: PairTruth, message: dict[str, Any]) -> None:
+        """Diligent pairs book a proposed time in two clicks: the mentee picks the first, the mentor confirms."""
+        slots = [v for a, v in action_ids(message.get("blocks") or []) if a == ids.MEET_SLOT]
+        if not slots:
+            return
+        response = self.driver.block_action(pair.mentee, ids.MEET_SLOT, message=message, value=slots[0])
+        self.executor.wait_idle()
+        if response.status != 200:
+            self.ledger.problems.append(f"{pair.mentee}: picking a proposed time answered {response.status}")
+            return
+        picked = next(
+            (m for m in self.sandbox.messages_in(pair.channel) if m.get("ts") == message.get("ts")), None
+        )  # the same message, now asking the mentor to confirm
+        if picked is None or ids.MEET_CONFIRM not in json.dumps(picked.get("blocks") or []):
+            return  # newer times replaced these meanwhile
+        self.note(pair.mentee, pair.pair_id, "picked a proposed time")
+        if self._click(pair.mentor, picked, ids.MEET_CONFIRM):
+            if "move your meeting" in str(message.get("text") or ""):  # times offered to move a booked meeting
+                self.note(pair.mentor, pair.pair_id, "confirmed it: the meeting is moved, with an updated invite")
+            else:
+                pair.bookings.append(self.clock())
+                self.note(pair.mentor, pair.pair_id, "confirmed it: the meeting is booked, with a calendar invite")
+        self._observe()
 
     def _answer_survey(self, pair: PairTruth, user: str, message: dict[str, Any]) -> None:
         value = next((v for a, v in action_ids(message.get("blocks") or []) if a == ids.SURVEY_OPEN), "")

@@ -122,6 +122,8 @@ class PairTruth:
     closed_how: CloseReason | None = None
     reflections: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # meeting notes the pair wrote
+    bookings: list[datetime] = field(default_factory=list)  # when the pair booked a proposed time (two clicks)
+    meet_answers: list[str] = field(default_factory=list)  # "Did you meet?" answers (MeetOutcome values)
 
     def role_of(self, user_id: str) -> PairRole:
         return PairRole.MENTEE if user_id == self.mentee else PairRole.MENTOR

@@ -29,6 +29,9 @@ def classify(message: dict[str, Any], action_ids: Sequence[str]) -> str:
         (ids.REMATCH_YES, "rematch_offer"),
         (ids.BECOME_MENTOR, "become_mentor"),
         (ids.MATCH_OPEN_PREVIEW, "match_preview"),
+        (ids.MEET_SLOT, "meet_proposal"),
+        (ids.MEET_DID_MEET, "meet_followup"),
+        (ids.MEET_RESCHEDULE, "meet_booked"),
     ):
         if action_id in found:
             return kind
@@ -46,7 +49,9 @@ def classify(message: dict[str, Any], action_ids: Sequence[str]) -> str:
 
 
 # Scheduled prompts of a pair (a paused or closed pair must receive none of these).
-PAIR_PROMPTS = frozenset({"checkin", "survey", "fit_check", "closure", "continue_check", "goals_reminder", "halfway"})
+PAIR_PROMPTS = frozenset(
+    {"checkin", "survey", "fit_check", "closure", "continue_check", "goals_reminder", "halfway", "meet_followup"}
+)
 
 
 def action_ids(blocks: Sequence[dict[str, Any]]) -> list[tuple[str, str]]:

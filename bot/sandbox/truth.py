@@ -39,6 +39,8 @@ class Figures:
     checkins_not_yet: int = 0
     checkins_ignored: int = 0
     checkins_open: int = 0
+    booked: int = 0  # meetings booked from proposed times (a move is not a new booking)
+    booked_met: int = 0  # "Did you meet?" answered yes
     survey_answers: int = 0
     survey_people: int = 0
     satisfaction: float | None = None
@@ -126,6 +128,8 @@ def expected_figures(ledger: Ledger, now: datetime) -> Figures:
             out.waiting_mentors.append(user)  # a mentor who already mentored in the cohort is not waiting
     for pair in ledger.pairs.values():
         out.meetings += len(pair.meetings)
+        out.booked += len(pair.bookings)
+        out.booked_met += len(pair.meet_answers)
         ended = states[pair.pair_id][0] == PairStatus.CLOSED
         for checkin in pair.checkins:
             out.checkins_sent += 1
@@ -171,7 +175,10 @@ def read_stats(text: str) -> dict[str, Any]:
     closed = line.get("Closed pairs", "")
     flags = line.get("Flags", "")
     waiting = line.get("Waiting list", "")
+    booked = line.get("Booked meetings", "")
     return {
+        "booked": _int(r"^(\d+) booked", booked),
+        "booked met": _int(r"(\d+) met", booked),
         "pairs": _int(r"^(\d+) made", pairs),
         "by a round": _int(r"(\d+) by a round", pairs),
         "by hand": _int(r"(\d+) by hand", pairs),
@@ -218,6 +225,8 @@ def stats_mismatches(shown: dict[str, Any], truth: Figures) -> list[str]:
         "inactive": truth.closed_by_reason.get(CloseReason.INACTIVE, 0),
         "left": truth.closed_by_reason.get(CloseReason.LEFT_PROGRAM, 0),
         "meetings": truth.meetings,
+        "booked": truth.booked,
+        "booked met": truth.booked_met,
         "checkins sent": truth.checkins_sent,
         "checkins answered": truth.checkins_answered,
         "checkins met": truth.checkins_met,

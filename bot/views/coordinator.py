@@ -27,7 +27,7 @@ from bot.views.blocks import (
     text_input,
 )
 from bot.views.words import counted, how_long, word_for
-from storage.vocab import CheckinOutcome, CloseReason, EndReason, Flag, PairSource, PairStatus, Role
+from storage.vocab import CheckinOutcome, CloseReason, EndReason, Flag, MeetOutcome, PairSource, PairStatus, Role
 
 ROLE_LABELS = {Role.MENTOR: "Mentors", Role.MENTEE: "Mentees", Role.BOTH: "Both"}
 STATUS_LABELS = {
@@ -72,6 +72,8 @@ FIGURE_NOTES = (
     "(answered + ignored); open ones are not in the rate yet.",
     "*Surveys*: pulse and closing answers. *Satisfaction* and *NPS* count people, not answers: each person's "
     "latest answer; NPS = % promoters (9-10) \u2212 % detractors (0-6).",
+    "*Booked meetings*: times proposed in the pair's conversation and confirmed by both (a move is the same "
+    "meeting), and each \u201cDid you meet?\u201d answer; cancelled ones apart.",
     "*Flags*: fit checks answered \u201cnot a fit\u201d and \u201cneed help\u201d from check-ins.",
 )
 
@@ -123,6 +125,7 @@ def stats_message(current: ProgramStats, previous: ProgramStats | None, *, hide_
         "ended by a coordinator"
     )
     outcomes = current.checkin_outcomes
+    booked = current.bookings
     met, not_yet = outcomes.get(CheckinOutcome.MET, 0), outcomes.get(CheckinOutcome.NOT_YET, 0)
     ignored, still_open = outcomes.get(CheckinOutcome.IGNORED, 0), outcomes.get("open", 0)
     surveys = current.surveys
@@ -160,6 +163,10 @@ def stats_message(current: ProgramStats, previous: ProgramStats | None, *, hide_
         f"*Check-ins:* {current.checkins_sent} sent \u00b7 {current.checkins_answered} answered ({met} met, "
         f"{not_yet} not yet) \u00b7 {ignored} ignored \u00b7 {still_open} open \u00b7 response rate "
         f"{rate(current.checkin_rate, current.total_pairs)}",
+        f"*Booked meetings:* {count(booked.get('booked', 0))} booked from proposed times \u00b7 "
+        f"{count(booked.get(MeetOutcome.MET, 0))} met \u00b7 {count(booked.get(MeetOutcome.RESCHEDULED, 0))} "
+        f"rescheduled \u00b7 {count(booked.get(MeetOutcome.SKIPPED, 0))} skipped \u00b7 "
+        f"{count(booked.get('unanswered', 0))} unanswered \u00b7 {count(booked.get('cancelled', 0))} cancelled",
         f"*Goals:* {goals}",
         f"*Surveys:* {_n(int(surveys.get('answers', 0)), 'answer')} from {count(people)} "
         f"{'person' if people == 1 else 'people'} \u00b7 satisfaction "

@@ -80,6 +80,7 @@ def pair_buttons(pair_id: int, *, paused: bool = False) -> dict[str, Any]:
     return actions(
         button("Set our goals", ids.PAIR_SET_GOALS, value=value, style="primary"),
         button("Log a meeting", ids.PAIR_LOG_MEETING, value=value),
+        button("Find a time", ids.MEET_FIND, value=value),
         pause,
         button("Something's not right (private)", ids.PAIR_CONCERN, value=value),
     )
@@ -221,6 +222,15 @@ def goals_modal(
             ids.GOALS_CHANNEL, "How you'll meet", choice_list("radio_buttons", channels, initial=p.get("channel"))
         ),
         input_block(
+            ids.GOALS_DURATION,
+            "How long your meetings last",
+            static_select(
+                [option(str(d), f"{d} minutes") for d in DURATIONS],
+                initial=str(p["duration_minutes"]) if p.get("duration_minutes") in DURATIONS else None,
+            ),
+            optional=True,
+        ),
+        input_block(
             ids.GOALS_MENTOR_COMMITS,
             "The mentor commits to",
             text_input(initial=p.get("mentor_commits"), multiline=True, max_length=1000),
@@ -252,13 +262,13 @@ def checkin_message(*, pair_id: int, text: str) -> dict[str, Any]:
     return _msg(text, blocks)
 
 
-def suggestions_message(*, lines: list[str]) -> dict[str, Any]:
-    text = "No worries. Here are times you both work, in each person's own time:\n" + "\n".join(lines)
-    return _msg(text, [section(text), context("Pick one and send a calendar invite; then *Log a meeting*.")])
-
-
 def meeting_modal(
-    *, pair_id: int, today: date, goals: list[dict[str, Any]], prefill_date: date | None = None
+    *,
+    pair_id: int,
+    today: date,
+    goals: list[dict[str, Any]],
+    prefill_date: date | None = None,
+    prefill_duration: int | None = None,
 ) -> dict[str, Any]:
     """Log a meeting: date, duration, topics, notes, and one-click progress per goal."""
     durations = [option(str(d), f"{d} minutes") for d in DURATIONS]
@@ -268,7 +278,11 @@ def meeting_modal(
             "When did you meet?",
             {"type": "datepicker", "initial_date": (prefill_date or today).isoformat()},
         ),
-        input_block(ids.MEETING_DURATION, "How long", static_select(durations, initial="30")),
+        input_block(
+            ids.MEETING_DURATION,
+            "How long",
+            static_select(durations, initial=str(prefill_duration if prefill_duration in DURATIONS else 30)),
+        ),
         input_block(ids.MEETING_TOPICS, "Topics", text_input(max_length=500), optional=True),
         input_block(
             ids.MEETING_NOTES,
@@ -527,6 +541,7 @@ def home_pair_section(
     meetings: int,
     ends_on: date,
     notes: Sequence[tuple[date, str]] = (),
+    next_meeting: str = "",
 ) -> list[dict[str, Any]]:
     """The App Home blocks for one pair (``notes``: the pair's meeting notes, newest first, for the two of them)."""
     other = PairRole.MENTOR if my_role == PairRole.MENTEE else PairRole.MENTEE
@@ -549,12 +564,14 @@ def home_pair_section(
         section(
             f"Your {other}: <@{partner_id}> · {state} · until {ends_on:%d %b %Y}\n"
             f"*Meetings logged:* {meetings} · *Next check-in:* {next_checkin}"
+            + (f"\n:calendar: *Next meeting:* {next_meeting}" if next_meeting else "")
         ),
         section("*Goals*\n" + ("\n".join(goal_lines) if goal_lines else "_No goals yet._")),
         *([section(_notes_text(notes, 3))] if notes else []),
         actions(
             button("Log a meeting", ids.HOME_PAIR_LOG, value=value, style="primary"),
             button("Goals", ids.HOME_PAIR_GOALS, value=value),
+            button("Find a time", ids.HOME_PAIR_MEET, value=value),
             pause,
         ),
     ]

@@ -16,10 +16,12 @@ from storage.models.knowledge import (
 from storage.models.learning import PairSnapshot, ScoringModel
 from storage.models.matching import CohortPairRule, DoNotPair, MatchRequest, MatchRound, Pair
 from storage.models.outbox import ScheduledPrompt
+from storage.models.scheduling import AwayPeriod, MeetingBooking, MeetingProposal
 
 __all__ = [
     "AnonymousDeparture",
     "AuditLog",
+    "AwayPeriod",
     "Cohort",
     "CohortNotice",
     "CohortPairRule",
@@ -32,6 +34,8 @@ __all__ = [
     "MatchRound",
     "NetworkingPref",
     "Meeting",
+    "MeetingBooking",
+    "MeetingProposal",
     "Pair",
     "PeopleSuggestion",
     "PeopleSuggestionSent",

@@ -87,6 +87,7 @@ class PairGoals(SQLModel, table=True):
     outcomes: str = Field(default="", max_length=1000)
     cadence: str = Field(default=Cadence.BIWEEKLY, max_length=16)  # Cadence
     channel: str = Field(default="video", max_length=16)  # video | in_person | chat
+    duration_minutes: int = Field(default=0)  # agreed meeting length; 0: none agreed (the format's usual length)
     mentor_commits: str = Field(default="", max_length=1000)
     mentee_commits: str = Field(default="", max_length=1000)
     status: str = Field(default=GoalsStatus.PROPOSED, max_length=16)  # GoalsStatus
