@@ -155,3 +155,30 @@ def test_timestamps_come_back_aware_utc(engine: Engine) -> None:
     with sessions() as session:
         stored = session.get(Participant, participant.id)
     assert stored is not None and stored.created_at == moment and stored.created_at.tzinfo is not None
+
+
+def test_pairs_closed_as_rematched_are_counted_as_not_a_fit_after_the_upgrade(database_url: str) -> None:
+    from storage.models import Pair
+    from storage.vocab import CloseReason, PairStatus
+
+    engine = make_engine(database_url)
+    try:
+        upgrade(engine, "0016")
+        with session_factory(engine)() as session:
+            for reason in ("rematched", CloseReason.COMPLETED):
+                session.add(
+                    Pair(
+                        team_id="T1",
+                        mentee_user_id="U1",
+                        mentor_user_id="U2",
+                        status=PairStatus.CLOSED,
+                        close_reason=reason,
+                    )
+                )
+            session.commit()
+        upgrade(engine)
+        with session_factory(engine)() as session:
+            reasons = sorted(p.close_reason for p in session.exec(select(Pair)).all())
+        assert reasons == sorted([CloseReason.NOT_A_FIT, CloseReason.COMPLETED])
+    finally:
+        engine.dispose()
