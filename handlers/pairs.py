@@ -280,10 +280,18 @@ def register(app: App, services: Services, router: CommandRouter) -> None:  # no
         def on_rematch_clicked(client: WebClient, body: dict[str, Any], pair: Pair, user_id: str) -> None:
             if accept:
                 with services.sessions() as session:
-                    milestones.accept_rematch(session=session, services=services, pair=pair, user_id=user_id)
-                text = (
-                    ":white_check_mark: You're first in line for the next match round. A coordinator will be in touch."
-                )
+                    queued = milestones.accept_rematch(session=session, services=services, pair=pair, user_id=user_id)
+                    newer = None if queued else milestones.newer_pair_of(session=session, pair=pair, user_id=user_id)
+                    partner = pair_info.partner_of(newer, user_id) if newer is not None else ""
+                if queued:
+                    text = (
+                        ":white_check_mark: You're first in line for the next match round. "
+                        "A coordinator will be in touch."
+                    )
+                elif partner:
+                    text = f":white_check_mark: You already have a new partner: <@{partner}>. Nothing else changes."
+                else:
+                    text = "Nothing changes: you're no longer in the program."
             else:
                 text = "Okay, nothing changes. You can ask again any time with *Something's not right*."
             _replace_buttons(client, body, text)

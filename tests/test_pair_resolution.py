@@ -99,6 +99,34 @@ def test_not_a_fit_reaches_coordinators_with_rematch_end_and_talk_first(w: World
         assert "not a fit" not in words and "said" not in words and "asked for" not in words, message
 
 
+def test_a_rematch_asked_for_after_the_coordinator_rematched_keeps_the_new_pair(w: World) -> None:
+    pair_id = pair_by_hand(w, MENTEE.user_id, MENTOR.user_id)
+    log_first_meeting(w, pair_id, MENTEE.user_id)
+    assert sim.click_in_dm(w.driver, w.box, MENTEE.user_id, ids.FIT_NOT)
+    offer = eventually(lambda: sim.find_button(w.box.messages_to(MENTEE.user_id), ids.REMATCH_YES))
+    # the coordinator acts on the note first: a new mentor for the mentee
+    note = note_with(w, ids.PAIR_DO_REMATCH)
+    before = len(w.box.views_opened(COORDINATOR))
+    w.driver.block_action(COORDINATOR, ids.PAIR_DO_REMATCH, message=note)
+    rematch = eventually(lambda: w.box.views_opened(COORDINATOR)[before:])[-1]
+    submit(w, COORDINATOR, rematch, {ids.PAIR_CTL_REASON: radio(EndReason.NOT_A_FIT)})
+    new = eventually(lambda: [p for p in w.pairs() if p.replaces_pair_id == pair_id])[0]
+    # then the mentee answers the offer they had: they are told they have a new mentor, and not queued again
+    seen = len(w.texts_to(MENTEE.user_id))
+    w.driver.block_action(MENTEE.user_id, ids.REMATCH_YES, message=offer)
+    eventually(
+        lambda: any(
+            f"already have a new partner: <@{new.mentor_user_id}>" in json.dumps(c.args)
+            for c in w.box.calls
+            if c.method in ("chat.update", "chat.postMessage", "chat.postEphemeral")
+        )
+    )
+    with w.app.sessions() as session:
+        assert not session.exec(select(Participant).where(Participant.user_id == MENTEE.user_id)).one().priority
+    assert not any("first in line" in t for t in w.texts_to(MENTEE.user_id)[seen:])
+    assert w.pair(new.id).status == PairStatus.ACTIVE
+
+
 def test_accepting_a_confidential_rematch_tells_coordinators_with_one_click_actions(w: World) -> None:
     pair_id = pair_by_hand(w, MENTEE.user_id, MENTOR.user_id)
     log_first_meeting(w, pair_id, MENTOR.user_id)

@@ -138,13 +138,29 @@ def _auto_rematch(session: Session, services: Services, pair: Pair, user_id: str
     return True
 
 
+def newer_pair_of(*, session: Session, pair: Pair, user_id: str) -> Pair | None:
+    """An open pair made after ``pair`` in which the person has the same role (a coordinator's or the cohort's
+    rematch that already happened), else None."""
+    from storage.rounds import open_pairs_of
+
+    role = role_in(pair, user_id)
+    for other in open_pairs_of(session=session, team_id=pair.team_id, user_ids=[user_id]):
+        if other.id != pair.id and other.created_at >= pair.created_at and role_in(other, user_id) == role:
+            return other
+    return None
+
+
 def accept_rematch(*, session: Session, services: Services, pair: Pair, user_id: str) -> bool:
     """The person wants a confidential rematch: first in line; coordinators told, with Rematch / End / Talk first.
-    Commits."""
+    Commits.
+
+    Returns False (nothing changes) when they are gone, or already have a new partner since this pair (a
+    coordinator rematched them before they clicked): the next round must not take that new pair away.
+    """
     from bot.pair_control import tell_about_concern
 
     participant = participants.get_participant(session=session, team_id=pair.team_id, user_id=user_id)
-    if participant is None:
+    if participant is None or newer_pair_of(session=session, pair=pair, user_id=user_id) is not None:
         return False
     participant.priority = True
     session.add(participant)
