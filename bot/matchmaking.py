@@ -1019,6 +1019,7 @@ def _publish(*, session: Session, round_id: int, actor: str, now: datetime, revi
 def _close_rematched_pairs(session: Session, team_id: str, mentees: Iterable[str], now: datetime) -> list[Pair]:
     """Close the open pair of each mentee who asked for another mentor and just got one; the caller commits."""
     from bot.outbox import cancel_prompts
+    from bot.scheduling.booking import cancel_with_pair
 
     mentees = set(mentees)
     if not mentees:
@@ -1031,6 +1032,7 @@ def _close_rematched_pairs(session: Session, team_id: str, mentees: Iterable[str
         pair.status, pair.closed_at, pair.close_reason = PairStatus.CLOSED, now, CloseReason.NOT_A_FIT
         session.add(pair)
         cancel_prompts(session=session, team_id=team_id, pair_id=pair.id, now=now)
+        cancel_with_pair(session=session, pair=pair, now=now)
         closed.append(pair)
     session.flush()
     return closed

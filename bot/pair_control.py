@@ -276,6 +276,10 @@ def _close(session: Session, pair: Pair, reason: str, now: datetime, *, hold: bo
     pair.status, pair.closed_at, pair.close_reason = PairStatus.CLOSED, now, str(reason)[:64]
     session.add(pair)
     session.flush()
+    if not hold:  # a held pair may be restored by an undo: its meetings wait with its prompts
+        from bot.scheduling.booking import cancel_with_pair
+
+        cancel_with_pair(session=session, pair=pair, now=now)
 
 
 def _new_pair(

@@ -488,3 +488,31 @@ def test_an_upload_retried_after_a_crash_is_not_uploaded_twice(world: World) -> 
     with w.app.sessions() as session:
         (row,) = session.exec(select(ScheduledPrompt).where(ScheduledPrompt.kind == MeetPromptKind.ICS)).all()
     assert row.status == PromptStatus.SKIPPED
+
+
+# ---------------------------------------------------------------------- the pair ends
+
+
+def test_a_pair_ended_by_a_coordinator_cancels_its_meetings_ahead_with_a_cancel_invite(world: World) -> None:
+    from storage.vocab import EndReason
+    from tests.conftest import COORDINATOR
+    from tests.pair_steps import World as PairWorld
+    from tests.pair_steps import open_action, open_card, radio
+    from tests.pair_steps import submit as submit_modal
+
+    w = world
+    booked = book(w, MENTEE, MENTOR)
+    eventually(lambda: invites(w) if len(invites(w)) == 1 else None)
+    coordinators = PairWorld(app=w.app, clock=w.clock, dispatcher=w.dispatcher)  # type: ignore[arg-type]
+    w.app.sandbox.add_user(COORDINATOR, name="cora", real_name="Cora", tz="Europe/London")
+    modal = open_action(coordinators, open_card(coordinators, w.pair_id), ids.PAIR_DO_END)
+    answer = submit_modal(coordinators, COORDINATOR, modal, {ids.PAIR_CTL_REASON: radio(EndReason.COMPLETED)})
+    assert answer["response_action"] == "update"
+    assert w.pair().status == PairStatus.CLOSED
+    calendars = eventually(lambda: invites(w) if len(invites(w)) == 2 else None)
+    cancelled = event_of(calendars[1])
+    assert str(calendars[1]["METHOD"]) == "CANCEL" and str(cancelled["STATUS"]) == "CANCELLED"
+    assert str(cancelled["UID"]) == booked.uid and int(cancelled["SEQUENCE"]) == booked.sequence + 1
+    assert eventually(lambda: [m for m in w.dm() if "this mentorship has ended" in m["text"]])
+    assert bookings(w)[0].status == BookingStatus.CANCELLED
+    assert w.pending(MeetPromptKind.REMINDER) == [] and w.pending(MeetPromptKind.FOLLOWUP) == []

@@ -180,9 +180,12 @@ def _close(session: Session, pair: Pair, reason: str, now: datetime) -> bool:
     """Close without committing (the dispatcher's transaction, or a caller that commits)."""
     if pair.status == PairStatus.CLOSED:
         return False
+    from bot.scheduling.booking import cancel_with_pair
+
     pair.status, pair.closed_at, pair.close_reason = PairStatus.CLOSED, now, reason[:64]
     session.add(pair)
     cancel_prompts(session=session, team_id=pair.team_id, pair_id=int(pair.id or 0), now=now)
+    cancel_with_pair(session=session, pair=pair, now=now)
     log.info("pair closed pair=%s reason=%s", pair.id, reason)
     return True
 

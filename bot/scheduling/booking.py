@@ -449,6 +449,26 @@ def cancel(*, session: Session, pair: Pair, booking_id: int, user_id: str, now: 
     return True
 
 
+def cancel_with_pair(*, session: Session, pair: Pair, now: datetime) -> int:
+    """The pair has closed: each of its meetings still ahead is cancelled, with the CANCEL invite (same UID, next
+    SEQUENCE) and a line in the pair's DM, so nobody keeps a meeting in their calendar that will not happen.
+
+    Call after the pair's prompts were cancelled (this queues new ones); the caller commits. Returns how many.
+    """
+    cancelled = 0
+    for booking in store.bookings_of_pair(session=session, pair_id=int(pair.id or 0)):
+        if booking.status != BookingStatus.BOOKED or booking.starts_at <= now:
+            continue
+        booking.status = BookingStatus.CANCELLED
+        booking.sequence += 1
+        booking.updated_at = now
+        session.add(booking)
+        session.flush()
+        _after_change(session, pair, booking, now, moved=False, by="")
+        cancelled += 1
+    return cancelled
+
+
 # ---------------------------------------------------------------------- the invite
 
 
@@ -502,7 +522,7 @@ def render_invite(services: Services, session: Session, prompt: ScheduledPrompt,
     pair, booking = found
     line = views.slot_line(booking.starts_at, readers(session, pair), end=booking.ends_at)
     if booking.status == BookingStatus.CANCELLED:
-        by = str((prompt.payload or {}).get("by") or pair.mentee_user_id)
+        by = str((prompt.payload or {}).get("by") or "")  # "": the pair ended
         return Outgoing(channel=pair.channel_id, **views.cancelled_message(line=line, by=by))
     if pair.status not in OPEN:
         return None

@@ -140,7 +140,13 @@ def booked_message(
 
 
 def cancelled_message(*, line: str, by: str) -> dict[str, Any]:
-    text = f":x: <@{by}> cancelled the meeting of *{line}*. The updated invite removes it from your calendars."
+    """A booked meeting cancelled by one of the two (``by``), or because the mentorship ended (``by`` empty)."""
+    who = (
+        f"<@{by}> cancelled the meeting of *{line}*."
+        if by
+        else f"The meeting of *{line}* is cancelled: this mentorship has ended."
+    )
+    text = f":x: {who} The updated invite removes it from your calendars."
     return {"text": text, "blocks": [section(text)]}
 
 
