@@ -915,10 +915,14 @@ def _reopen(session: Session, pair: Pair, now: datetime) -> Pair:
 
 
 def render_undo_expiry(services: Services, session: Session, prompt: ScheduledPrompt, now: datetime) -> None:
-    """24 h after an automatic rematch: the held prompts of the old pair are let go (nothing is sent)."""
+    """24 h after an automatic rematch: the held prompts of the old pair are let go (nothing is sent), and its
+    meetings still ahead are cancelled with a CANCEL invite."""
+    from bot.scheduling.booking import cancel_with_pair
+
     pair = session.get(Pair, prompt.pair_id) if prompt.pair_id else None
     if pair is not None and pair.status == PairStatus.CLOSED:
         cancel_prompts(session=session, team_id=pair.team_id, pair_id=int(pair.id or 0), now=now)
+        cancel_with_pair(session=session, pair=pair, now=now)
     return None
 
 
