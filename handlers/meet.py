@@ -28,6 +28,7 @@ from bot.views import meet as views
 from handlers.commands import CommandContext, CommandRouter
 from handlers.home import publish_home
 from handlers.payload import team_id as _team_id
+from handlers.payload import tell_privately as _tell
 from handlers.payload import user_id as _user_id
 from storage import journey as store
 from storage import scheduling as schedule_store
@@ -52,18 +53,6 @@ def _split(value: str) -> tuple[int | None, int | None, int | None]:
 
 def _as_int(text: str) -> int | None:
     return int(text) if text.isdigit() else None
-
-
-def _tell(client: WebClient, body: dict[str, Any], user_id: str, text: str) -> None:
-    """A private answer to the clicker: ephemeral where they clicked, else their DM."""
-    channel = str((body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id") or "")
-    try:
-        if channel:
-            client.chat_postEphemeral(channel=channel, user=user_id, text=text)
-            return
-    except SlackApiError as exc:
-        log.info("ephemeral failed, using DM error=%s", exc.response.get("error"))
-    client.chat_postMessage(channel=user_id, text=text)
 
 
 def _update(client: WebClient, body: dict[str, Any], message: dict[str, Any] | None) -> None:

@@ -28,6 +28,7 @@ from bot.views import journey as views
 from handlers.commands import CommandContext, CommandRouter
 from handlers.home import publish_home
 from handlers.payload import team_id as _team_id
+from handlers.payload import tell_privately as _tell
 from handlers.payload import user_id as _user_id
 from handlers.submission import Invalid, first_input_block, store_then_ack
 from storage import journey as store
@@ -77,18 +78,6 @@ def _local_today_in(session: Session, services: Services, team_id: str, user_id:
         return services.now().astimezone(ZoneInfo(tz)).date()
     except Exception:  # noqa: BLE001 - a bad stored timezone falls back to UTC
         return services.now().date()
-
-
-def _tell(client: WebClient, body: dict[str, Any], user_id: str, text: str) -> None:
-    """A private answer to the clicker: ephemeral where they clicked, else their DM."""
-    channel = str((body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id") or "")
-    try:
-        if channel:
-            client.chat_postEphemeral(channel=channel, user=user_id, text=text)
-            return
-    except SlackApiError as exc:
-        log.info("ephemeral failed, using DM error=%s", exc.response.get("error"))
-    client.chat_postMessage(channel=user_id, text=text)
 
 
 def _replace_buttons(client: WebClient, body: dict[str, Any], text: str) -> None:

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.services import Services
 from storage import events
+
+log = logging.getLogger(__name__)
 
 
 def team_id(body: dict[str, Any]) -> str:
@@ -37,3 +43,15 @@ def first_submission(services: Services, body: dict[str, Any]) -> bool:
         return True
     with services.sessions() as session:
         return events.claim_event(session=session, team_id=team_id(body), event_id=key[:64], event_type="view")
+
+
+def tell_privately(client: WebClient, body: dict[str, Any], user_id: str, text: str) -> None:
+    """A private answer to whoever clicked: ephemeral where they clicked, else their DM."""
+    channel = str((body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id") or "")
+    try:
+        if channel:
+            client.chat_postEphemeral(channel=channel, user=user_id, text=text)
+            return
+    except SlackApiError as exc:
+        log.info("ephemeral failed, using DM error=%s", exc.response.get("error"))
+    client.chat_postMessage(channel=user_id, text=text)
