@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 from slack_sdk import WebClient
@@ -48,6 +47,7 @@ MAX_REASON = 500
 PER_MENTEE = 3
 DEFAULT_SHARE = 0.01  # nobody is suggested to more than 1% of mentees (never fewer than MIN_CAP)
 MIN_CAP = 3
+_BLOCK = 16  # columns per block when finding each mentee's best candidates
 OUTSIDE_DEPARTMENT_BONUS = 0.15
 SHARED_MENTOR_BONUS = 0.1
 REPEAT_PENALTY = 10.0  # someone already suggested ranks below every fresh candidate (fresh scores are 0..~2)
@@ -99,51 +99,65 @@ class PersonSuggestion:
         }
 
 
-def build_people_graph(
-    people_list: Sequence[Profile],
-    *,
-    pairings: Iterable[tuple[str, str]] = (),
-    alumni: Collection[str] = (),
-    taxonomy: Taxonomy | None = None,
-) -> nx.Graph:
-    """People, skills and past pairings as one graph.
+@dataclass
+class _Person:
+    """One person's side of the people-to-meet problem (what the planner needs, read once from the profile)."""
 
-    Person nodes are user ids (attributes ``kind="person"``, ``department``, ``mentee``, ``candidate``);
-    skill nodes are ``("skill", name)``. A person-skill edge carries ``want`` (what a mentee works on:
-    1.0 for skills wanted, 0.5 behind a career goal) and ``offer`` (1.0 offered; an alumnus's grown
-    skills 0.6). Person-person edges (``kind="paired"``) are past and current pairings.
-    """
-    taxonomy = taxonomy or default_taxonomy()
-    alumni = set(alumni)
-    graph = nx.Graph()
-    for p in people_list:
-        active = p.status == Status.ACTIVE
-        graph.add_node(
-            p.user_id,
-            kind="person",
-            department=p.department,
-            mentee=active and p.is_mentee,
-            candidate=active and (p.is_mentor or p.user_id in alumni),
-            alumni=p.user_id in alumni,
-            manager_id=p.manager_id or "",
-        )
-        edges: dict[str, list[float]] = {}
-        if p.is_mentee:
-            for skill, weight in goal_skills(p, taxonomy).items():
-                edges.setdefault(skill, [0.0, 0.0])[0] = weight
-        for skill in p.skills_offered:
-            edges.setdefault(skill, [0.0, 0.0])[1] = 1.0
-        if p.user_id in alumni:
-            for skill in p.skills_wanted:
-                pair = edges.setdefault(skill, [0.0, 0.0])
-                pair[1] = max(pair[1], ALUMNI_GREW_WEIGHT)
-        graph.add_edges_from(
-            (p.user_id, ("skill", skill), {"want": w, "offer": o, "kind": "skill"}) for skill, (w, o) in edges.items()
-        )
-    for mentee, mentor in pairings:
-        if mentee in graph and mentor in graph:
-            graph.add_edge(mentee, mentor, kind="paired", want=0.0, offer=0.0)
-    return graph
+    want: dict[str, float]  # goal skill -> weight (mentees only)
+    offer: dict[str, float]  # skill -> what they can speak to (offered 1.0, an alumnus's grown skills 0.6)
+    department: str
+    manager_id: str
+    alumni: bool
+
+
+def _person(p: Profile, *, is_alumnus: bool, taxonomy: Taxonomy) -> _Person:
+    want = {s: w for s, w in goal_skills(p, taxonomy).items() if w} if p.is_mentee else {}
+    offer = dict.fromkeys(p.skills_offered, 1.0)
+    if is_alumnus:
+        for skill in p.skills_wanted:
+            offer[skill] = max(offer.get(skill, 0.0), ALUMNI_GREW_WEIGHT)
+    return _Person(want, offer, p.department, p.manager_id or "", is_alumnus)
+
+
+def _weights(rows: Sequence[Mapping[str, float]], skill_index: Mapping[str, int]) -> sp.csr_matrix:
+    """Sparse rows x skills matrix (canonical CSR: sorted, so products sum in skill order)."""
+    r = np.repeat(np.arange(len(rows)), [len(row) for row in rows])
+    c = [skill_index[s] for row in rows for s in row]
+    v = np.fromiter((w for row in rows for w in row.values()), dtype=np.float32, count=len(c))
+    return sp.csr_matrix((v, (r, np.asarray(c, dtype=np.int64))), shape=(len(rows), len(skill_index)))
+
+
+def _pair_keys(pairs: Iterable[tuple[int, int]], width: int) -> np.ndarray:
+    """(row, column) pairs as sorted unique int64 keys ``row * width + column``, for vectorised membership."""
+    keys = np.fromiter((i * width + j for i, j in pairs), dtype=np.int64)
+    return np.unique(keys)
+
+
+def _member(keys: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
+    """Which of ``keys`` are in ``sorted_keys`` (sorted, unique)."""
+    if not len(sorted_keys):
+        return np.zeros(len(keys), dtype=bool)
+    pos = np.searchsorted(sorted_keys, keys)
+    return sorted_keys[np.minimum(pos, len(sorted_keys) - 1)] == keys
+
+
+def _shift(
+    scores: np.ndarray,
+    keys: np.ndarray,
+    start: int,
+    stop: int,
+    width: int,
+    *,
+    value: float | None = None,
+    add: float = 0.0,
+) -> None:
+    """Set (``value``) or shift (``add``) the cells of the dense chunk of mentees ``start:stop`` that ``keys`` name."""
+    lo, hi = np.searchsorted(keys, [start * width, stop * width])
+    rows, cols = np.divmod(keys[lo:hi], width)
+    if value is not None:
+        scores[rows - start, cols] = value
+    else:
+        scores[rows - start, cols] += add  # each cell once (keys are unique)
 
 
 def plan_people_to_meet(
@@ -175,182 +189,182 @@ def plan_people_to_meet(
     mentee's ``shortlist`` best candidates, with a tiny jitter seeded by ``seed`` (the month, say) so equal
     scores do not all go to the same person).
 
+    Only the (mentee, candidate) cells sharing a skill are scored: one sparse product per chunk of mentees,
+    every bonus and exclusion applied to those cells as flat arrays.
+
     Returns:
         Mentee id -> suggestions in rank order (mentees with no match have an empty list).
     """
     taxonomy = taxonomy or default_taxonomy()
-    graph = build_people_graph(people_list, pairings=pairings, alumni=alumni, taxonomy=taxonomy)
-    opted = set(opted_out)
-    nodes = graph.nodes
-    mentees = [p.user_id for p in people_list if nodes[p.user_id]["mentee"]]
-    candidates = [p.user_id for p in people_list if nodes[p.user_id]["candidate"] and p.user_id not in opted]
+    alumni_set, opted = set(alumni), set(opted_out)
+    info = {p.user_id: _person(p, is_alumnus=p.user_id in alumni_set, taxonomy=taxonomy) for p in people_list}
+    mentees = [p.user_id for p in people_list if p.status == Status.ACTIVE and p.is_mentee]
+    candidates = [
+        p.user_id
+        for p in people_list
+        if p.status == Status.ACTIVE and (p.is_mentor or p.user_id in alumni_set) and p.user_id not in opted
+    ]
     result: dict[str, list[PersonSuggestion]] = {m: [] for m in mentees}
     if not mentees or not candidates or per_mentee <= 0:
         return result
-    skills = sorted({n for n in graph if isinstance(n, tuple)})
+    skills = sorted({s for person in info.values() for s in (*person.want, *person.offer)})
     if not skills:
         return result
-    want = _biadjacency(graph, mentees, skills, "want")
-    offer = _biadjacency(graph, candidates, skills, "offer")
+    skill_index = {s: k for k, s in enumerate(skills)}
+    want = _weights([info[m].want for m in mentees], skill_index)
+    offer = _weights([info[c].offer for c in candidates], skill_index)
     totals = np.asarray(want.sum(axis=1)).ravel()
     want = sp.diags(np.divide(1.0, totals, out=np.zeros_like(totals), where=totals > 0)) @ want
     offer_t = offer.T.tocsc()
-    covered = (offer > 0).astype(np.float32).T.tocsr()  # skills x candidates, for "covers at least one"
 
+    width = len(candidates)
     mentee_index = {m: i for i, m in enumerate(mentees)}
     cand_index = {c: j for j, c in enumerate(candidates)}
-    departments = {d: k for k, d in enumerate(sorted({str(nodes[u]["department"]) for u in mentees + candidates}))}
-    mentee_dept = np.array([departments[str(nodes[m]["department"])] for m in mentees])
-    cand_dept = np.array([departments[str(nodes[c]["department"])] for c in candidates])
-    cand_alumni = np.array([bool(nodes[c]["alumni"]) for c in candidates])
+    departments = {d: k for k, d in enumerate(sorted({str(info[u].department) for u in mentees + candidates}))}
+    mentee_dept = np.array([departments[str(info[m].department)] for m in mentees])
+    cand_dept = np.array([departments[str(info[c].department)] for c in candidates])
+    cand_alumni = np.array([info[c].alumni for c in candidates])
 
-    # Hard exclusions (self, anyone paired with, manager, direct reports) as a sparse mentee x candidate mask.
-    rows: list[int] = []
-    cols: list[int] = []
+    # Past and current pairings, each once, between people of the list (as the person graph had them).
+    partners: dict[str, set[str]] = {}
+    for a, b in pairings:
+        if a in info and b in info:
+            partners.setdefault(a, set()).add(b)
+            partners.setdefault(b, set()).add(a)
+    # Hard exclusions (self, anyone paired with, manager, direct reports, already introduced).
     reports: dict[str, list[str]] = {}
-    for user in graph:
-        if not isinstance(user, tuple) and nodes[user].get("manager_id"):
-            reports.setdefault(str(nodes[user]["manager_id"]), []).append(user)
+    for user, person in info.items():
+        if person.manager_id:
+            reports.setdefault(person.manager_id, []).append(user)
     met: dict[str, set[str]] = {}
     for a, b in introduced:
         met.setdefault(a, set()).add(b)
-    for m, i in mentee_index.items():
-        blocked = {m, str(nodes[m].get("manager_id") or ""), *reports.get(m, ()), *met.get(m, ())}
-        blocked.update(n for n in graph.neighbors(m) if not isinstance(n, tuple))
-        for b in blocked:
-            j = cand_index.get(b)
-            if j is not None:
-                rows.append(i)
-                cols.append(j)
-    excluded = sp.csr_matrix(
-        (np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(len(mentees), len(candidates))
+    excluded = _pair_keys(
+        (
+            (i, j)
+            for m, i in mentee_index.items()
+            for b in {m, info[m].manager_id, *reports.get(m, ()), *met.get(m, ()), *partners.get(m, ())}
+            if (j := cand_index.get(b)) is not None
+        ),
+        width,
     )
     # Already suggested in this cohort: ranked after every fresh candidate who fits.
-    rows, cols = [], []
-    for m, earlier in (seen or {}).items():
-        i = mentee_index.get(m)
-        if i is None:
-            continue
-        for person in earlier:
-            j = cand_index.get(person)
-            if j is not None:
-                rows.append(i)
-                cols.append(j)
-    repeated = sp.csr_matrix(
-        (np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(len(mentees), len(candidates))
+    repeated = _pair_keys(
+        (
+            (i, j)
+            for m, earlier in (seen or {}).items()
+            if (i := mentee_index.get(m)) is not None
+            for person in earlier
+            if (j := cand_index.get(person)) is not None
+        ),
+        width,
     )
     # A shared past mentor (or mentee): mentee -> paired person -> candidate.
-    people_ids = [p.user_id for p in people_list]
-    person_index = {u: k for k, u in enumerate(people_ids)}
-    pr: list[int] = []
-    pc: list[int] = []
-    for a, b, data in graph.edges(data=True):
-        if data.get("kind") == "paired":
-            pr += [person_index[a], person_index[b]]
-            pc += [person_index[b], person_index[a]]
-    paired = sp.csr_matrix((np.ones(len(pr), dtype=np.float32), (pr, pc)), shape=(len(people_ids),) * 2)
-    shared_mentor = (
-        paired[[person_index[m] for m in mentees]] @ paired[[person_index[c] for c in candidates]].T
-    ).tocsr()
+    person_index = {u: k for k, u in enumerate(info)}
+    edges = [(person_index[a], person_index[b]) for a, others in partners.items() for b in others]
+    pr = np.array([a for a, _ in edges], dtype=np.int64)
+    pc = np.array([b for _, b in edges], dtype=np.int64)
+    paired = sp.csr_matrix((np.ones(len(pr), dtype=np.float32), (pr, pc)), shape=(len(info),) * 2)
+    shared_coo = (paired[[person_index[m] for m in mentees]] @ paired[[person_index[c] for c in candidates]].T).tocoo()
+    hit = shared_coo.data > 0
+    shared_mentor = np.unique(shared_coo.row[hit].astype(np.int64) * width + shared_coo.col[hit])
 
     rng = np.random.default_rng(seed)
-    k = min(shortlist, len(candidates))
-    triples_score: list[np.ndarray] = []
-    triples_mentee: list[np.ndarray] = []
-    triples_cand: list[np.ndarray] = []
+    k = min(shortlist, width)
+    alumni_cols = np.flatnonzero(cand_alumni)
+    blocks = np.arange(0, width, _BLOCK)
+    picked: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     for start in range(0, len(mentees), chunk):
         stop = min(start + chunk, len(mentees))
-        block = want[start:stop]
-        scores = (block @ offer_t).toarray()
-        qualifies = ((block > 0).astype(np.float32) @ covered).toarray() > 0
-        scores += OUTSIDE_DEPARTMENT_BONUS * (mentee_dept[start:stop, None] != cand_dept[None, :])
-        _mark(scores, shared_mentor[start:stop], add=SHARED_MENTOR_BONUS)
-        scores += 0.05 * cand_alumni[None, :]
-        scores += rng.random(scores.shape, dtype=np.float32) * 1e-3
-        scores[~qualifies] = UNFIT
-        _mark(scores, excluded[start:stop], value=UNFIT)
-        _mark(scores, repeated[start:stop], add=-REPEAT_PENALTY)
-        if k < len(candidates):
-            top = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+        # Dense chunk, the same operations in the same order and precision as always (scores agree to the last bit).
+        scores = (want[start:stop] @ offer_t).toarray()
+        fits = scores > 0  # covers at least one of the mentee's goal skills
+        np.add(
+            scores,
+            OUTSIDE_DEPARTMENT_BONUS,
+            out=scores,
+            where=mentee_dept[start:stop, None] != cand_dept[None, :],
+            dtype=np.float64,
+        )
+        _shift(scores, shared_mentor, start, stop, width, add=SHARED_MENTOR_BONUS)
+        scores[:, alumni_cols] = scores[:, alumni_cols] + np.float64(0.05)
+        jitter = rng.random(scores.shape, dtype=np.float32)
+        jitter *= 1e-3
+        scores += jitter
+        del jitter
+        np.copyto(scores, np.float32(UNFIT), where=~fits)
+        _shift(scores, excluded, start, stop, width, value=UNFIT)
+        _shift(scores, repeated, start, stop, width, add=-REPEAT_PENALTY)
+        # Each mentee's k best, ties to the candidate listed first. The k-th largest of the block maxima is a floor
+        # for the k-th best cell (k blocks each hold a cell at least that high), so only cells above it are sorted.
+        if k < len(blocks):
+            peaks = np.maximum.reduceat(scores, blocks, axis=1)
+            floor = np.partition(peaks, len(blocks) - k, axis=1)[:, len(blocks) - k]
+            rows, cols = np.nonzero((scores >= floor[:, None]) & (scores > UNFIT / 2))
         else:
-            top = np.tile(np.arange(len(candidates)), (stop - start, 1))
-        top_scores = np.take_along_axis(scores, top, axis=1)
-        keep = top_scores > UNFIT / 2  # fresh candidates (> 0) and repeats (about -REPEAT_PENALTY)
-        triples_score.append(top_scores[keep])
-        triples_mentee.append(np.broadcast_to(np.arange(start, stop)[:, None], top.shape)[keep])
-        triples_cand.append(top[keep])
-    all_scores = np.concatenate(triples_score)
-    all_mentees = np.concatenate(triples_mentee)
-    all_cands = np.concatenate(triples_cand)
-    order = np.argsort(-all_scores, kind="stable")
+            rows, cols = np.nonzero(scores > UNFIT / 2)
+        values = scores[rows, cols]
+        order = np.lexsort((cols, -values, rows))
+        rows, cols, values = rows[order], cols[order], values[order]
+        rank = np.arange(len(rows)) - np.searchsorted(rows, rows, side="left")
+        top = rank < k
+        picked.append(((rows[top] + start) * width + cols[top], values[top], rank[top]))
+    all_keys = np.concatenate([p[0] for p in picked])
+    all_scores = np.concatenate([p[1] for p in picked])
+    all_rank = np.concatenate([p[2] for p in picked])
+    order = np.lexsort((all_keys, -all_scores))  # best first; exact ties by mentee, then candidate
+    all_keys, all_scores, all_rank = all_keys[order], all_scores[order], all_rank[order]
+    all_rows, all_cols = np.divmod(all_keys, width)
 
+    # Greedy by score under the caps. Each mentee starts with a short list; a mentee left short while its list
+    # was cut gets its whole list and the greedy runs again. Entries past a filled mentee's short list come after
+    # its last pick, so they would have been skipped anyway: the result is the greedy over the whole lists.
     cap = max(min_cap, math.ceil(share * len(mentees)))
-    load = np.zeros(len(candidates), dtype=np.int64)
-    given = np.zeros(len(mentees), dtype=np.int64)
-    chosen: list[tuple[int, int, float]] = []
-    for idx in order.tolist():
-        i, j = int(all_mentees[idx]), int(all_cands[idx])
-        if given[i] >= per_mentee or load[j] >= cap:
-            continue
-        given[i] += 1
-        load[j] += 1
-        score = float(all_scores[idx])
-        chosen.append((i, j, score + REPEAT_PENALTY if score < 0 else score))
+    listed = np.bincount(all_rows, minlength=len(mentees))
+    limit = np.full(len(mentees), min(k, max(2 * per_mentee, 8)), dtype=np.int64)
+    while True:
+        use = np.flatnonzero(all_rank < limit[all_rows])
+        load = [0] * width
+        given = [0] * len(mentees)
+        chosen_idx: list[int] = []
+        for n, i, j in zip(use.tolist(), all_rows[use].tolist(), all_cols[use].tolist(), strict=True):
+            if given[i] >= per_mentee or load[j] >= cap:
+                continue
+            given[i] += 1
+            load[j] += 1
+            chosen_idx.append(n)
+        short = (np.asarray(given) < per_mentee) & (listed > limit) & (limit < k)
+        if not short.any():
+            break
+        limit[short] = k
+    chosen = np.asarray(chosen_idx, dtype=np.int64)
+    chosen_keys = all_keys[chosen]
+    chosen_scores = all_scores[chosen]
+    shares_mentor = _member(chosen_keys, shared_mentor).tolist()
+    rows_, cols_ = np.divmod(chosen_keys, width)
 
-    wanted_sets = {m: {s for _, s in _skill_edges(graph, m, "want")} for m in mentees}
-    for i, j, score in chosen:
+    wanted_sets = {m: set(info[m].want) for m in mentees}
+    for i, j, score, shared_past in zip(
+        rows_.tolist(), cols_.tolist(), chosen_scores.tolist(), shares_mentor, strict=True
+    ):
         mentee, candidate = mentees[i], candidates[j]
-        mine = wanted_sets[mentee]
-        theirs = {s for _, s in _skill_edges(graph, candidate, "offer")}
-        shared = tuple(sorted(mine & theirs))
+        theirs, mine = info[candidate], info[mentee]
+        shared = tuple(sorted(wanted_sets[mentee] & theirs.offer.keys()))
         bits = []
         if shared:
             bits.append("knows " + ", ".join(shared[:3]))
-        if nodes[candidate]["department"] and nodes[candidate]["department"] != nodes[mentee]["department"]:
-            bits.append(f"works in {nodes[candidate]['department']}")
-        if nodes[candidate]["alumni"]:
+        if theirs.department and theirs.department != mine.department:
+            bits.append(f"works in {theirs.department}")
+        if theirs.alumni:
             bits.append("program alumni")
-        if shared_mentor[i, j] > 0:
+        if shared_past:
             bits.append("shares a past mentor or mentee with you")
+        score = score + REPEAT_PENALTY if score < 0 else score
         result[mentee].append(PersonSuggestion(candidate, round(score, 4), shared, "; ".join(bits)))
     earlier = seen or {}
     for mentee in result:  # fresh people first, then by score
         result[mentee].sort(key=lambda s: (s.user_id in earlier.get(mentee, ()), -s.score))
     return result
-
-
-def _mark(scores: np.ndarray, entries: sp.csr_matrix, *, value: float | None = None, add: float = 0.0) -> None:
-    """Set (``value``) or shift (``add``) the dense chunk's cells that a sparse 0/1 chunk marks, in place."""
-    coo = entries.tocoo()
-    hit = coo.data > 0
-    rows, cols = coo.row[hit], coo.col[hit]
-    if value is not None:
-        scores[rows, cols] = value
-    else:
-        scores[rows, cols] += add  # each cell once (fancy indexing does not accumulate duplicates)
-
-
-def _biadjacency(graph: nx.Graph, rows: Sequence[str], columns: Sequence[Any], weight: str) -> sp.csr_matrix:
-    """Sparse rows x columns matrix of an edge attribute (like ``nx.bipartite.biadjacency_matrix``, without
-    its failure when no edge qualifies, and dropping zero weights)."""
-    row_index = {r: i for i, r in enumerate(rows)}
-    col_index = {c: j for j, c in enumerate(columns)}
-    r: list[int] = []
-    c: list[int] = []
-    v: list[float] = []
-    for u, w, data in graph.edges(rows, data=True):
-        value = data.get(weight, 0.0)
-        if value and u in row_index and w in col_index:
-            r.append(row_index[u])
-            c.append(col_index[w])
-            v.append(value)
-    return sp.csr_matrix((np.asarray(v, dtype=np.float32), (r, c)), shape=(len(rows), len(columns)))
-
-
-def _skill_edges(graph: nx.Graph, user: str, weight: str) -> Iterable[tuple[float, str]]:
-    for _, skill, data in graph.edges(user, data=True):
-        if isinstance(skill, tuple) and data.get(weight, 0.0) > 0:
-            yield data[weight], skill[1]
 
 
 def suggestion_load(plan: Mapping[str, Sequence[PersonSuggestion]]) -> dict[str, int]:
