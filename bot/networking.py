@@ -173,7 +173,7 @@ def plan_people_to_meet(
     share: float = DEFAULT_SHARE,
     min_cap: int = MIN_CAP,
     shortlist: int = 60,
-    chunk: int = 2048,
+    chunk: int = 256,
     seed: int = 0,
 ) -> dict[str, list[PersonSuggestion]]:
     """Suggest up to ``per_mentee`` people to every active mentee.
@@ -271,72 +271,95 @@ def plan_people_to_meet(
 
     rng = np.random.default_rng(seed)
     k = min(shortlist, width)
+    k_short = min(k, max(2 * per_mentee, 8))
     alumni_cols = np.flatnonzero(cand_alumni)
+    dept_bonus = OUTSIDE_DEPARTMENT_BONUS * (np.arange(len(departments))[:, None] != cand_dept[None, :])
     blocks = np.arange(0, width, _BLOCK)
-    picked: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    rows_in_chunk = min(chunk, len(mentees))
+    scores_buffer = np.empty(rows_in_chunk * width, dtype=np.float32)  # reused: no page faults per chunk
+    jitter_buffer = np.empty((rows_in_chunk, width), dtype=np.float32)
+    kept: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     for start in range(0, len(mentees), chunk):
         stop = min(start + chunk, len(mentees))
-        # Dense chunk, the same operations in the same order and precision as always (scores agree to the last bit).
-        scores = (want[start:stop] @ offer_t).toarray()
-        fits = scores > 0  # covers at least one of the mentee's goal skills
-        np.add(
-            scores,
-            OUTSIDE_DEPARTMENT_BONUS,
-            out=scores,
-            where=mentee_dept[start:stop, None] != cand_dept[None, :],
-            dtype=np.float64,
-        )
+        size = stop - start
+        # Every cell gets the same operations in the same order and precision as ever (scores agree to the last
+        # bit); cells covering none of the mentee's goal skills start at UNFIT instead of 0 and are never picked.
+        product = (want[start:stop] @ offer_t).tocsr()
+        at = np.repeat(np.arange(0, size * width, width, dtype=np.int64), np.diff(product.indptr))
+        at += product.indices
+        scores = scores_buffer[: size * width]
+        scores.fill(UNFIT)
+        scores[at] = product.data
+        del product, at
+        scores = scores.reshape(size, width)
+        for row, dept in zip(scores, mentee_dept[start:stop].tolist(), strict=True):
+            np.add(row, dept_bonus[dept], out=row)
         _shift(scores, shared_mentor, start, stop, width, add=SHARED_MENTOR_BONUS)
         scores[:, alumni_cols] = scores[:, alumni_cols] + np.float64(0.05)
-        jitter = rng.random(scores.shape, dtype=np.float32)
+        jitter = jitter_buffer[:size]
+        rng.random(out=jitter, dtype=np.float32)  # drawn for every cell, picked or not: the same stream as ever
         jitter *= 1e-3
         scores += jitter
-        del jitter
-        np.copyto(scores, np.float32(UNFIT), where=~fits)
         _shift(scores, excluded, start, stop, width, value=UNFIT)
         _shift(scores, repeated, start, stop, width, add=-REPEAT_PENALTY)
-        # Each mentee's k best, ties to the candidate listed first. The k-th largest of the block maxima is a floor
-        # for the k-th best cell (k blocks each hold a cell at least that high), so only cells above it are sorted.
-        if k < len(blocks):
+        # Only cells that can be among a mentee's k best are kept. The k-th largest of the block maxima is a floor
+        # for the k-th best cell (k blocks each hold a cell at least that high); the same with k_short marks the
+        # short list the greedy starts from.
+        floor_full = np.full(size, UNFIT / 2, dtype=np.float32)
+        floor_short = floor_full.copy()
+        if k_short < len(blocks):
             peaks = np.maximum.reduceat(scores, blocks, axis=1)
-            floor = np.partition(peaks, len(blocks) - k, axis=1)[:, len(blocks) - k]
-            rows, cols = np.nonzero((scores >= floor[:, None]) & (scores > UNFIT / 2))
-        else:
-            rows, cols = np.nonzero(scores > UNFIT / 2)
+            nth = sorted({len(blocks) - k_short, max(len(blocks) - k, 0)})
+            peaks.partition(nth, axis=1)
+            np.maximum(floor_short, peaks[:, len(blocks) - k_short], out=floor_short)
+            if k < len(blocks):
+                np.maximum(floor_full, peaks[:, len(blocks) - k], out=floor_full)
+        rows, cols = np.nonzero(scores >= floor_full[:, None])  # by mentee, then candidate
         values = scores[rows, cols]
-        order = np.lexsort((cols, -values, rows))
-        rows, cols, values = rows[order], cols[order], values[order]
-        rank = np.arange(len(rows)) - np.searchsorted(rows, rows, side="left")
-        top = rank < k
-        picked.append(((rows[top] + start) * width + cols[top], values[top], rank[top]))
-    all_keys = np.concatenate([p[0] for p in picked])
-    all_scores = np.concatenate([p[1] for p in picked])
-    all_rank = np.concatenate([p[2] for p in picked])
-    order = np.lexsort((all_keys, -all_scores))  # best first; exact ties by mentee, then candidate
-    all_keys, all_scores, all_rank = all_keys[order], all_scores[order], all_rank[order]
-    all_rows, all_cols = np.divmod(all_keys, width)
+        kept.append(((rows + start) * width + cols, values, values >= floor_short[rows]))
+    del scores_buffer, jitter_buffer
+    all_keys = np.concatenate([p[0] for p in kept])
+    all_scores = np.concatenate([p[1] for p in kept])
+    listed = np.concatenate([p[2] for p in kept])
+    all_rows = all_keys // width
+    cells = np.bincount(all_rows, minlength=len(mentees))
+    in_short = np.bincount(all_rows, weights=listed, minlength=len(mentees)).astype(np.int64)
+    # a mentee's list is whole when it holds its k best: all its kept cells, if they are at most k
+    whole = (in_short == cells) & (cells <= k)
 
-    # Greedy by score under the caps. Each mentee starts with a short list; a mentee left short while its list
-    # was cut gets its whole list and the greedy runs again. Entries past a filled mentee's short list come after
-    # its last pick, so they would have been skipped anyway: the result is the greedy over the whole lists.
+    def cut_to_k(mentee_rows: np.ndarray) -> None:
+        """Give these mentees exactly their k best (best first, ties to the candidate listed first)."""
+        take = np.flatnonzero(mentee_rows[all_rows])
+        take = take[np.lexsort((-all_scores[take], all_rows[take]))]  # stable: candidates stay in list order
+        rank = np.arange(len(take)) - np.searchsorted(all_rows[take], all_rows[take], side="left")
+        listed[take] = rank < k
+        whole[mentee_rows] = True
+
+    oversize = in_short > k
+    if oversize.any():
+        cut_to_k(oversize)
+
+    # Greedy by score under the caps over the short lists. A mentee left short while its list was not whole gets
+    # its k best and the greedy runs again. Cells past a filled mentee's short list come after its last pick, so
+    # they would have been skipped anyway: the result is the greedy over every mentee's k best.
     cap = max(min_cap, math.ceil(share * len(mentees)))
-    listed = np.bincount(all_rows, minlength=len(mentees))
-    limit = np.full(len(mentees), min(k, max(2 * per_mentee, 8)), dtype=np.int64)
     while True:
-        use = np.flatnonzero(all_rank < limit[all_rows])
+        use = np.flatnonzero(listed)
+        use = use[np.lexsort((all_keys[use], -all_scores[use]))]  # best first; exact ties by mentee, then candidate
         load = [0] * width
         given = [0] * len(mentees)
         chosen_idx: list[int] = []
-        for n, i, j in zip(use.tolist(), all_rows[use].tolist(), all_cols[use].tolist(), strict=True):
+        use_rows, use_cols = np.divmod(all_keys[use], width)
+        for n, i, j in zip(use.tolist(), use_rows.tolist(), use_cols.tolist(), strict=True):
             if given[i] >= per_mentee or load[j] >= cap:
                 continue
             given[i] += 1
             load[j] += 1
             chosen_idx.append(n)
-        short = (np.asarray(given) < per_mentee) & (listed > limit) & (limit < k)
+        short = (np.asarray(given) < per_mentee) & ~whole
         if not short.any():
             break
-        limit[short] = k
+        cut_to_k(short)
     chosen = np.asarray(chosen_idx, dtype=np.int64)
     chosen_keys = all_keys[chosen]
     chosen_scores = all_scores[chosen]
