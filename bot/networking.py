@@ -110,8 +110,14 @@ class _Person:
     alumni: bool
 
 
-def _person(p: Profile, *, is_alumnus: bool, taxonomy: Taxonomy) -> _Person:
-    want = {s: w for s, w in goal_skills(p, taxonomy).items() if w} if p.is_mentee else {}
+def _person(
+    p: Profile, *, is_alumnus: bool, taxonomy: Taxonomy, goals: dict[tuple[str, ...], dict[str, float]]
+) -> _Person:
+    want: dict[str, float] = {}
+    if p.is_mentee:  # ``goal_skills``, its career-goal part computed once per set of goals
+        if (behind := goals.get(p.career_goals)) is None:
+            behind = goals[p.career_goals] = goal_skills(Profile(user_id="", career_goals=p.career_goals), taxonomy)
+        want = {**behind, **dict.fromkeys(p.skills_wanted, 1.0)}
     offer = dict.fromkeys(p.skills_offered, 1.0)
     if is_alumnus:
         for skill in p.skills_wanted:
@@ -197,7 +203,10 @@ def plan_people_to_meet(
     """
     taxonomy = taxonomy or default_taxonomy()
     alumni_set, opted = set(alumni), set(opted_out)
-    info = {p.user_id: _person(p, is_alumnus=p.user_id in alumni_set, taxonomy=taxonomy) for p in people_list}
+    goals: dict[tuple[str, ...], dict[str, float]] = {}
+    info = {
+        p.user_id: _person(p, is_alumnus=p.user_id in alumni_set, taxonomy=taxonomy, goals=goals) for p in people_list
+    }
     mentees = [p.user_id for p in people_list if p.status == Status.ACTIVE and p.is_mentee]
     candidates = [
         p.user_id
@@ -273,10 +282,12 @@ def plan_people_to_meet(
     k = min(shortlist, width)
     k_short = min(k, max(2 * per_mentee, 8))
     alumni_cols = np.flatnonzero(cand_alumni)
-    dept_bonus = OUTSIDE_DEPARTMENT_BONUS * (np.arange(len(departments))[:, None] != cand_dept[None, :])
-    blocks = np.arange(0, width, _BLOCK)
+    blocks = -(-width // _BLOCK)
+    padded = blocks * _BLOCK  # whole blocks; the padding columns stay UNFIT
+    dept_bonus = np.zeros((len(departments), padded))
+    dept_bonus[:, :width] = OUTSIDE_DEPARTMENT_BONUS * (np.arange(len(departments))[:, None] != cand_dept[None, :])
     rows_in_chunk = min(chunk, len(mentees))
-    scores_buffer = np.empty(rows_in_chunk * width, dtype=np.float32)  # reused: no page faults per chunk
+    scores_buffer = np.empty(rows_in_chunk * padded, dtype=np.float32)  # reused: no page faults per chunk
     jitter_buffer = np.empty((rows_in_chunk, width), dtype=np.float32)
     kept: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     for start in range(0, len(mentees), chunk):
@@ -285,13 +296,13 @@ def plan_people_to_meet(
         # Every cell gets the same operations in the same order and precision as ever (scores agree to the last
         # bit); cells covering none of the mentee's goal skills start at UNFIT instead of 0 and are never picked.
         product = (want[start:stop] @ offer_t).tocsr()
-        at = np.repeat(np.arange(0, size * width, width, dtype=np.int64), np.diff(product.indptr))
+        at = np.repeat(np.arange(0, size * padded, padded, dtype=np.int64), np.diff(product.indptr))
         at += product.indices
-        scores = scores_buffer[: size * width]
-        scores.fill(UNFIT)
-        scores[at] = product.data
+        flat = scores_buffer[: size * padded]
+        flat.fill(UNFIT)
+        flat[at] = product.data
         del product, at
-        scores = scores.reshape(size, width)
+        scores = flat.reshape(size, padded)
         for row, dept in zip(scores, mentee_dept[start:stop].tolist(), strict=True):
             np.add(row, dept_bonus[dept], out=row)
         _shift(scores, shared_mentor, start, stop, width, add=SHARED_MENTOR_BONUS)
@@ -299,23 +310,28 @@ def plan_people_to_meet(
         jitter = jitter_buffer[:size]
         rng.random(out=jitter, dtype=np.float32)  # drawn for every cell, picked or not: the same stream as ever
         jitter *= 1e-3
-        scores += jitter
+        scores[:, :width] += jitter
         _shift(scores, excluded, start, stop, width, value=UNFIT)
         _shift(scores, repeated, start, stop, width, add=-REPEAT_PENALTY)
         # Only cells that can be among a mentee's k best are kept. The k-th largest of the block maxima is a floor
-        # for the k-th best cell (k blocks each hold a cell at least that high); the same with k_short marks the
-        # short list the greedy starts from.
+        # for the k-th best cell (k blocks each hold a cell at least that high), and only blocks reaching it are
+        # read; the same with k_short marks the short list the greedy starts from.
+        by_block = flat.reshape(size, blocks, _BLOCK)
+        peaks = by_block.max(axis=2)
         floor_full = np.full(size, UNFIT / 2, dtype=np.float32)
         floor_short = floor_full.copy()
-        if k_short < len(blocks):
-            peaks = np.maximum.reduceat(scores, blocks, axis=1)
-            nth = sorted({len(blocks) - k_short, max(len(blocks) - k, 0)})
-            peaks.partition(nth, axis=1)
-            np.maximum(floor_short, peaks[:, len(blocks) - k_short], out=floor_short)
-            if k < len(blocks):
-                np.maximum(floor_full, peaks[:, len(blocks) - k], out=floor_full)
-        rows, cols = np.nonzero(scores >= floor_full[:, None])  # by mentee, then candidate
-        values = scores[rows, cols]
+        if k_short < blocks:
+            nth = sorted({blocks - k_short, max(blocks - k, 0)})
+            ranked = np.partition(peaks, nth, axis=1)
+            np.maximum(floor_short, ranked[:, blocks - k_short], out=floor_short)
+            if k < blocks:
+                np.maximum(floor_full, ranked[:, blocks - k], out=floor_full)
+        hot_rows, hot_blocks = np.nonzero(peaks >= floor_full[:, None])
+        cells = by_block[hot_rows, hot_blocks]
+        at_row, at_cell = np.nonzero(cells >= floor_full[hot_rows, None])  # by mentee, then candidate
+        rows = hot_rows[at_row]
+        cols = hot_blocks[at_row] * _BLOCK + at_cell
+        values = cells[at_row, at_cell]
         kept.append(((rows + start) * width + cols, values, values >= floor_short[rows]))
     del scores_buffer, jitter_buffer
     all_keys = np.concatenate([p[0] for p in kept])
@@ -366,27 +382,28 @@ def plan_people_to_meet(
     shares_mentor = _member(chosen_keys, shared_mentor).tolist()
     rows_, cols_ = np.divmod(chosen_keys, width)
 
-    wanted_sets = {m: set(info[m].want) for m in mentees}
+    wanted = [set(info[m].want) for m in mentees]
+    offers = [info[c].offer for c in candidates]
     for i, j, score, shared_past in zip(
         rows_.tolist(), cols_.tolist(), chosen_scores.tolist(), shares_mentor, strict=True
     ):
-        mentee, candidate = mentees[i], candidates[j]
-        theirs, mine = info[candidate], info[mentee]
-        shared = tuple(sorted(wanted_sets[mentee] & theirs.offer.keys()))
+        mentee, theirs = mentees[i], info[candidates[j]]
+        shared = tuple(sorted(wanted[i].intersection(offers[j])))
         bits = []
         if shared:
             bits.append("knows " + ", ".join(shared[:3]))
-        if theirs.department and theirs.department != mine.department:
+        if theirs.department and theirs.department != info[mentee].department:
             bits.append(f"works in {theirs.department}")
         if theirs.alumni:
             bits.append("program alumni")
         if shared_past:
             bits.append("shares a past mentor or mentee with you")
         score = score + REPEAT_PENALTY if score < 0 else score
-        result[mentee].append(PersonSuggestion(candidate, round(score, 4), shared, "; ".join(bits)))
+        result[mentee].append(PersonSuggestion(candidates[j], round(score, 4), shared, "; ".join(bits)))
     earlier = seen or {}
-    for mentee in result:  # fresh people first, then by score
-        result[mentee].sort(key=lambda s: (s.user_id in earlier.get(mentee, ()), -s.score))
+    for mentee, suggestions in result.items():  # fresh people first, then by score (the greedy's order already)
+        if earlier.get(mentee):
+            suggestions.sort(key=lambda s, before=earlier[mentee]: (s.user_id in before, -s.score))
     return result
 
 

@@ -16,7 +16,7 @@ from tests.people_reference import reference_plan_people_to_meet
 
 def _workspace(seed: int) -> tuple[list[Profile], dict]:
     rng = random.Random(seed)
-    people = generate_people(400, seed=seed)
+    people = generate_people(400, seed=seed, mentor_share=0.15 + 0.15 * seed)  # 60 to 240 candidates
     ids = [p.user_id for p in people]
     people = [
         replace(
