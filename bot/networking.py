@@ -8,13 +8,15 @@ per-person cap, so the same few people are not suggested to everyone.
 
 from __future__ import annotations
 
+import functools
+import gc
 import logging
 import math
 import re
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import numpy as np
 import scipy.sparse as sp
@@ -37,6 +39,8 @@ if TYPE_CHECKING:
     from bot.services import Services
 
 log = logging.getLogger(__name__)
+P = ParamSpec("P")
+R = TypeVar("R")
 
 MAX_PENDING_INTROS = 3
 INTRO_TTL = timedelta(days=7)
@@ -166,6 +170,24 @@ def _shift(
         scores[rows - start, cols] += add  # each cell once (keys are unique)
 
 
+def _gc_paused(func: Callable[P, R]) -> Callable[P, R]:
+    """Run ``func`` with the cyclic garbage collector paused: planning allocates some 100,000 small objects that form
+    no cycles, and full collections triggered by them would scan the whole process each time."""
+
+    @functools.wraps(func)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return func(*args, **kwargs)
+        finally:
+            if was_enabled:
+                gc.enable()
+
+    return run
+
+
+@_gc_paused
 def plan_people_to_meet(
     people_list: Sequence[Profile],
     *,
@@ -317,7 +339,9 @@ def plan_people_to_meet(
         # for the k-th best cell (k blocks each hold a cell at least that high), and only blocks reaching it are
         # read; the same with k_short marks the short list the greedy starts from.
         by_block = flat.reshape(size, blocks, _BLOCK)
-        peaks = by_block.max(axis=2)
+        peaks = by_block[:, :, 0].copy()
+        for offset in range(1, _BLOCK):  # across blocks, one column at a time: much faster than max(axis=2)
+            np.maximum(peaks, by_block[:, :, offset], out=peaks)
         floor_full = np.full(size, UNFIT / 2, dtype=np.float32)
         floor_short = floor_full.copy()
         if k_short < blocks:
