@@ -523,14 +523,14 @@ def people_to_meet(
             or row.suggested_user_id == manager
         )
     ]
-    others = people.load_profiles(
+    others = participants.status_and_manager(
         session=session, team_id=team_id, user_ids={row.suggested_user_id for row in candidates}
     )
     result = []
     for row in candidates:
         other = row.suggested_user_id
-        other_saved = others.get(other)
-        if other_saved is None or other_saved[1].manager_id == user_id or other_saved[1].status != Status.ACTIVE:
+        found = others.get(other)
+        if found is None or found[1] == user_id or found[0] != Status.ACTIVE:
             continue
         result.append(PersonSuggestion(other, row.score, tuple(row.shared_skills or ()), row.reason))
     return result
@@ -986,8 +986,7 @@ def home_blocks(
     saved = saved or people.load_profile(session=session, team_id=team_id, user_id=user_id)
     if saved is None:
         return []
-    pref = store.get_pref(session=session, team_id=team_id, user_id=user_id)
-    suggest_me = pref.suggest_me if pref is not None else True
+    suggest_me = store.suggest_me(session=session, team_id=team_id, user_id=user_id)
     profile = saved[1]
     suggestions: list[PersonSuggestion] = []
     if profile.is_mentee and profile.status == Status.ACTIVE:
