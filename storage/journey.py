@@ -25,7 +25,7 @@ _OPEN_PAIRS_OF = (
     select(Pair)
     .where(
         Pair.team_id == bindparam("team_id"),
-        col(Pair.status).in_(OPEN_STATUSES),
+        or_(*(Pair.status == status for status in OPEN_STATUSES)),  # not IN (...): that is re-rendered every time
         or_(Pair.mentee_user_id == bindparam("user_id"), Pair.mentor_user_id == bindparam("user_id")),
     )
     .order_by(col(Pair.id))

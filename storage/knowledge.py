@@ -391,7 +391,9 @@ _LISTED_BY_ID_OR_KEY = select(DoNotPair.user_id).where(
 def listed_by(*, session: Session, team_id: str, other_id: str, other_key: str) -> set[str]:
     """Whose confidential do-not-pair lists name a person (by id or by keyed hash)."""
     query = _LISTED_BY_ID_OR_KEY if other_key else _LISTED_BY_ID
-    params = {"team_id": team_id, "other_id": other_id, "other_key": other_key}
+    params = {"team_id": team_id, "other_id": other_id}
+    if other_key:
+        params["other_key"] = other_key
     return {user_id for (user_id,) in session.connection().execute(query, params)}
 
 
@@ -567,17 +569,23 @@ def replace_people_suggestions(
 
 
 _SUGGESTIONS_FOR = (
-    select(PeopleSuggestion)
+    select(
+        PeopleSuggestion.suggested_user_id,
+        PeopleSuggestion.score,
+        PeopleSuggestion.shared_skills,
+        PeopleSuggestion.reason,
+    )
     .where(PeopleSuggestion.team_id == bindparam("team_id"), PeopleSuggestion.mentee_user_id == bindparam("mentee"))
     .order_by(PeopleSuggestion.rank)
 )
 _LAST_REFRESH = select(func.max(PeopleSuggestion.computed_at)).where(PeopleSuggestion.team_id == bindparam("team_id"))
 
 
-def people_suggestions_for(*, session: Session, team_id: str, mentee_user_id: str) -> list[PeopleSuggestion]:
-    """The stored suggestions of one mentee, in rank order."""
+def people_suggestions_for(*, session: Session, team_id: str, mentee_user_id: str) -> list[Any]:
+    """The stored suggestions of one mentee, in rank order: rows of ``suggested_user_id``, ``score``,
+    ``shared_skills`` and ``reason`` (read on every App Home render, so not as ORM objects)."""
     params = {"team_id": team_id, "mentee": mentee_user_id}
-    return list(session.exec(_SUGGESTIONS_FOR, params=params).all())  # type: ignore[call-overload]
+    return list(session.connection().execute(_SUGGESTIONS_FOR, params))
 
 
 def last_people_refresh(*, session: Session, team_id: str) -> datetime | None:
@@ -592,26 +600,32 @@ def last_people_refresh(*, session: Session, team_id: str) -> datetime | None:
 INTRODUCED_STATUSES = (IntroStatus.PENDING, IntroStatus.ACCEPTED, IntroStatus.DECLINED)
 
 
+_INTRODUCED = select(Introduction.requester_id, Introduction.partner_id, Introduction.target_id).where(
+    Introduction.team_id == bindparam("team_id"),
+    or_(*(Introduction.status == status for status in INTRODUCED_STATUSES)),  # IN (...) is re-rendered every time
+)
+_INTRODUCED_WITH = _INTRODUCED.where(
+    or_(
+        Introduction.requester_id == bindparam("user_id"),
+        Introduction.partner_id == bindparam("user_id"),
+        Introduction.target_id == bindparam("user_id"),
+    )
+)
+
+
 def introduced_pairs(*, session: Session, team_id: str, user_id: str | None = None) -> set[tuple[str, str]]:
     """(person, person they were introduced to) for the workspace's introductions, both ways round.
 
     The requester's partner, who joins the introduction, counts as introduced too. With ``user_id``: only the
     introductions that person was part of.
     """
-    query = select(Introduction.requester_id, Introduction.partner_id, Introduction.target_id).where(
-        Introduction.team_id == team_id,
-        Introduction.status.in_(INTRODUCED_STATUSES),  # type: ignore[attr-defined]
+    query, params = (
+        (_INTRODUCED, {"team_id": team_id})
+        if user_id is None
+        else (_INTRODUCED_WITH, {"team_id": team_id, "user_id": user_id})
     )
-    if user_id is not None:
-        query = query.where(
-            or_(
-                Introduction.requester_id == user_id,
-                Introduction.partner_id == user_id,
-                Introduction.target_id == user_id,
-            )
-        )
     out: set[tuple[str, str]] = set()
-    for requester, partner, target in session.exec(query).all():
+    for requester, partner, target in session.connection().execute(query, params):
         for person in (requester, partner):
             if person and person != target:
                 out.update({(person, target), (target, person)})

@@ -7,7 +7,7 @@ from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func
+from sqlalchemy import bindparam, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -36,11 +36,14 @@ PROFILE_FIELDS = (
 )
 
 
+_GET_PARTICIPANT = select(Participant).where(
+    Participant.team_id == bindparam("team_id"), Participant.user_id == bindparam("user_id")
+)
+
+
 def get_participant(*, session: Session, team_id: str, user_id: str) -> Participant | None:
     """The participant row for a Slack user in a workspace, if they signed up."""
-    return session.exec(
-        select(Participant).where(Participant.team_id == team_id, Participant.user_id == user_id)
-    ).first()
+    return session.exec(_GET_PARTICIPANT, params={"team_id": team_id, "user_id": user_id}).first()  # type: ignore[call-overload]
 
 
 def get_profile(*, session: Session, participant_id: int) -> Profile | None:
@@ -204,19 +207,29 @@ def set_identity(
     return True
 
 
+_SET_STATUS = (
+    update(Participant)
+    .where(col(Participant.team_id) == bindparam("b_team_id"), col(Participant.user_id) == bindparam("b_user_id"))
+    .values(status=bindparam("b_status"), paused_until=bindparam("b_paused_until"), updated_at=bindparam("b_now"))
+    .returning(col(Participant.id))
+)
+
+
 def set_status(
     *, session: Session, team_id: str, user_id: str, status: str, paused_until: datetime | None = None
-) -> Participant | None:
-    """Set a participant's status (active | paused | departed); None when they never signed up."""
-    participant = get_participant(session=session, team_id=team_id, user_id=user_id)
-    if participant is None:
-        return None
-    participant.status = status
-    participant.paused_until = paused_until if status == ParticipantStatus.PAUSED else None
-    participant.updated_at = utcnow()
-    session.add(participant)
+) -> bool:
+    """Set a participant's status (active | paused | departed) in one statement; commits. False when they never
+    signed up. (A participant object already loaded in ``session`` is not refreshed.)"""
+    params = {
+        "b_team_id": team_id,
+        "b_user_id": user_id,
+        "b_status": str(status),
+        "b_paused_until": paused_until if status == ParticipantStatus.PAUSED else None,
+        "b_now": utcnow(),
+    }
+    found = session.connection().execute(_SET_STATUS, params).first()
     session.commit()
-    return participant
+    return found is not None
 
 
 def delete_person(
