@@ -108,7 +108,7 @@ def main() -> None:
 
     load_avg = os.getloadavg()[0]
     print(
-        f"people_to_meet people={len(people):,} first_month={total:.2f}s (cpu {total_cpu:.2f}s) "
+        f"SUMMARY people_to_meet people={len(people):,} first_month={total:.2f}s (cpu {total_cpu:.2f}s) "
         f"rotation={rotated:.2f}s (cpu {rotated_cpu:.2f}s) repeats={repeats} introduced_again={intro_hits} "
         f"load_avg={load_avg:.2f} target<2s: {'OK' if max(total, rotated) < 2 else 'MISSED'}"
     )
