@@ -1,9 +1,9 @@
 """Networking: warm introductions, "people to meet", opt-outs and the alumni pool.
 
-``plan_people_to_meet`` is pure and vectorised: a networkx graph of people, skills and past pairings
-is turned into sparse matrices (``biadjacency_matrix``); one sparse product per chunk of mentees scores
-every candidate; a greedy pass over the best candidates of every mentee assigns suggestions under a
-per-person cap, so the same few people are not suggested to everyone.
+``plan_people_to_meet`` is pure and vectorised: the people's wanted and offered skills become sparse matrices;
+one sparse product per chunk of mentees scores every candidate; each mentee's best candidates are found from
+block maxima; a greedy pass over them assigns suggestions under a per-person cap, so the same few people are not
+suggested to everyone.
 """
 
 from __future__ import annotations
