@@ -7,13 +7,16 @@ Every mentee already has a mentor (a pairing edge), 5% of mentors opted out and 
 alumni. Times the whole of ``plan_people_to_meet`` (graph build, sparse scoring in chunks, greedy
 capped assignment, reasons) and reports per-mentee time, coverage and the load spread. Then times the
 next month: everyone's first-month suggestions as already seen (they must rotate) and one accepted
-introduction per ten mentees (never suggested), and counts repeats.
+introduction per ten mentees (never suggested), and counts repeats. The last line sums it up against the
+target of issue 14 (people to meet for 20,000 people, with rotation, under 2 s); wall and CPU times are
+absolute figures, noisy on a shared machine.
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import os
 import random
 import resource
 import sys
@@ -55,9 +58,9 @@ def main() -> None:
     opted_out = set(rng.sample(mentors, len(mentors) // 20))
     alumni = set(rng.sample([p.user_id for p in people], len(people) // 50))
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     plan = plan_people_to_meet(people, pairings=pairings, alumni=alumni, opted_out=opted_out, taxonomy=taxonomy)
-    total = time.perf_counter() - started
+    total, total_cpu = time.perf_counter() - started, time.process_time() - cpu
 
     load = suggestion_load(plan)
     cap = max(MIN_CAP, math.ceil(DEFAULT_SHARE * len(plan)))
@@ -77,11 +80,11 @@ def main() -> None:
         f"load: {len(load):,} people suggested, max {max(load.values(), default=0)} mentees each "
         f"(cap {cap} = ceil({DEFAULT_SHARE} x {len(plan):,})), mean {sum(load.values()) / max(1, len(load)):.1f}"
     )
-    print(f"peak memory: {peak:.0f} MiB; target < 10 s: {'OK' if total < 10 else 'MISSED'}")
+    print(f"peak memory: {peak:.0f} MiB")
 
     seen = {mentee: {s.user_id for s in suggestions} for mentee, suggestions in plan.items()}
     introduced = [(m, rng.choice(mentors)) for m in mentees[::10]]
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     month2 = plan_people_to_meet(
         people,
         pairings=pairings,
@@ -92,7 +95,7 @@ def main() -> None:
         taxonomy=taxonomy,
         seed=1,
     )
-    rotated = time.perf_counter() - started
+    rotated, rotated_cpu = time.perf_counter() - started, time.process_time() - cpu
     repeats = sum(1 for m, v in month2.items() for s in v if s.user_id in seen.get(m, ()))
     met = set(introduced)
     intro_hits = sum(1 for m, v in month2.items() for s in v if (m, s.user_id) in met)
@@ -101,6 +104,13 @@ def main() -> None:
         f"next month (rotation): total {rotated:.2f} s; {given:,} suggestions, {repeats:,} repeats "
         f"({100 * repeats / max(1, given):.2f}%: no fresh candidate left under the cap), "
         f"{intro_hits} to people already introduced"
+    )
+
+    load_avg = os.getloadavg()[0]
+    print(
+        f"SUMMARY people_to_meet people={len(people):,} first_month={total:.2f}s (cpu {total_cpu:.2f}s) "
+        f"rotation={rotated:.2f}s (cpu {rotated_cpu:.2f}s) repeats={repeats} introduced_again={intro_hits} "
+        f"load_avg={load_avg:.2f} target<2s: {'OK' if max(total, rotated) < 2 else 'MISSED'}"
     )
 
 

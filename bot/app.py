@@ -7,7 +7,7 @@ from http.client import RemoteDisconnected
 from typing import Any
 from urllib.error import URLError
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
@@ -85,23 +85,40 @@ def build_app(
     )
     install_bolt_hooks(app)  # first: payload guard, metered client, friendly error handler
 
-    @app.middleware
-    def drop_duplicate_events(body: dict[str, Any], next: Any) -> BoltResponse | None:  # noqa: A002 - Bolt's name
-        """Events API retries (and replays) carry the same event_id: handle each once."""
-        if body.get("type") == "event_callback" and isinstance(body.get("event_id"), str):
-            team_id = str(body.get("team_id") or "")
-            event = body.get("event") if isinstance(body.get("event"), dict) else {}
-            with services.sessions() as session:
-                first = events.claim_event(
-                    session=session, team_id=team_id, event_id=body["event_id"], event_type=str(event.get("type", ""))
-                )
-            if not first:
-                log.info("duplicate event ignored event_id=%s", body["event_id"])
-                return BoltResponse(status=200, body="")
-        return next()
-
     from handlers import register_handlers  # composition root: the one place bot/ meets handlers/
 
     register_handlers(app, services)
     fast_listener_matching(app)
+    drop_duplicate_events(app, services)
     return app
+
+
+def drop_duplicate_events(app: App, services: Services) -> None:
+    """Events API retries (and replays) carry the same event_id: each is handled once.
+
+    The claim (an insert the unique constraint decides) runs in the listener thread, after Bolt has acknowledged
+    the event, so a retry is still answered 200 at once and the database round trip is off the request path; a
+    duplicate then skips the listener. Call once every listener is registered.
+    """
+    for listener in getattr(app, "_listeners", []):
+        listener.run_ack_function = _claiming(listener.run_ack_function, services)  # type: ignore[method-assign]
+
+
+def _claiming(run: Any, services: Services) -> Any:
+    def run_ack_function(*, request: Any, response: Any) -> Any:
+        body = request.body
+        if body.get("type") == "event_callback" and isinstance(body.get("event_id"), str):
+            event = body.get("event") if isinstance(body.get("event"), dict) else {}
+            with services.sessions() as session:
+                first = events.claim_event(
+                    session=session,
+                    team_id=str(body.get("team_id") or ""),
+                    event_id=body["event_id"],
+                    event_type=str(event.get("type", "")),
+                )
+            if not first:
+                log.info("duplicate event ignored event_id=%s", body["event_id"])
+                return None
+        return run(request=request, response=response)
+
+    return run_ack_function

@@ -358,6 +358,16 @@ def configure_logging(level: str = "INFO", fmt: str | None = None, *, secrets: t
     root.handlers[:] = [handler]
     root.setLevel(level)
     # slack_sdk and Bolt log whole request and response bodies at DEBUG (message text, modal values: survey
-    # answers included), so they never go below WARNING, whatever LOG_LEVEL says.
-    for noisy in ("alembic", "apscheduler.executors.default", "urllib3", "slack_sdk", "slack_bolt"):
+    # answers included), so they never go below WARNING, whatever LOG_LEVEL says. The WebClient's own logger gets
+    # its level set too: slack_sdk decides whether to format those bodies from that logger's level alone (not the
+    # effective one), so left unset it builds both bodies as strings on every Web API call, then drops them.
+    for noisy in (
+        "alembic",
+        "apscheduler.executors.default",
+        "urllib3",
+        "slack_sdk",
+        "slack_sdk.web.base_client",
+        "slack_sdk.web.slack_response",
+        "slack_bolt",
+    ):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

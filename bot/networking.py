@@ -1,22 +1,23 @@
 """Networking: warm introductions, "people to meet", opt-outs and the alumni pool.
 
-``plan_people_to_meet`` is pure and vectorised: a networkx graph of people, skills and past pairings
-is turned into sparse matrices (``biadjacency_matrix``); one sparse product per chunk of mentees scores
-every candidate; a greedy pass over the best candidates of every mentee assigns suggestions under a
-per-person cap, so the same few people are not suggested to everyone.
+``plan_people_to_meet`` is pure and vectorised: the people's wanted and offered skills become sparse matrices;
+one sparse product per chunk of mentees scores every candidate; each mentee's best candidates are found from
+block maxima; a greedy pass over them assigns suggestions under a per-person cap, so the same few people are not
+suggested to everyone.
 """
 
 from __future__ import annotations
 
+import functools
+import gc
 import logging
 import math
 import re
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
-import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 from slack_sdk import WebClient
@@ -38,6 +39,8 @@ if TYPE_CHECKING:
     from bot.services import Services
 
 log = logging.getLogger(__name__)
+P = ParamSpec("P")
+R = TypeVar("R")
 
 MAX_PENDING_INTROS = 3
 INTRO_TTL = timedelta(days=7)
@@ -48,6 +51,7 @@ MAX_REASON = 500
 PER_MENTEE = 3
 DEFAULT_SHARE = 0.01  # nobody is suggested to more than 1% of mentees (never fewer than MIN_CAP)
 MIN_CAP = 3
+_BLOCK = 16  # columns per block when finding each mentee's best candidates
 OUTSIDE_DEPARTMENT_BONUS = 0.15
 SHARED_MENTOR_BONUS = 0.1
 REPEAT_PENALTY = 10.0  # someone already suggested ranks below every fresh candidate (fresh scores are 0..~2)
@@ -99,53 +103,91 @@ class PersonSuggestion:
         }
 
 
-def build_people_graph(
-    people_list: Sequence[Profile],
+@dataclass
+class _Person:
+    """One person's side of the people-to-meet problem (what the planner needs, read once from the profile)."""
+
+    want: dict[str, float]  # goal skill -> weight (mentees only)
+    offer: dict[str, float]  # skill -> what they can speak to (offered 1.0, an alumnus's grown skills 0.6)
+    department: str
+    manager_id: str
+    alumni: bool
+
+
+def _person(
+    p: Profile, *, is_alumnus: bool, taxonomy: Taxonomy, goals: dict[tuple[str, ...], dict[str, float]]
+) -> _Person:
+    want: dict[str, float] = {}
+    if p.is_mentee:  # ``goal_skills``, its career-goal part computed once per set of goals
+        if (behind := goals.get(p.career_goals)) is None:
+            behind = goals[p.career_goals] = goal_skills(Profile(user_id="", career_goals=p.career_goals), taxonomy)
+        want = {**behind, **dict.fromkeys(p.skills_wanted, 1.0)}
+    offer = dict.fromkeys(p.skills_offered, 1.0)
+    if is_alumnus:
+        for skill in p.skills_wanted:
+            offer[skill] = max(offer.get(skill, 0.0), ALUMNI_GREW_WEIGHT)
+    return _Person(want, offer, p.department, p.manager_id or "", is_alumnus)
+
+
+def _weights(rows: Sequence[Mapping[str, float]], skill_index: Mapping[str, int]) -> sp.csr_matrix:
+    """Sparse rows x skills matrix (canonical CSR: sorted, so products sum in skill order)."""
+    r = np.repeat(np.arange(len(rows)), [len(row) for row in rows])
+    c = [skill_index[s] for row in rows for s in row]
+    v = np.fromiter((w for row in rows for w in row.values()), dtype=np.float32, count=len(c))
+    return sp.csr_matrix((v, (r, np.asarray(c, dtype=np.int64))), shape=(len(rows), len(skill_index)))
+
+
+def _pair_keys(pairs: Iterable[tuple[int, int]], width: int) -> np.ndarray:
+    """(row, column) pairs as sorted unique int64 keys ``row * width + column``, for vectorised membership."""
+    keys = np.fromiter((i * width + j for i, j in pairs), dtype=np.int64)
+    return np.unique(keys)
+
+
+def _member(keys: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
+    """Which of ``keys`` are in ``sorted_keys`` (sorted, unique)."""
+    if not len(sorted_keys):
+        return np.zeros(len(keys), dtype=bool)
+    pos = np.searchsorted(sorted_keys, keys)
+    return sorted_keys[np.minimum(pos, len(sorted_keys) - 1)] == keys
+
+
+def _shift(
+    scores: np.ndarray,
+    keys: np.ndarray,
+    start: int,
+    stop: int,
+    width: int,
     *,
-    pairings: Iterable[tuple[str, str]] = (),
-    alumni: Collection[str] = (),
-    taxonomy: Taxonomy | None = None,
-) -> nx.Graph:
-    """People, skills and past pairings as one graph.
-
-    Person nodes are user ids (attributes ``kind="person"``, ``department``, ``mentee``, ``candidate``);
-    skill nodes are ``("skill", name)``. A person-skill edge carries ``want`` (what a mentee works on:
-    1.0 for skills wanted, 0.5 behind a career goal) and ``offer`` (1.0 offered; an alumnus's grown
-    skills 0.6). Person-person edges (``kind="paired"``) are past and current pairings.
-    """
-    taxonomy = taxonomy or default_taxonomy()
-    alumni = set(alumni)
-    graph = nx.Graph()
-    for p in people_list:
-        active = p.status == Status.ACTIVE
-        graph.add_node(
-            p.user_id,
-            kind="person",
-            department=p.department,
-            mentee=active and p.is_mentee,
-            candidate=active and (p.is_mentor or p.user_id in alumni),
-            alumni=p.user_id in alumni,
-            manager_id=p.manager_id or "",
-        )
-        edges: dict[str, list[float]] = {}
-        if p.is_mentee:
-            for skill, weight in goal_skills(p, taxonomy).items():
-                edges.setdefault(skill, [0.0, 0.0])[0] = weight
-        for skill in p.skills_offered:
-            edges.setdefault(skill, [0.0, 0.0])[1] = 1.0
-        if p.user_id in alumni:
-            for skill in p.skills_wanted:
-                pair = edges.setdefault(skill, [0.0, 0.0])
-                pair[1] = max(pair[1], ALUMNI_GREW_WEIGHT)
-        graph.add_edges_from(
-            (p.user_id, ("skill", skill), {"want": w, "offer": o, "kind": "skill"}) for skill, (w, o) in edges.items()
-        )
-    for mentee, mentor in pairings:
-        if mentee in graph and mentor in graph:
-            graph.add_edge(mentee, mentor, kind="paired", want=0.0, offer=0.0)
-    return graph
+    value: float | None = None,
+    add: float = 0.0,
+) -> None:
+    """Set (``value``) or shift (``add``) the cells of the dense chunk of mentees ``start:stop`` that ``keys`` name."""
+    lo, hi = np.searchsorted(keys, [start * width, stop * width])
+    rows, cols = np.divmod(keys[lo:hi], width)
+    if value is not None:
+        scores[rows - start, cols] = value
+    else:
+        scores[rows - start, cols] += add  # each cell once (keys are unique)
 
 
+def _gc_paused(func: Callable[P, R]) -> Callable[P, R]:
+    """Run ``func`` with the cyclic garbage collector paused: planning allocates some 100,000 small objects that form
+    no cycles, and full collections triggered by them would scan the whole process each time."""
+
+    @functools.wraps(func)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return func(*args, **kwargs)
+        finally:
+            if was_enabled:
+                gc.enable()
+
+    return run
+
+
+@_gc_paused
 def plan_people_to_meet(
     people_list: Sequence[Profile],
     *,
@@ -159,7 +201,7 @@ def plan_people_to_meet(
     share: float = DEFAULT_SHARE,
     min_cap: int = MIN_CAP,
     shortlist: int = 60,
-    chunk: int = 2048,
+    chunk: int = 256,
     seed: int = 0,
 ) -> dict[str, list[PersonSuggestion]]:
     """Suggest up to ``per_mentee`` people to every active mentee.
@@ -175,182 +217,218 @@ def plan_people_to_meet(
     mentee's ``shortlist`` best candidates, with a tiny jitter seeded by ``seed`` (the month, say) so equal
     scores do not all go to the same person).
 
+    Only the (mentee, candidate) cells sharing a skill are scored: one sparse product per chunk of mentees,
+    every bonus and exclusion applied to those cells as flat arrays.
+
     Returns:
         Mentee id -> suggestions in rank order (mentees with no match have an empty list).
     """
     taxonomy = taxonomy or default_taxonomy()
-    graph = build_people_graph(people_list, pairings=pairings, alumni=alumni, taxonomy=taxonomy)
-    opted = set(opted_out)
-    nodes = graph.nodes
-    mentees = [p.user_id for p in people_list if nodes[p.user_id]["mentee"]]
-    candidates = [p.user_id for p in people_list if nodes[p.user_id]["candidate"] and p.user_id not in opted]
+    alumni_set, opted = set(alumni), set(opted_out)
+    goals: dict[tuple[str, ...], dict[str, float]] = {}
+    info = {
+        p.user_id: _person(p, is_alumnus=p.user_id in alumni_set, taxonomy=taxonomy, goals=goals) for p in people_list
+    }
+    mentees = [p.user_id for p in people_list if p.status == Status.ACTIVE and p.is_mentee]
+    candidates = [
+        p.user_id
+        for p in people_list
+        if p.status == Status.ACTIVE and (p.is_mentor or p.user_id in alumni_set) and p.user_id not in opted
+    ]
     result: dict[str, list[PersonSuggestion]] = {m: [] for m in mentees}
     if not mentees or not candidates or per_mentee <= 0:
         return result
-    skills = sorted({n for n in graph if isinstance(n, tuple)})
+    skills = sorted({s for person in info.values() for s in (*person.want, *person.offer)})
     if not skills:
         return result
-    want = _biadjacency(graph, mentees, skills, "want")
-    offer = _biadjacency(graph, candidates, skills, "offer")
+    skill_index = {s: k for k, s in enumerate(skills)}
+    want = _weights([info[m].want for m in mentees], skill_index)
+    offer = _weights([info[c].offer for c in candidates], skill_index)
     totals = np.asarray(want.sum(axis=1)).ravel()
     want = sp.diags(np.divide(1.0, totals, out=np.zeros_like(totals), where=totals > 0)) @ want
     offer_t = offer.T.tocsc()
-    covered = (offer > 0).astype(np.float32).T.tocsr()  # skills x candidates, for "covers at least one"
 
+    width = len(candidates)
     mentee_index = {m: i for i, m in enumerate(mentees)}
     cand_index = {c: j for j, c in enumerate(candidates)}
-    departments = {d: k for k, d in enumerate(sorted({str(nodes[u]["department"]) for u in mentees + candidates}))}
-    mentee_dept = np.array([departments[str(nodes[m]["department"])] for m in mentees])
-    cand_dept = np.array([departments[str(nodes[c]["department"])] for c in candidates])
-    cand_alumni = np.array([bool(nodes[c]["alumni"]) for c in candidates])
+    departments = {d: k for k, d in enumerate(sorted({str(info[u].department) for u in mentees + candidates}))}
+    mentee_dept = np.array([departments[str(info[m].department)] for m in mentees])
+    cand_dept = np.array([departments[str(info[c].department)] for c in candidates])
+    cand_alumni = np.array([info[c].alumni for c in candidates])
 
-    # Hard exclusions (self, anyone paired with, manager, direct reports) as a sparse mentee x candidate mask.
-    rows: list[int] = []
-    cols: list[int] = []
+    # Past and current pairings, each once, between people of the list (as the person graph had them).
+    partners: dict[str, set[str]] = {}
+    for a, b in pairings:
+        if a in info and b in info:
+            partners.setdefault(a, set()).add(b)
+            partners.setdefault(b, set()).add(a)
+    # Hard exclusions (self, anyone paired with, manager, direct reports, already introduced).
     reports: dict[str, list[str]] = {}
-    for user in graph:
-        if not isinstance(user, tuple) and nodes[user].get("manager_id"):
-            reports.setdefault(str(nodes[user]["manager_id"]), []).append(user)
+    for user, person in info.items():
+        if person.manager_id:
+            reports.setdefault(person.manager_id, []).append(user)
     met: dict[str, set[str]] = {}
     for a, b in introduced:
         met.setdefault(a, set()).add(b)
-    for m, i in mentee_index.items():
-        blocked = {m, str(nodes[m].get("manager_id") or ""), *reports.get(m, ()), *met.get(m, ())}
-        blocked.update(n for n in graph.neighbors(m) if not isinstance(n, tuple))
-        for b in blocked:
-            j = cand_index.get(b)
-            if j is not None:
-                rows.append(i)
-                cols.append(j)
-    excluded = sp.csr_matrix(
-        (np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(len(mentees), len(candidates))
+    excluded = _pair_keys(
+        (
+            (i, j)
+            for m, i in mentee_index.items()
+            for b in {m, info[m].manager_id, *reports.get(m, ()), *met.get(m, ()), *partners.get(m, ())}
+            if (j := cand_index.get(b)) is not None
+        ),
+        width,
     )
     # Already suggested in this cohort: ranked after every fresh candidate who fits.
-    rows, cols = [], []
-    for m, earlier in (seen or {}).items():
-        i = mentee_index.get(m)
-        if i is None:
-            continue
-        for person in earlier:
-            j = cand_index.get(person)
-            if j is not None:
-                rows.append(i)
-                cols.append(j)
-    repeated = sp.csr_matrix(
-        (np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(len(mentees), len(candidates))
+    repeated = _pair_keys(
+        (
+            (i, j)
+            for m, earlier in (seen or {}).items()
+            if (i := mentee_index.get(m)) is not None
+            for person in earlier
+            if (j := cand_index.get(person)) is not None
+        ),
+        width,
     )
     # A shared past mentor (or mentee): mentee -> paired person -> candidate.
-    people_ids = [p.user_id for p in people_list]
-    person_index = {u: k for k, u in enumerate(people_ids)}
-    pr: list[int] = []
-    pc: list[int] = []
-    for a, b, data in graph.edges(data=True):
-        if data.get("kind") == "paired":
-            pr += [person_index[a], person_index[b]]
-            pc += [person_index[b], person_index[a]]
-    paired = sp.csr_matrix((np.ones(len(pr), dtype=np.float32), (pr, pc)), shape=(len(people_ids),) * 2)
-    shared_mentor = (
-        paired[[person_index[m] for m in mentees]] @ paired[[person_index[c] for c in candidates]].T
-    ).tocsr()
+    person_index = {u: k for k, u in enumerate(info)}
+    edges = [(person_index[a], person_index[b]) for a, others in partners.items() for b in others]
+    pr = np.array([a for a, _ in edges], dtype=np.int64)
+    pc = np.array([b for _, b in edges], dtype=np.int64)
+    paired = sp.csr_matrix((np.ones(len(pr), dtype=np.float32), (pr, pc)), shape=(len(info),) * 2)
+    shared_coo = (paired[[person_index[m] for m in mentees]] @ paired[[person_index[c] for c in candidates]].T).tocoo()
+    hit = shared_coo.data > 0
+    shared_mentor = np.unique(shared_coo.row[hit].astype(np.int64) * width + shared_coo.col[hit])
 
     rng = np.random.default_rng(seed)
-    k = min(shortlist, len(candidates))
-    triples_score: list[np.ndarray] = []
-    triples_mentee: list[np.ndarray] = []
-    triples_cand: list[np.ndarray] = []
+    k = min(shortlist, width)
+    k_short = min(k, max(2 * per_mentee, 8))
+    alumni_cols = np.flatnonzero(cand_alumni)
+    blocks = -(-width // _BLOCK)
+    padded = blocks * _BLOCK  # whole blocks; the padding columns stay UNFIT
+    dept_bonus = np.zeros((len(departments), padded))
+    dept_bonus[:, :width] = OUTSIDE_DEPARTMENT_BONUS * (np.arange(len(departments))[:, None] != cand_dept[None, :])
+    rows_in_chunk = min(chunk, len(mentees))
+    scores_buffer = np.empty(rows_in_chunk * padded, dtype=np.float32)  # reused: no page faults per chunk
+    jitter_buffer = np.empty((rows_in_chunk, width), dtype=np.float32)
+    kept: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     for start in range(0, len(mentees), chunk):
         stop = min(start + chunk, len(mentees))
-        block = want[start:stop]
-        scores = (block @ offer_t).toarray()
-        qualifies = ((block > 0).astype(np.float32) @ covered).toarray() > 0
-        scores += OUTSIDE_DEPARTMENT_BONUS * (mentee_dept[start:stop, None] != cand_dept[None, :])
-        _mark(scores, shared_mentor[start:stop], add=SHARED_MENTOR_BONUS)
-        scores += 0.05 * cand_alumni[None, :]
-        scores += rng.random(scores.shape, dtype=np.float32) * 1e-3
-        scores[~qualifies] = UNFIT
-        _mark(scores, excluded[start:stop], value=UNFIT)
-        _mark(scores, repeated[start:stop], add=-REPEAT_PENALTY)
-        if k < len(candidates):
-            top = np.argpartition(-scores, k - 1, axis=1)[:, :k]
-        else:
-            top = np.tile(np.arange(len(candidates)), (stop - start, 1))
-        top_scores = np.take_along_axis(scores, top, axis=1)
-        keep = top_scores > UNFIT / 2  # fresh candidates (> 0) and repeats (about -REPEAT_PENALTY)
-        triples_score.append(top_scores[keep])
-        triples_mentee.append(np.broadcast_to(np.arange(start, stop)[:, None], top.shape)[keep])
-        triples_cand.append(top[keep])
-    all_scores = np.concatenate(triples_score)
-    all_mentees = np.concatenate(triples_mentee)
-    all_cands = np.concatenate(triples_cand)
-    order = np.argsort(-all_scores, kind="stable")
+        size = stop - start
+        # Every cell gets the same operations in the same order and precision as ever (scores agree to the last
+        # bit); cells covering none of the mentee's goal skills start at UNFIT instead of 0 and are never picked.
+        product = (want[start:stop] @ offer_t).tocsr()
+        at = np.repeat(np.arange(0, size * padded, padded, dtype=np.int64), np.diff(product.indptr))
+        at += product.indices
+        flat = scores_buffer[: size * padded]
+        flat.fill(UNFIT)
+        flat[at] = product.data
+        del product, at
+        scores = flat.reshape(size, padded)
+        for row, dept in zip(scores, mentee_dept[start:stop].tolist(), strict=True):
+            np.add(row, dept_bonus[dept], out=row)
+        _shift(scores, shared_mentor, start, stop, width, add=SHARED_MENTOR_BONUS)
+        scores[:, alumni_cols] = scores[:, alumni_cols] + np.float64(0.05)
+        jitter = jitter_buffer[:size]
+        rng.random(out=jitter, dtype=np.float32)  # drawn for every cell, picked or not: the same stream as ever
+        jitter *= 1e-3
+        scores[:, :width] += jitter
+        _shift(scores, excluded, start, stop, width, value=UNFIT)
+        _shift(scores, repeated, start, stop, width, add=-REPEAT_PENALTY)
+        # Only cells that can be among a mentee's k best are kept. The k-th largest of the block maxima is a floor
+        # for the k-th best cell (k blocks each hold a cell at least that high), and only blocks reaching it are
+        # read; the same with k_short marks the short list the greedy starts from.
+        by_block = flat.reshape(size, blocks, _BLOCK)
+        peaks = by_block[:, :, 0].copy()
+        for offset in range(1, _BLOCK):  # across blocks, one column at a time: much faster than max(axis=2)
+            np.maximum(peaks, by_block[:, :, offset], out=peaks)
+        floor_full = np.full(size, UNFIT / 2, dtype=np.float32)
+        floor_short = floor_full.copy()
+        if k_short < blocks:
+            nth = sorted({blocks - k_short, max(blocks - k, 0)})
+            ranked = np.partition(peaks, nth, axis=1)
+            np.maximum(floor_short, ranked[:, blocks - k_short], out=floor_short)
+            if k < blocks:
+                np.maximum(floor_full, ranked[:, blocks - k], out=floor_full)
+        hot_rows, hot_blocks = np.nonzero(peaks >= floor_full[:, None])
+        cells = by_block[hot_rows, hot_blocks]
+        at_row, at_cell = np.nonzero(cells >= floor_full[hot_rows, None])  # by mentee, then candidate
+        rows = hot_rows[at_row]
+        cols = hot_blocks[at_row] * _BLOCK + at_cell
+        values = cells[at_row, at_cell]
+        kept.append(((rows + start) * width + cols, values, values >= floor_short[rows]))
+    del scores_buffer, jitter_buffer
+    all_keys = np.concatenate([p[0] for p in kept])
+    all_scores = np.concatenate([p[1] for p in kept])
+    listed = np.concatenate([p[2] for p in kept])
+    all_rows = all_keys // width
+    cells = np.bincount(all_rows, minlength=len(mentees))
+    in_short = np.bincount(all_rows, weights=listed, minlength=len(mentees)).astype(np.int64)
+    # a mentee's list is whole when it holds its k best: all its kept cells, if they are at most k
+    whole = (in_short == cells) & (cells <= k)
 
+    def cut_to_k(mentee_rows: np.ndarray) -> None:
+        """Give these mentees exactly their k best (best first, ties to the candidate listed first)."""
+        take = np.flatnonzero(mentee_rows[all_rows])
+        take = take[np.lexsort((-all_scores[take], all_rows[take]))]  # stable: candidates stay in list order
+        rank = np.arange(len(take)) - np.searchsorted(all_rows[take], all_rows[take], side="left")
+        listed[take] = rank < k
+        whole[mentee_rows] = True
+
+    oversize = in_short > k
+    if oversize.any():
+        cut_to_k(oversize)
+
+    # Greedy by score under the caps over the short lists. A mentee left short while its list was not whole gets
+    # its k best and the greedy runs again. Cells past a filled mentee's short list come after its last pick, so
+    # they would have been skipped anyway: the result is the greedy over every mentee's k best.
     cap = max(min_cap, math.ceil(share * len(mentees)))
-    load = np.zeros(len(candidates), dtype=np.int64)
-    given = np.zeros(len(mentees), dtype=np.int64)
-    chosen: list[tuple[int, int, float]] = []
-    for idx in order.tolist():
-        i, j = int(all_mentees[idx]), int(all_cands[idx])
-        if given[i] >= per_mentee or load[j] >= cap:
-            continue
-        given[i] += 1
-        load[j] += 1
-        score = float(all_scores[idx])
-        chosen.append((i, j, score + REPEAT_PENALTY if score < 0 else score))
+    while True:
+        use = np.flatnonzero(listed)
+        use = use[np.lexsort((all_keys[use], -all_scores[use]))]  # best first; exact ties by mentee, then candidate
+        load = [0] * width
+        given = [0] * len(mentees)
+        chosen_idx: list[int] = []
+        use_rows, use_cols = np.divmod(all_keys[use], width)
+        for n, i, j in zip(use.tolist(), use_rows.tolist(), use_cols.tolist(), strict=True):
+            if given[i] >= per_mentee or load[j] >= cap:
+                continue
+            given[i] += 1
+            load[j] += 1
+            chosen_idx.append(n)
+        short = (np.asarray(given) < per_mentee) & ~whole
+        if not short.any():
+            break
+        cut_to_k(short)
+    chosen = np.asarray(chosen_idx, dtype=np.int64)
+    chosen_keys = all_keys[chosen]
+    chosen_scores = all_scores[chosen]
+    shares_mentor = _member(chosen_keys, shared_mentor).tolist()
+    rows_, cols_ = np.divmod(chosen_keys, width)
 
-    wanted_sets = {m: {s for _, s in _skill_edges(graph, m, "want")} for m in mentees}
-    for i, j, score in chosen:
-        mentee, candidate = mentees[i], candidates[j]
-        mine = wanted_sets[mentee]
-        theirs = {s for _, s in _skill_edges(graph, candidate, "offer")}
-        shared = tuple(sorted(mine & theirs))
+    wanted = [set(info[m].want) for m in mentees]
+    offers = [info[c].offer for c in candidates]
+    for i, j, score, shared_past in zip(
+        rows_.tolist(), cols_.tolist(), chosen_scores.tolist(), shares_mentor, strict=True
+    ):
+        mentee, theirs = mentees[i], info[candidates[j]]
+        shared = tuple(sorted(wanted[i].intersection(offers[j])))
         bits = []
         if shared:
             bits.append("knows " + ", ".join(shared[:3]))
-        if nodes[candidate]["department"] and nodes[candidate]["department"] != nodes[mentee]["department"]:
-            bits.append(f"works in {nodes[candidate]['department']}")
-        if nodes[candidate]["alumni"]:
+        if theirs.department and theirs.department != info[mentee].department:
+            bits.append(f"works in {theirs.department}")
+        if theirs.alumni:
             bits.append("program alumni")
-        if shared_mentor[i, j] > 0:
+        if shared_past:
             bits.append("shares a past mentor or mentee with you")
-        result[mentee].append(PersonSuggestion(candidate, round(score, 4), shared, "; ".join(bits)))
+        score = score + REPEAT_PENALTY if score < 0 else score
+        result[mentee].append(PersonSuggestion(candidates[j], round(score, 4), shared, "; ".join(bits)))
     earlier = seen or {}
-    for mentee in result:  # fresh people first, then by score
-        result[mentee].sort(key=lambda s: (s.user_id in earlier.get(mentee, ()), -s.score))
+    for mentee, suggestions in result.items():  # fresh people first, then by score (the greedy's order already)
+        if earlier.get(mentee):
+            suggestions.sort(key=lambda s, before=earlier[mentee]: (s.user_id in before, -s.score))
     return result
-
-
-def _mark(scores: np.ndarray, entries: sp.csr_matrix, *, value: float | None = None, add: float = 0.0) -> None:
-    """Set (``value``) or shift (``add``) the dense chunk's cells that a sparse 0/1 chunk marks, in place."""
-    coo = entries.tocoo()
-    hit = coo.data > 0
-    rows, cols = coo.row[hit], coo.col[hit]
-    if value is not None:
-        scores[rows, cols] = value
-    else:
-        scores[rows, cols] += add  # each cell once (fancy indexing does not accumulate duplicates)
-
-
-def _biadjacency(graph: nx.Graph, rows: Sequence[str], columns: Sequence[Any], weight: str) -> sp.csr_matrix:
-    """Sparse rows x columns matrix of an edge attribute (like ``nx.bipartite.biadjacency_matrix``, without
-    its failure when no edge qualifies, and dropping zero weights)."""
-    row_index = {r: i for i, r in enumerate(rows)}
-    col_index = {c: j for j, c in enumerate(columns)}
-    r: list[int] = []
-    c: list[int] = []
-    v: list[float] = []
-    for u, w, data in graph.edges(rows, data=True):
-        value = data.get(weight, 0.0)
-        if value and u in row_index and w in col_index:
-            r.append(row_index[u])
-            c.append(col_index[w])
-            v.append(value)
-    return sp.csr_matrix((np.asarray(v, dtype=np.float32), (r, c)), shape=(len(rows), len(columns)))
-
-
-def _skill_edges(graph: nx.Graph, user: str, weight: str) -> Iterable[tuple[float, str]]:
-    for _, skill, data in graph.edges(user, data=True):
-        if isinstance(skill, tuple) and data.get(weight, 0.0) > 0:
-            yield data[weight], skill[1]
 
 
 def suggestion_load(plan: Mapping[str, Sequence[PersonSuggestion]]) -> dict[str, int]:
@@ -445,14 +523,14 @@ def people_to_meet(
             or row.suggested_user_id == manager
         )
     ]
-    others = people.load_profiles(
+    others = participants.status_and_manager(
         session=session, team_id=team_id, user_ids={row.suggested_user_id for row in candidates}
     )
     result = []
     for row in candidates:
         other = row.suggested_user_id
-        other_saved = others.get(other)
-        if other_saved is None or other_saved[1].manager_id == user_id or other_saved[1].status != Status.ACTIVE:
+        found = others.get(other)
+        if found is None or found[1] == user_id or found[0] != Status.ACTIVE:
             continue
         result.append(PersonSuggestion(other, row.score, tuple(row.shared_skills or ()), row.reason))
     return result
@@ -908,8 +986,7 @@ def home_blocks(
     saved = saved or people.load_profile(session=session, team_id=team_id, user_id=user_id)
     if saved is None:
         return []
-    pref = store.get_pref(session=session, team_id=team_id, user_id=user_id)
-    suggest_me = pref.suggest_me if pref is not None else True
+    suggest_me = store.suggest_me(session=session, team_id=team_id, user_id=user_id)
     profile = saved[1]
     suggestions: list[PersonSuggestion] = []
     if profile.is_mentee and profile.status == Status.ACTIVE:

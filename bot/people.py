@@ -125,29 +125,27 @@ def save_signup(
     )
 
 
-def set_paused(
-    *, session: Session, services: Any, team_id: str, user_id: str, paused: bool, now: datetime
-) -> Participant | None:
+def set_paused(*, session: Session, services: Any, team_id: str, user_id: str, paused: bool, now: datetime) -> bool:
     """A person pauses themselves (no matching, and their pairs' prompts hold) or comes back. Commits.
 
     Returns:
-        Their participant row, or None when they never signed up.
+        False when they never signed up.
     """
     from bot.lifecycle import pause
 
-    participant = participants.set_status(
+    signed_up = participants.set_status(
         session=session,
         team_id=team_id,
         user_id=user_id,
         status=ParticipantStatus.PAUSED if paused else ParticipantStatus.ACTIVE,
     )
-    if participant is None:
-        return None
+    if not signed_up:
+        return False
     if paused:
         pause.hold_pairs_of(session=session, services=services, team_id=team_id, user_id=user_id, now=now)
     else:
         pause.release_pairs_of(session=session, services=services, team_id=team_id, user_id=user_id, now=now)
-    return participant
+    return True
 
 
 def remember_slack_identity(

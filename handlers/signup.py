@@ -119,7 +119,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
 
     def set_paused(ctx: CommandContext, paused: bool) -> None:
         with services.sessions() as session:
-            participant = people.set_paused(
+            signed_up = people.set_paused(
                 session=session,
                 services=services,
                 team_id=ctx.team_id,
@@ -127,7 +127,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
                 paused=paused,
                 now=services.now(),
             )
-        if participant is None:
+        if not signed_up:
             ctx.reply("You haven't joined yet: `/mentor join` opens the signup form.")
             return
         if paused:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -21,11 +21,15 @@ def list_coordinators(*, session: Session, team_id: str) -> list[str]:
     )
 
 
+# Read on most requests: built once (statement construction and cache-key work are most of a small query's CPU).
+_IS_LISTED = select(Coordinator.id).where(
+    Coordinator.team_id == bindparam("team_id"), Coordinator.user_id == bindparam("user_id")
+)
+
+
 def is_listed(*, session: Session, team_id: str, user_id: str) -> bool:
     """Whether a person is a stored coordinator of the workspace."""
-    found = session.exec(
-        select(Coordinator.id).where(Coordinator.team_id == team_id, Coordinator.user_id == user_id)
-    ).first()
+    found = session.connection().execute(_IS_LISTED, {"team_id": team_id, "user_id": user_id}).first()
     return found is not None
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import bindparam, func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -20,18 +20,21 @@ def get_pair(*, session: Session, pair_id: int) -> Pair | None:
     return session.get(Pair, pair_id)
 
 
+# Read on every App Home render: built once (statement construction is a good part of a query's CPU).
+_OPEN_PAIRS_OF = (
+    select(Pair)
+    .where(
+        Pair.team_id == bindparam("team_id"),
+        or_(*(Pair.status == status for status in OPEN_STATUSES)),  # not IN (...): that is re-rendered every time
+        or_(Pair.mentee_user_id == bindparam("user_id"), Pair.mentor_user_id == bindparam("user_id")),
+    )
+    .order_by(col(Pair.id))
+)
+
+
 def open_pairs_of(*, session: Session, team_id: str, user_id: str) -> list[Pair]:
     """The person's pairs that are not closed (as mentee or mentor), oldest first."""
-    query = (
-        select(Pair)
-        .where(
-            Pair.team_id == team_id,
-            col(Pair.status).in_(OPEN_STATUSES),
-            or_(Pair.mentee_user_id == user_id, Pair.mentor_user_id == user_id),
-        )
-        .order_by(col(Pair.id))
-    )
-    return list(session.exec(query).all())
+    return list(session.exec(_OPEN_PAIRS_OF, params={"team_id": team_id, "user_id": user_id}).all())  # type: ignore[call-overload]
 
 
 def pairs_of_mentor(*, session: Session, team_id: str, mentor_user_id: str, open_only: bool = True) -> list[Pair]:

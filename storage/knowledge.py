@@ -6,7 +6,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, or_, update
+from sqlalchemy import bindparam, delete, func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -79,13 +79,17 @@ def all_pairings(*, session: Session, team_id: str) -> list[tuple[str, str, str]
     return [(a, b, s) for a, b, s in rows.all()]
 
 
+# The reads of every App Home render ("people to meet"): built once, run on the session's connection (statement
+# construction and the ORM layer are most of a small query's CPU).
+_PAIRING_PARTNERS = select(Pair.mentee_user_id, Pair.mentor_user_id).where(
+    Pair.team_id == bindparam("team_id"),
+    or_(Pair.mentee_user_id == bindparam("user_id"), Pair.mentor_user_id == bindparam("user_id")),
+)
+
+
 def pairing_partners(*, session: Session, team_id: str, user_id: str) -> set[str]:
     """Everyone the person was ever paired with in a workspace (any pair status)."""
-    rows = session.exec(
-        select(Pair.mentee_user_id, Pair.mentor_user_id).where(
-            Pair.team_id == team_id, or_(Pair.mentee_user_id == user_id, Pair.mentor_user_id == user_id)
-        )
-    ).all()
+    rows = session.connection().execute(_PAIRING_PARTNERS, {"team_id": team_id, "user_id": user_id})
     return {b if a == user_id else a for a, b in rows}
 
 
@@ -375,12 +379,22 @@ def blocks_person(*, session: Session, team_id: str, user_id: str, other_id: str
     )
 
 
+_LISTED_BY_ID = select(DoNotPair.user_id).where(
+    DoNotPair.team_id == bindparam("team_id"), DoNotPair.other_user_id == bindparam("other_id")
+)
+_LISTED_BY_ID_OR_KEY = select(DoNotPair.user_id).where(
+    DoNotPair.team_id == bindparam("team_id"),
+    or_(DoNotPair.other_user_id == bindparam("other_id"), DoNotPair.other_key == bindparam("other_key")),
+)
+
+
 def listed_by(*, session: Session, team_id: str, other_id: str, other_key: str) -> set[str]:
     """Whose confidential do-not-pair lists name a person (by id or by keyed hash)."""
-    named = DoNotPair.other_user_id == other_id
+    query = _LISTED_BY_ID_OR_KEY if other_key else _LISTED_BY_ID
+    params = {"team_id": team_id, "other_id": other_id}
     if other_key:
-        named = or_(named, DoNotPair.other_key == other_key)  # type: ignore[assignment]
-    return set(session.exec(select(DoNotPair.user_id).where(DoNotPair.team_id == team_id, named)).all())
+        params["other_key"] = other_key
+    return {user_id for (user_id,) in session.connection().execute(query, params)}
 
 
 def pending_key(requester_id: str, target_id: str) -> str:
@@ -451,11 +465,23 @@ def update_intro(*, session: Session, intro_id: int, **values: Any) -> None:
     session.commit()
 
 
+_GET_PREF = select(NetworkingPref).where(
+    NetworkingPref.team_id == bindparam("team_id"), NetworkingPref.user_id == bindparam("user_id")
+)
+_SUGGEST_ME = select(NetworkingPref.suggest_me).where(
+    NetworkingPref.team_id == bindparam("team_id"), NetworkingPref.user_id == bindparam("user_id")
+)
+
+
 def get_pref(*, session: Session, team_id: str, user_id: str) -> NetworkingPref | None:
     """A person's networking preferences, if they ever set any."""
-    return session.exec(
-        select(NetworkingPref).where(NetworkingPref.team_id == team_id, NetworkingPref.user_id == user_id)
-    ).first()
+    return session.exec(_GET_PREF, params={"team_id": team_id, "user_id": user_id}).first()  # type: ignore[call-overload]
+
+
+def suggest_me(*, session: Session, team_id: str, user_id: str) -> bool:
+    """Whether a person may be suggested to mentees (yes until they say otherwise)."""
+    row = session.connection().execute(_SUGGEST_ME, {"team_id": team_id, "user_id": user_id}).first()
+    return True if row is None else bool(row[0])
 
 
 def upsert_pref(
@@ -489,12 +515,15 @@ def upsert_pref(
     return pref
 
 
+_OPTED_OUT = select(NetworkingPref.user_id).where(
+    NetworkingPref.team_id == bindparam("team_id"),
+    NetworkingPref.suggest_me == False,  # noqa: E712
+)
+
+
 def opted_out_ids(*, session: Session, team_id: str) -> set[str]:
     """People who asked not to be suggested."""
-    rows = session.exec(
-        select(NetworkingPref.user_id).where(NetworkingPref.team_id == team_id, NetworkingPref.suggest_me == False)  # noqa: E712
-    ).all()
-    return set(rows)
+    return {user_id for (user_id,) in session.connection().execute(_OPTED_OUT, {"team_id": team_id})}
 
 
 def alumni_ids(*, session: Session, team_id: str) -> set[str]:
@@ -539,20 +568,29 @@ def replace_people_suggestions(
     return len(objects)
 
 
-def people_suggestions_for(*, session: Session, team_id: str, mentee_user_id: str) -> list[PeopleSuggestion]:
-    """The stored suggestions of one mentee, in rank order."""
-    return list(
-        session.exec(
-            select(PeopleSuggestion)
-            .where(PeopleSuggestion.team_id == team_id, PeopleSuggestion.mentee_user_id == mentee_user_id)
-            .order_by(PeopleSuggestion.rank)
-        ).all()
+_SUGGESTIONS_FOR = (
+    select(
+        PeopleSuggestion.suggested_user_id,
+        PeopleSuggestion.score,
+        PeopleSuggestion.shared_skills,
+        PeopleSuggestion.reason,
     )
+    .where(PeopleSuggestion.team_id == bindparam("team_id"), PeopleSuggestion.mentee_user_id == bindparam("mentee"))
+    .order_by(PeopleSuggestion.rank)
+)
+_LAST_REFRESH = select(func.max(PeopleSuggestion.computed_at)).where(PeopleSuggestion.team_id == bindparam("team_id"))
+
+
+def people_suggestions_for(*, session: Session, team_id: str, mentee_user_id: str) -> list[Any]:
+    """The stored suggestions of one mentee, in rank order: rows of ``suggested_user_id``, ``score``,
+    ``shared_skills`` and ``reason`` (read on every App Home render, so not as ORM objects)."""
+    params = {"team_id": team_id, "mentee": mentee_user_id}
+    return list(session.connection().execute(_SUGGESTIONS_FOR, params))
 
 
 def last_people_refresh(*, session: Session, team_id: str) -> datetime | None:
     """When suggestions were last computed for this workspace (None when none are stored)."""
-    return session.exec(select(func.max(PeopleSuggestion.computed_at)).where(PeopleSuggestion.team_id == team_id)).one()
+    return session.exec(_LAST_REFRESH, params={"team_id": team_id}).one()  # type: ignore[call-overload]
 
 
 # ------------------------------------------------------------------ people to meet: what was already suggested
@@ -562,26 +600,32 @@ def last_people_refresh(*, session: Session, team_id: str) -> datetime | None:
 INTRODUCED_STATUSES = (IntroStatus.PENDING, IntroStatus.ACCEPTED, IntroStatus.DECLINED)
 
 
+_INTRODUCED = select(Introduction.requester_id, Introduction.partner_id, Introduction.target_id).where(
+    Introduction.team_id == bindparam("team_id"),
+    or_(*(Introduction.status == status for status in INTRODUCED_STATUSES)),  # IN (...) is re-rendered every time
+)
+_INTRODUCED_WITH = _INTRODUCED.where(
+    or_(
+        Introduction.requester_id == bindparam("user_id"),
+        Introduction.partner_id == bindparam("user_id"),
+        Introduction.target_id == bindparam("user_id"),
+    )
+)
+
+
 def introduced_pairs(*, session: Session, team_id: str, user_id: str | None = None) -> set[tuple[str, str]]:
     """(person, person they were introduced to) for the workspace's introductions, both ways round.
 
     The requester's partner, who joins the introduction, counts as introduced too. With ``user_id``: only the
     introductions that person was part of.
     """
-    query = select(Introduction.requester_id, Introduction.partner_id, Introduction.target_id).where(
-        Introduction.team_id == team_id,
-        Introduction.status.in_(INTRODUCED_STATUSES),  # type: ignore[attr-defined]
+    query, params = (
+        (_INTRODUCED, {"team_id": team_id})
+        if user_id is None
+        else (_INTRODUCED_WITH, {"team_id": team_id, "user_id": user_id})
     )
-    if user_id is not None:
-        query = query.where(
-            or_(
-                Introduction.requester_id == user_id,
-                Introduction.partner_id == user_id,
-                Introduction.target_id == user_id,
-            )
-        )
     out: set[tuple[str, str]] = set()
-    for requester, partner, target in session.exec(query).all():
+    for requester, partner, target in session.connection().execute(query, params):
         for person in (requester, partner):
             if person and person != target:
                 out.update({(person, target), (target, person)})

@@ -7,9 +7,9 @@ from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from storage.models import AnonymousDeparture, Participant, Profile
 from storage.types import utcnow
@@ -36,11 +36,14 @@ PROFILE_FIELDS = (
 )
 
 
+_GET_PARTICIPANT = select(Participant).where(
+    Participant.team_id == bindparam("team_id"), Participant.user_id == bindparam("user_id")
+)
+
+
 def get_participant(*, session: Session, team_id: str, user_id: str) -> Participant | None:
     """The participant row for a Slack user in a workspace, if they signed up."""
-    return session.exec(
-        select(Participant).where(Participant.team_id == team_id, Participant.user_id == user_id)
-    ).first()
+    return session.exec(_GET_PARTICIPANT, params={"team_id": team_id, "user_id": user_id}).first()  # type: ignore[call-overload]
 
 
 def get_profile(*, session: Session, participant_id: int) -> Profile | None:
@@ -48,14 +51,35 @@ def get_profile(*, session: Session, participant_id: int) -> Profile | None:
     return session.get(Profile, participant_id)
 
 
+# Read on every App Home render: built once (statement construction is a good part of a query's CPU).
+_WITH_PROFILE = (
+    select(Participant, Profile)
+    .join(Profile, Profile.participant_id == Participant.id)
+    .where(Participant.team_id == bindparam("team_id"), Participant.user_id == bindparam("user_id"))
+)
+_STATUS_AND_MANAGER = (
+    select(Participant.user_id, Participant.status, Profile.manager_id)
+    .join(Profile, Profile.participant_id == Participant.id)
+    .where(
+        Participant.team_id == bindparam("team_id"), col(Participant.user_id).in_(bindparam("user_ids", expanding=True))
+    )
+)
+
+
 def get_with_profile(*, session: Session, team_id: str, user_id: str) -> tuple[Participant, Profile] | None:
     """A participant and their profile row in one query; None when either is missing."""
-    row = session.exec(
-        select(Participant, Profile)
-        .join(Profile, Profile.participant_id == Participant.id)
-        .where(Participant.team_id == team_id, Participant.user_id == user_id)
-    ).first()
+    row = session.exec(_WITH_PROFILE, params={"team_id": team_id, "user_id": user_id}).first()  # type: ignore[call-overload]
     return (row[0], row[1]) if row is not None else None
+
+
+def status_and_manager(
+    *, session: Session, team_id: str, user_ids: Collection[str]
+) -> dict[str, tuple[str, str | None]]:
+    """Participants' status and manager id, by user id, in one light query (missing ones left out)."""
+    if not user_ids:
+        return {}
+    rows = session.connection().execute(_STATUS_AND_MANAGER, {"team_id": team_id, "user_ids": list(user_ids)})
+    return {user_id: (status, manager_id) for user_id, status, manager_id in rows}
 
 
 def with_profiles(
@@ -183,19 +207,29 @@ def set_identity(
     return True
 
 
+_SET_STATUS = (
+    update(Participant)
+    .where(col(Participant.team_id) == bindparam("b_team_id"), col(Participant.user_id) == bindparam("b_user_id"))
+    .values(status=bindparam("b_status"), paused_until=bindparam("b_paused_until"), updated_at=bindparam("b_now"))
+    .returning(col(Participant.id))
+)
+
+
 def set_status(
     *, session: Session, team_id: str, user_id: str, status: str, paused_until: datetime | None = None
-) -> Participant | None:
-    """Set a participant's status (active | paused | departed); None when they never signed up."""
-    participant = get_participant(session=session, team_id=team_id, user_id=user_id)
-    if participant is None:
-        return None
-    participant.status = status
-    participant.paused_until = paused_until if status == ParticipantStatus.PAUSED else None
-    participant.updated_at = utcnow()
-    session.add(participant)
+) -> bool:
+    """Set a participant's status (active | paused | departed) in one statement; commits. False when they never
+    signed up. (A participant object already loaded in ``session`` is not refreshed.)"""
+    params = {
+        "b_team_id": team_id,
+        "b_user_id": user_id,
+        "b_status": str(status),
+        "b_paused_until": paused_until if status == ParticipantStatus.PAUSED else None,
+        "b_now": utcnow(),
+    }
+    found = session.connection().execute(_SET_STATUS, params).first()
     session.commit()
-    return participant
+    return found is not None
 
 
 def delete_person(
