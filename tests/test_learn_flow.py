@@ -211,7 +211,13 @@ def _run_program(app: RunningApp) -> Program:
             continue
         for person in (pair.mentee_user_id, pair.mentor_user_id):
             _click_pair(app, person, pair.channel_id, ids.PAIR_GOALS_ACHIEVED)
-        program.dispatcher.run_until_idle(clock.now)
+
+        def closure_offered(pair: Pair = pair) -> Any:
+            # the second click's work follows its acknowledgement: run what it queued until the closure is posted
+            program.dispatcher.run_until_idle(clock.now)
+            return sim.find_button(app.sandbox.messages_in(pair.channel_id), ids.CLOSE_CLOSE)
+
+        assert _wait(closure_offered)
         _click_pair(app, pair.mentee_user_id, pair.channel_id, ids.CLOSE_CLOSE)
         satisfaction = 5 if script == "diligent" else 3
         for person in (pair.mentee_user_id, pair.mentor_user_id):

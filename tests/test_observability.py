@@ -8,6 +8,8 @@ import io
 import json
 import logging
 import re
+import threading
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -196,3 +198,23 @@ def test_log_format_is_validated() -> None:
     finally:
         root.handlers[:], _ = saved
         root.setLevel(saved[1])
+
+
+def test_the_request_thread_wakes_when_a_listener_acks_and_other_threads_never_wait() -> None:
+    from bot.observability import WakingAck
+
+    ack = WakingAck()  # made by the request thread, which is the one Bolt has polling ``ack.response``
+    seen: list[object] = []
+    other = threading.Thread(target=lambda: seen.append(ack.response))  # a listener thread reading it: no wait
+    started = time.monotonic()
+    other.start()
+    other.join()
+    assert seen == [None] and time.monotonic() - started < WakingAck.POLL * 50
+
+    listener = threading.Thread(target=lambda: (time.sleep(0.002), ack(text="done")))
+    listener.start()
+    response = None
+    while response is None:  # Bolt's loop: each read waits for the ack, at most one poll interval
+        response = ack.response
+    listener.join()
+    assert response.status == 200 and response.body == "done"
