@@ -10,8 +10,9 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import replace
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlmodel import SQLModel, select
 
@@ -112,7 +113,10 @@ def build_program(app: RunningApp) -> list[tuple[Profile, Profile]]:
         answer = command(app, COORDINATOR, f"pair <@{mentee.user_id}> <@{mentor.user_id}> testing")
         assert "Paired" in answer["text"], answer
         pairs.append((leaver, stayer))
-    today = app.services.now().date()
+
+    def today(who: Profile) -> date:  # the meeting's day in the logger's own calendar (never "in the future")
+        return app.services.now().astimezone(ZoneInfo(who.timezone)).date()
+
     for leaver, stayer in pairs:
         with app.sessions() as session:
             pair = session.exec(select(Pair).where(Pair.mentee_user_id.in_([leaver.user_id, stayer.user_id]))).one()
@@ -121,9 +125,16 @@ def build_program(app: RunningApp) -> list[tuple[Profile, Profile]]:
             app.driver, app.sandbox, stayer.user_id, leaver.user_id, channel, [(OTHERS_TEXT, "closed by June")]
         )
         assert simulate.log_meeting(
-            app.driver, app.sandbox, stayer.user_id, channel, today, topics=f"<@{leaver.user_id}> and I: {OTHERS_TEXT}"
+            app.driver,
+            app.sandbox,
+            stayer.user_id,
+            channel,
+            today(stayer),
+            topics=f"<@{leaver.user_id}> and I: {OTHERS_TEXT}",
         )
-        assert simulate.log_meeting(app.driver, app.sandbox, leaver.user_id, channel, today, topics="my own notes")
+        assert simulate.log_meeting(
+            app.driver, app.sandbox, leaver.user_id, channel, today(leaver), topics="my own notes"
+        )
     Dispatcher(app.services).run_until_idle(app.services.now())  # the fit checks after each first meeting
     for leaver, stayer in pairs:
         for who in (leaver, stayer):
