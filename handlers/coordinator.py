@@ -26,6 +26,7 @@ from bot.views.blocks import escape
 from bot.views.matching import cohort_choice_message
 from handlers.commands import NOT_A_COORDINATOR, CommandContext, CommandRouter
 from handlers.learning import add_learning_offer
+from handlers.payload import MENTION
 from handlers.payload import team_id as _team_id
 from handlers.payload import user_id as _user_id
 from handlers.payload import view_metadata as _metadata
@@ -266,7 +267,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
             )
 
     def _audit_filters(args: str) -> tuple[str | None, str | None, bool]:
-        mentioned = re.findall(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>", args)
+        mentioned = MENTION.findall(args)
         words = [w for w in re.sub(r"<@[^>]+>", " ", args).split() if w]
         wants_export = any(w.lower() in ("export", "csv") for w in words)
         actions = [w for w in words if w.lower() not in ("export", "csv")]

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import re
-
 from slack_bolt import App
 
 from bot import coordinators
 from bot.services import Services
 from handlers.commands import CommandContext, CommandRouter
+from handlers.payload import MENTION
 
-MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 USAGE = (
     "Usage: `/mentor coordinators list`, `/mentor coordinators add @person` or `/mentor coordinators remove @person`."
 )

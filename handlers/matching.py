@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -26,6 +25,7 @@ from bot.views.matching import (
     cohort_choice_message,
 )
 from handlers.commands import NOT_A_COORDINATOR, CommandContext, CommandRouter
+from handlers.payload import MENTION
 from handlers.payload import team_id as _team
 from handlers.payload import user_id as _actor
 from handlers.payload import view_metadata as _metadata
@@ -35,7 +35,6 @@ from storage.models import MatchRound
 from storage.vocab import LIVE_ROUND_STATUSES, PairRuleKind
 
 log = logging.getLogger(__name__)
-MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 
 
 def register(app: App, services: Services, router: CommandRouter) -> None:

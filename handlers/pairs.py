@@ -7,7 +7,6 @@ Every click is checked against the pair (only its two members act on it); coordi
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -27,6 +26,7 @@ from bot.services import Services
 from bot.views import journey as views
 from handlers.commands import CommandContext, CommandRouter
 from handlers.home import publish_home
+from handlers.payload import MENTION
 from handlers.payload import team_id as _team_id
 from handlers.payload import tell_privately as _tell
 from handlers.payload import user_id as _user_id
@@ -36,7 +36,6 @@ from storage.models import Pair
 from storage.vocab import ClosureChoice, ContinueAnswer, FitAnswer, PairStatus, Role, SurveyKey
 
 log = logging.getLogger(__name__)
-MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 NOT_IN_PAIR = "That button belongs to another pair."
 # Buttons that still act once a pair has closed: the ending's own surveys, reflection and closure choices, and a
 # private word to the coordinators.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from typing import Any
 
 from slack_sdk import WebClient
@@ -13,6 +14,9 @@ from bot.services import Services
 from storage import events
 
 log = logging.getLogger(__name__)
+
+# A user mention as Slack sends it in a command's text: ``<@U123>`` or ``<@U123|name>``; group 1 is the user id.
+MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 
 
 def team_id(body: dict[str, Any]) -> str:
