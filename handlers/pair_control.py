@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
@@ -28,10 +27,11 @@ from bot.views import coordinator as coordinator_views
 from bot.views import pairs as views
 from handlers.commands import NOT_A_COORDINATOR, CommandContext, CommandRouter
 from handlers.home import publish_home
+from handlers.payload import MENTION
 from handlers.payload import team_id as _team_id
 from handlers.payload import user_id as _user_id
 from handlers.payload import view_metadata as _metadata
-from handlers.submission import STORE_SECONDS, failure_response
+from handlers.submission import STORE_SECONDS, failure_response, submission_key
 from storage import coordination as coordination_store
 from storage import journey as journeys
 from storage import pair_control as store
@@ -39,9 +39,8 @@ from storage.db import bounded_transaction
 from storage.vocab import EndReason, PairStatus
 
 log = logging.getLogger(__name__)
-MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 NOT_HERE = "That pair doesn't exist in this workspace, so nothing was changed."
-NOT_SAVED = "Sorry, I couldn't save this just now, so nothing changed. Press the button again in a moment."
+R = TypeVar("R")  # what a submission's write returns
 ACTION_IDS = {
     ids.PAIR_DO_END: "end",
     ids.PAIR_DO_REMATCH: "rematch",
@@ -317,17 +316,23 @@ def register(app: App, services: Services, router: CommandRouter) -> None:  # no
     def store_then_ack(
         ack: Ack,
         body: dict[str, Any],
-        write: Callable[[Session], control.Done],
+        write: Callable[[Session], R],
         *,
+        answer: Callable[[R], str],
         again: Callable[..., dict] | None = None,
-    ) -> control.Done | None:
-        """Validate and write in one transaction (with the submission's claim), then acknowledge."""
+    ) -> R | None:
+        """Validate and write in one transaction, then acknowledge with ``answer(done)``.
+
+        The submission is claimed first, in the same transaction: a double click is acknowledged and does nothing
+        (claimed after the write, as ``handlers.submission`` does, the second click would find the pair's version
+        moved on and be told someone changed it).
+        """
         team_id, view = _team_id(body), body.get("view") or {}
-        key = f"view:{view.get('id', '')}:{view.get('hash', '')}"
+        key = submission_key(body)
         meta = _metadata(view)
         try:
             with deferred.hold() as pending, bounded_transaction(services.engine, seconds=STORE_SECONDS) as session:
-                if key != "view::" and not store.claim_submission(session=session, team_id=team_id, key=key):
+                if key is not None and not store.claim_submission(session=session, team_id=team_id, key=key):
                     ack()
                     return None
                 done = write(session)
@@ -359,7 +364,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:  # no
             log.exception("pair action not stored callback=%s", view.get("callback_id"))
             ack(**failure_response(view))  # the modal stays open with what was typed
             return None
-        ack(response_action="update", view=views.result_view(done.text))
+        ack(response_action="update", view=views.result_view(answer(done)))
         deferred.run(pending)
         return done
 
@@ -503,7 +508,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:  # no
                 control.schedule_freed_places(session=session, pair=done.pair, freed=done.freed, now=now)
             return done
 
-        done = store_then_ack(ack, body, write_and_offer, again=again)
+        done = store_then_ack(ack, body, write_and_offer, answer=lambda done: done.text, again=again)
         if done is not None:
             follow_up(client, body, done)
 
@@ -699,25 +704,18 @@ def register(app: App, services: Services, router: CommandRouter) -> None:  # no
 
             return control.bulk_apply(session=session, items=items, act=one)
 
-        key = f"view:{view.get('id', '')}:{view.get('hash', '')}"
-        try:
-            with services.sessions() as session:
-                if not store.claim_submission(session=session, team_id=team_id, key=key):
-                    ack()
-                    return
-                result = act(session)
-                session.commit()
-        except Exception:  # noqa: BLE001 - nothing was stored; the coordinator hears it
-            log.exception("bulk pair action not stored")
-            ack(response_action="update", view=views.problem_view(NOT_SAVED))
+        def summary(result: control.BulkDone) -> str:
+            verb = "Nudged" if kind == "nudge" else "Ended"
+            text = f"{verb} {views.counted(len(result.done), 'pair')}."
+            if result.skipped:
+                text += f" Left out {views.counted(len(result.skipped), 'pair')} that changed meanwhile: " + ", ".join(
+                    f"#{p}" for p in result.skipped
+                )
+            return text
+
+        result = store_then_ack(ack, body, act, answer=summary)
+        if result is None:
             return
-        verb = "Nudged" if kind == "nudge" else "Ended"
-        text = f"{verb} {views.counted(len(result.done), 'pair')}."
-        if result.skipped:
-            text += f" Left out {views.counted(len(result.skipped), 'pair')} that changed meanwhile: " + ", ".join(
-                f"#{p}" for p in result.skipped
-            )
-        ack(response_action="update", view=views.result_view(text))
         for done in result.done:
             for work in done.after:
                 work()
