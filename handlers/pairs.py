@@ -268,10 +268,9 @@ def register(app: App, services: Services, router: CommandRouter) -> None:  # no
         def on_rematch_clicked(client: WebClient, body: dict[str, Any], pair: Pair, user_id: str) -> None:
             if accept:
                 with services.sessions() as session:
-                    queued = milestones.accept_rematch(session=session, services=services, pair=pair, user_id=user_id)
-                    newer = None if queued else milestones.newer_pair_of(session=session, pair=pair, user_id=user_id)
-                    partner = pair_info.partner_of(newer, user_id) if newer is not None else ""
-                if queued:
+                    asked = milestones.accept_rematch(session=session, services=services, pair=pair, user_id=user_id)
+                partner = pair_info.partner_of(asked.newer, user_id) if asked.newer is not None else ""
+                if asked.queued:
                     text = (
                         ":white_check_mark: You're first in line for the next match round. "
                         "A coordinator will be in touch."

@@ -4,6 +4,7 @@ private ways out ("not a fit", "something's not right", a confidential rematch).
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel import Session
@@ -150,18 +151,29 @@ def newer_pair_of(*, session: Session, pair: Pair, user_id: str) -> Pair | None:
     return None
 
 
-def accept_rematch(*, session: Session, services: Services, pair: Pair, user_id: str) -> bool:
+@dataclass(frozen=True)
+class RematchAsked:
+    """What a "Yes, find me someone else" did: ``queued`` first in line, or not (``newer``: the partner they
+    already have since, else they are gone)."""
+
+    queued: bool
+    newer: Pair | None = None
+
+
+def accept_rematch(*, session: Session, services: Services, pair: Pair, user_id: str) -> RematchAsked:
     """The person wants a confidential rematch: first in line; coordinators told, with Rematch / End / Talk first.
     Commits.
 
-    Returns False (nothing changes) when they are gone, or already have a new partner since this pair (a
-    coordinator rematched them before they clicked): the next round must not take that new pair away.
+    Nothing changes when they are gone, or already have a new partner since this pair (a coordinator rematched
+    them before they clicked): the next round must not take that new pair away.
     """
     from bot.pair_control import tell_about_concern
 
     participant = participants.get_participant(session=session, team_id=pair.team_id, user_id=user_id)
-    if participant is None or newer_pair_of(session=session, pair=pair, user_id=user_id) is not None:
-        return False
+    if participant is None:
+        return RematchAsked(queued=False)
+    if (newer := newer_pair_of(session=session, pair=pair, user_id=user_id)) is not None:
+        return RematchAsked(queued=False, newer=newer)
     participant.priority = True
     session.add(participant)
     session.commit()
@@ -172,7 +184,7 @@ def accept_rematch(*, session: Session, services: Services, pair: Pair, user_id:
         raised_by=user_id,
         what="accepted a confidential rematch: they'd like another partner",
     )
-    return True
+    return RematchAsked(queued=True)
 
 
 def submit_survey(
