@@ -64,7 +64,6 @@ from storage.vocab import (
     CloseReason,
     PairRuleKind,
     PairSource,
-    PairStatus,
     RoundStatus,
     UnmatchedReason,
 )
@@ -1018,8 +1017,7 @@ def _publish(*, session: Session, round_id: int, actor: str, now: datetime, revi
 
 def _close_rematched_pairs(session: Session, team_id: str, mentees: Iterable[str], now: datetime) -> list[Pair]:
     """Close the open pair of each mentee who asked for another mentor and just got one; the caller commits."""
-    from bot.outbox import cancel_prompts
-    from bot.scheduling.booking import cancel_with_pair
+    from bot.lifecycle.closure import close_without_commit
 
     mentees = set(mentees)
     if not mentees:
@@ -1029,10 +1027,7 @@ def _close_rematched_pairs(session: Session, team_id: str, mentees: Iterable[str
         if pair.mentee_user_id not in mentees or pair.id is None:
             continue
         # asking for another mentor is saying this one did not fit: counted with the "not a fit" closures
-        pair.status, pair.closed_at, pair.close_reason = PairStatus.CLOSED, now, CloseReason.NOT_A_FIT
-        session.add(pair)
-        cancel_prompts(session=session, team_id=team_id, pair_id=pair.id, now=now)
-        cancel_with_pair(session=session, pair=pair, now=now)
+        close_without_commit(session, pair, CloseReason.NOT_A_FIT, now)
         closed.append(pair)
     session.flush()
     return closed

@@ -266,20 +266,17 @@ def changed_notice(change: AuditLog | None, pair: Pair) -> str:
 def _close(session: Session, pair: Pair, reason: str, now: datetime, *, hold: bool = False) -> None:
     """Close the pair: prompts cancelled (or, with ``hold``, parked the way a pause parks them, so an undo can
     resume them like a pause ends)."""
-    pair_id = int(pair.id or 0)
-    if hold and pair.status in OPEN:
-        journey = journeys.get_journey(session=session, pair_id=pair_id)
+    from bot.lifecycle.closure import close_without_commit
+
+    if not hold:
+        close_without_commit(session, pair, str(reason), now)
+    else:  # a held pair may be restored by an undo: its prompts and meetings wait, parked
+        journey = journeys.get_journey(session=session, pair_id=int(pair.id or 0)) if pair.status in OPEN else None
         if journey is not None:
             pausing._park(session, pair, journey, None, now)  # noqa: SLF001 - the pause's own parking, no message
-    elif not hold:
-        cancel_prompts(session=session, team_id=pair.team_id, pair_id=pair_id, now=now)
-    pair.status, pair.closed_at, pair.close_reason = PairStatus.CLOSED, now, str(reason)[:64]
-    session.add(pair)
+        pair.status, pair.closed_at, pair.close_reason = PairStatus.CLOSED, now, str(reason)[:64]
+        session.add(pair)
     session.flush()
-    if not hold:  # a held pair may be restored by an undo: its meetings wait with its prompts
-        from bot.scheduling.booking import cancel_with_pair
-
-        cancel_with_pair(session=session, pair=pair, now=now)
 
 
 def _new_pair(

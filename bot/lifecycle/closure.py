@@ -176,8 +176,9 @@ def said_not_a_fit(session: Session, pair: Pair) -> bool:
     return any((a.answers or {}).get("fit") == FitAnswer.NOT for a in answers)
 
 
-def _close(session: Session, pair: Pair, reason: str, now: datetime) -> bool:
-    """Close without committing (the dispatcher's transaction, or a caller that commits)."""
+def close_without_commit(session: Session, pair: Pair, reason: str, now: datetime) -> bool:
+    """Close without committing (the dispatcher's transaction, or a caller that commits): its prompts cancelled
+    and its meetings still ahead cancelled with a CANCEL invite. Every way a pair ends goes through here."""
     if pair.status == PairStatus.CLOSED:
         return False
     from bot.scheduling.booking import cancel_with_pair
@@ -195,7 +196,7 @@ def close_pair(*, session: Session, services: Services, pair: Pair, reason: str,
 
     Commits. Returns False when it was already closed.
     """
-    closed = _close(session, pair, reason, now)
+    closed = close_without_commit(session, pair, reason, now)
     session.commit()
     return closed
 
@@ -238,7 +239,7 @@ def after_end(services: Services, session: Session, prompt: ScheduledPrompt, now
     """Close the pair the end prompt announced, saying what happened to it."""
     pair = _end_due(session, prompt, now)
     if pair is not None:
-        _close(session, pair, end_reason(session, pair), now)
+        close_without_commit(session, pair, end_reason(session, pair), now)
 
 
 def choose_closure(
