@@ -507,7 +507,7 @@ class Scenario(SimulatedPeople):
             ids.MATCH_TAB,
             view=view,
             action_type="static_select",
-            selected_option={"text": {"type": "plain_text", "text": "unmatched"}, "value": "unmatched"},
+            selected_option=self._rendered_option(view, ids.MATCH_TAB, "unmatched"),
         )
         self.executor.wait_idle()
         view = self.sandbox.view(str(view.get("id"))) or view
@@ -516,6 +516,15 @@ class Scenario(SimulatedPeople):
             unmatched += found
             self._preview_lines += [f"*Unmatched:* {line}" for line in text.splitlines() if line.startswith("\u2022")]
         return pairs, unmatched, self.sandbox.view(str(view.get("id"))) or view
+
+    @staticmethod
+    def _rendered_option(view: dict[str, Any], action_id: str, value: str) -> dict[str, Any]:
+        """The option of a select as the view renders it (what Slack sends back when it is chosen)."""
+        for block in view.get("blocks") or []:
+            for element in [*(block.get("elements") or []), block.get("accessory") or {}]:
+                if element.get("action_id") == action_id:
+                    return next(o for o in element.get("options") or [] if o.get("value") == value)
+        raise KeyError(f"{action_id} not in the view")
 
     def _preview_pages(self, view: dict[str, Any]) -> Iterator[str]:
         """The text of each page of the preview's current tab, pressing Next until the last page."""
