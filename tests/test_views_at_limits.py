@@ -19,6 +19,7 @@ import pytest
 from slack_sdk import WebClient
 
 from bot import forms as signup_forms
+from bot import ids
 from bot.knowledge import MAX_NOTE, MAX_QUESTION, MAX_REPLY, MAX_TITLE, MAX_URL, ResourceItem
 from bot.lifecycle import forms as pair_forms
 from bot.networking import MAX_REASON, PersonSuggestion
@@ -28,6 +29,7 @@ from bot.stats import ProgramStats
 from bot.taxonomy import default_taxonomy
 from bot.views import coordinator, home, journey, knowledge, matching, meet, pairs, signup
 from bot.views.signup import build_signup_modal, skills_typeahead, timezone_typeahead, uses_typeahead
+from storage.vocab import CohortStatus, PairRole, RoundStatus
 
 NOW = datetime(2026, 3, 2, 13, 5, tzinfo=UTC)
 USER = "U0LONGNAME1"
@@ -349,7 +351,9 @@ CASES = [
             _stats(),
             [(_pair(n), "q" * 200) for n in range(150)],
             [
-                SimpleNamespace(id=n, cohort_id=n, status="ready", result=_preview_result(), requested_by=USER)
+                SimpleNamespace(
+                    id=n, cohort_id=n, status=RoundStatus.PREVIEW, result=_preview_result(), requested_by=USER
+                )
                 for n in range(5)
             ],
             cohort_names={n: COHORT_NAME for n in range(5)},
@@ -674,7 +678,7 @@ CASES += [
             "message",
             lambda purpose=purpose: matching.cohort_choice_message(
                 purpose=purpose,
-                cohorts=[(10**9 + n, COHORT_NAME, "matching") for n in range(40)],
+                cohorts=[(10**9 + n, COHORT_NAME, CohortStatus.MATCHING) for n in range(40)],
                 extra_all=True,
                 comments=True,
             ),
@@ -685,9 +689,11 @@ CASES += [
         "journey.which_pair_message",
         "message",
         lambda: journey.which_pair_message(
-            action_id="pair_pick",
-            doing="log a meeting",
-            options=[(10**9 + n, f"U0PARTNER{n:02d}", "mentor" if n % 2 else "mentee") for n in range(40)],
+            action_id=ids.HOME_PAIR_MEET,
+            doing="find a time",
+            options=[
+                (10**9 + n, f"U0PARTNER{n:02d}", PairRole.MENTOR if n % 2 else PairRole.MENTEE) for n in range(40)
+            ],
         ),
     ),
     Case(
