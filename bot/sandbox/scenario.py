@@ -344,7 +344,7 @@ class Scenario(SimulatedPeople):
     def sign_up(self, people: Sequence[Profile] | None = None) -> None:
         """Everyone who is not a late joiner signs up through /mentor join (or the given people)."""
         chosen = list(people) if people is not None else [p for p in self.profiles.values() if p not in self._late]
-        self.stage(f"Signup: {len(chosen)} people join with /mentor")
+        self.stage(f"Signup: {self._joining(len(chosen))} with /mentor")
         for person in chosen:
             self._sign_up_one(person)
         self._observe()
@@ -426,7 +426,7 @@ class Scenario(SimulatedPeople):
         if self.day == self.match_day:
             self._publish_round(first=True)
         if self.day == self.second_round_day - 3 and self._late:
-            self.stage(f"Late signups: {len(self._late)} people join after the first round")
+            self.stage(f"Late signups: {self._joining(len(self._late))} after the first round")
             self.sign_up(self._late)
         if self.day == self.second_round_day and self._late:
             self.stage("A second round for the late joiners")
@@ -516,6 +516,10 @@ class Scenario(SimulatedPeople):
             unmatched += found
             self._preview_lines += [f"*Unmatched:* {line}" for line in text.splitlines() if line.startswith("\u2022")]
         return pairs, unmatched, self.sandbox.view(str(view.get("id"))) or view
+
+    @staticmethod
+    def _joining(n: int) -> str:
+        return f"{counted(n, 'person', 'people')} {'joins' if n == 1 else 'join'}"
 
     @staticmethod
     def _rendered_option(view: dict[str, Any], action_id: str, value: str) -> dict[str, Any]:
